@@ -1,0 +1,37 @@
+# Safeguard: the two commands a newcomer needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo test lint format browser-deps clean-demo bench
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Start Safeguard with the demo partnership on the embedded SQLite database.
+demo: $(STAMP)
+	mkdir -p var
+	SAFEGUARD_MODE=demo $(BIN)/safeguard migrate --no-input
+	SAFEGUARD_MODE=demo $(BIN)/safeguard demo --addrport $(HOST):$(PORT)
+
+# Lint, then the whole suite (browser tests included). DATABASE_URL picks the engine.
+test: $(STAMP) browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	SAFEGUARD_MODE=test $(BIN)/pytest
+
+browser-deps:
+	@scripts/ensure-browser-deps
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean-demo:
+	rm -f var/safeguard.sqlite3 var/safeguard.sqlite3-wal var/safeguard.sqlite3-shm

@@ -1,0 +1,410 @@
+"""The one registry of chronology event types.
+
+Every event recorded by any agency has one of these types. Each type says what it is,
+which category it sits in on the timeline, and the structured details it carries (checks
+read those details). docs/event-types.md is generated from this registry
+(`safeguard event_types --markdown`) and a test keeps the two the same.
+
+To add a type: add an EventType here, regenerate the doc. Removing or renaming a type that
+has been recorded needs a data migration: stored events keep their type code for ever.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+
+
+@dataclass(frozen=True)
+class Detail:
+    kind: str  # "text", "bool", "int", "date", "datetime", "choice", "ref"
+    help: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EventType:
+    code: str
+    label: str
+    category: str
+    description: str
+    details: dict[str, Detail] = field(default_factory=dict)
+
+
+CATEGORIES = {
+    "social_care": "Social care",
+    "missing": "Missing from home or care",
+    "exploitation": "Exploitation",
+    "police": "Police",
+    "health": "Health",
+    "medicines": "Medicines",
+    "education": "Education",
+    "placement": "Placement",
+    "other": "Other",
+}
+
+_MEDICINE = Detail("text", "Name of the medicine, as on the prescription", required=True)
+_PRESCRIPTION_REF = Detail(
+    "ref", "Identifier linking issue, dispensing and collection of one prescription"
+)
+_MISSING_REF = Detail("ref", "Identifier linking a missing episode with its return")
+
+EVENT_TYPES: dict[str, EventType] = {
+    t.code: t
+    for t in [
+        # Social care
+        EventType(
+            "referral",
+            "Referral",
+            "social_care",
+            "A referral to children's social care.",
+            {
+                "referrer": Detail("text", "Who made the referral"),
+                "decision": Detail("text", "The decision on the referral"),
+            },
+        ),
+        EventType(
+            "assessment_completed",
+            "Assessment completed",
+            "social_care",
+            "A social work assessment was completed.",
+            {"outcome": Detail("text", "What the assessment concluded")},
+        ),
+        EventType(
+            "social_worker_visit",
+            "Social worker visit",
+            "social_care",
+            "A statutory visit to the child (CPPCR 2010 reg 28 for looked-after children).",
+            {
+                "seen_alone": Detail("bool", "Whether the child was seen alone"),
+                "location": Detail("text", "Where the visit took place"),
+            },
+        ),
+        EventType(
+            "concern_raised",
+            "Concern raised",
+            "social_care",
+            "A safeguarding concern raised by any agency.",
+            {
+                "significant_harm": Detail(
+                    "bool", "Reasonable cause to suspect significant harm (s47 threshold)"
+                )
+            },
+        ),
+        EventType(
+            "disclosure",
+            "Disclosure",
+            "social_care",
+            "The child disclosed harm or risk to a professional.",
+        ),
+        EventType(
+            "family_contact",
+            "Contact with family",
+            "social_care",
+            "Contact with parents or family recorded by a professional.",
+        ),
+        EventType(
+            "death",
+            "Death of the child",
+            "social_care",
+            "The child died.",
+            {
+                "place": Detail("text", "Where the child died"),
+                "cause": Detail("text", "Cause, as known at the time"),
+            },
+        ),
+        EventType("note", "Case note", "other", "Any other recorded event."),
+        # Missing
+        EventType(
+            "missing_from_care",
+            "Missing",
+            "missing",
+            "The child went missing from home or care.",
+            {
+                "missing_code": Detail(
+                    "choice", "SSDA903: M missing, A away without authorisation", choices=("M", "A")
+                ),
+                "episode_ref": _MISSING_REF,
+                "reported_by": Detail("text", "Who reported the child missing"),
+            },
+        ),
+        EventType(
+            "returned_from_missing",
+            "Returned from missing",
+            "missing",
+            "The child returned or was found.",
+            {"episode_ref": _MISSING_REF, "found_at": Detail("text", "Where the child was found")},
+        ),
+        EventType(
+            "return_interview_offered",
+            "Return interview offered",
+            "missing",
+            "An independent return interview was offered (DfE 2014: within 72 hours).",
+            {
+                "episode_ref": _MISSING_REF,
+                "independent": Detail(
+                    "bool", "Offered by someone independent of the placement and social worker"
+                ),
+                "accepted": Detail("bool", "Whether the child accepted"),
+            },
+        ),
+        EventType(
+            "return_interview_completed",
+            "Return interview completed",
+            "missing",
+            "The return interview took place.",
+            {
+                "episode_ref": _MISSING_REF,
+                "reasons": Detail("text", "Why the child went missing, in their words"),
+            },
+        ),
+        # Exploitation
+        EventType(
+            "exploitation_concern",
+            "Exploitation concern",
+            "exploitation",
+            "Indicators of sexual or criminal exploitation.",
+            {
+                "exploitation_type": Detail(
+                    "choice", "Kind of exploitation", choices=("sexual", "criminal", "both")
+                )
+            },
+        ),
+        # Police
+        EventType(
+            "police_incident",
+            "Police incident",
+            "police",
+            "An incident attended or recorded by police.",
+            {"incident_ref": Detail("ref", "Police incident number")},
+        ),
+        EventType(
+            "arrest",
+            "Arrest",
+            "police",
+            "Someone was arrested.",
+            {"offence": Detail("text", "Offence suspected")},
+        ),
+        EventType(
+            "bail_conditions_set",
+            "Bail conditions set",
+            "police",
+            "Bail conditions imposed on a person (e.g. not to contact the child).",
+            {
+                "conditions": Detail("text", "The conditions", required=True),
+                "until": Detail("date", "Bail return date"),
+            },
+        ),
+        EventType(
+            "bail_breach",
+            "Bail conditions breached",
+            "police",
+            "A breach of bail conditions was reported or found.",
+        ),
+        EventType(
+            "police_protection",
+            "Police protection",
+            "police",
+            "The child was taken into police protection (Children Act 1989 s46).",
+        ),
+        # Health
+        EventType(
+            "ae_attendance",
+            "A&E attendance",
+            "health",
+            "Attendance at an emergency department or minor injuries unit.",
+            {"reason": Detail("text", "Presenting complaint")},
+        ),
+        EventType(
+            "hospital_admission",
+            "Hospital admission",
+            "health",
+            "Admission to hospital.",
+            {"reason": Detail("text", "Reason for admission")},
+        ),
+        EventType(
+            "ambulance_callout",
+            "Ambulance call-out",
+            "health",
+            "Emergency services called to the child.",
+        ),
+        EventType(
+            "seizure",
+            "Seizure",
+            "health",
+            "An epileptic or other seizure.",
+            {"witnessed_by": Detail("text", "Who witnessed it")},
+        ),
+        EventType("self_harm", "Self-harm", "health", "An episode of self-harm or overdose."),
+        EventType(
+            "health_appointment",
+            "Health appointment",
+            "health",
+            "A clinic, specialist or GP appointment (attended or missed).",
+            {"attended": Detail("bool", "Whether the child attended")},
+        ),
+        EventType("procedure", "Procedure", "health", "A clinical procedure (e.g. SEEG)."),
+        # Medicines
+        EventType(
+            "prescription_issued",
+            "Prescription issued",
+            "medicines",
+            "A prescription was issued.",
+            {
+                "medicine": _MEDICINE,
+                "prescription_ref": _PRESCRIPTION_REF,
+                "days_supply": Detail("int", "Days the supply should last"),
+            },
+        ),
+        EventType(
+            "prescription_dispensed",
+            "Prescription dispensed",
+            "medicines",
+            "A pharmacy dispensed a prescription.",
+            {"medicine": _MEDICINE, "prescription_ref": _PRESCRIPTION_REF},
+        ),
+        EventType(
+            "prescription_collected",
+            "Prescription collected",
+            "medicines",
+            "The dispensed medicine was collected by or for the child.",
+            {
+                "medicine": _MEDICINE,
+                "prescription_ref": _PRESCRIPTION_REF,
+                "collected_by": Detail("text", "Who collected it"),
+            },
+        ),
+        EventType(
+            "prescription_not_collected",
+            "Prescription not collected",
+            "medicines",
+            "A pharmacy reports a dispensed medicine was not collected.",
+            {"medicine": _MEDICINE, "prescription_ref": _PRESCRIPTION_REF},
+        ),
+        # Education
+        EventType(
+            "school_exclusion",
+            "School exclusion",
+            "education",
+            "A suspension or permanent exclusion.",
+            {
+                "exclusion_type": Detail(
+                    "choice",
+                    "Suspension or permanent exclusion",
+                    choices=("suspension", "permanent"),
+                ),
+                "days": Detail("int", "Length of a suspension in school days"),
+            },
+        ),
+        EventType(
+            "school_absence",
+            "School absence concern",
+            "education",
+            "Persistent or unexplained absence from school.",
+        ),
+        # Placement
+        EventType(
+            "placement_move",
+            "Placement move",
+            "placement",
+            "The child moved placement (the placement record holds the details).",
+            {"from": Detail("text", "Previous placement"), "to": Detail("text", "New placement")},
+        ),
+    ]
+}
+
+
+def get_event_type(code: str) -> EventType:
+    try:
+        return EVENT_TYPES[code]
+    except KeyError:
+        raise ValidationError(
+            {"event_type": f"{code!r} is not a known event type (see docs/event-types.md)"}
+        ) from None
+
+
+def _check_value(name: str, spec: Detail, value) -> object:
+    where = f"details.{name}"
+    if spec.kind == "bool":
+        if not isinstance(value, bool):
+            raise ValidationError({"details": f"{where}: expected true or false, got {value!r}"})
+    elif spec.kind == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError({"details": f"{where}: expected a whole number, got {value!r}"})
+    elif spec.kind == "date":
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        try:
+            dt.date.fromisoformat(str(value))
+        except ValueError:
+            raise ValidationError(
+                {"details": f"{where}: expected a date YYYY-MM-DD, got {value!r}"}
+            ) from None
+    elif spec.kind == "choice":
+        if value not in spec.choices:
+            raise ValidationError(
+                {"details": f"{where}: {value!r} is not one of {', '.join(spec.choices)}"}
+            )
+    elif spec.kind in {"text", "ref"}:
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ValidationError({"details": f"{where}: expected text, got {value!r}"})
+        return str(value)
+    return value
+
+
+def clean_details(code: str, details: dict | None) -> dict:
+    """Validate an event's details against its type; return them normalised for storage."""
+    event_type = get_event_type(code)
+    details = dict(details or {})
+    unknown = sorted(set(details) - set(event_type.details))
+    if unknown:
+        allowed = ", ".join(event_type.details) or "none"
+        raise ValidationError(
+            {
+                "details": f"details.{unknown[0]}: not a detail of {code!r} events "
+                f"(allowed: {allowed})"
+            }
+        )
+    cleaned = {}
+    for name, spec in event_type.details.items():
+        if name not in details or details[name] in (None, ""):
+            if spec.required:
+                raise ValidationError({"details": f"details.{name}: required for {code!r} events"})
+            continue
+        cleaned[name] = _check_value(name, spec, details[name])
+    return cleaned
+
+
+def as_markdown() -> str:
+    lines = [
+        "# Chronology event types",
+        "",
+        "Generated from `safeguard/chronology/event_types.py` by "
+        "`safeguard event_types --markdown > docs/event-types.md`; a test keeps it current.",
+        "",
+    ]
+    for cat_code, cat_label in CATEGORIES.items():
+        types = [t for t in EVENT_TYPES.values() if t.category == cat_code]
+        if not types:
+            continue
+        lines += [
+            f"## {cat_label}",
+            "",
+            "| Code | Label | Description | Details |",
+            "|---|---|---|---|",
+        ]
+        for t in types:
+            details = (
+                "; ".join(
+                    f"`{n}` ({d.kind}{', required' if d.required else ''}"
+                    f"{': ' + '/'.join(d.choices) if d.choices else ''}) {d.help}"
+                    for n, d in t.details.items()
+                )
+                or "—"
+            )
+            lines.append(f"| `{t.code}` | {t.label} | {t.description} | {details} |")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,217 @@
+"""Reading the chronology: one timeline per child, joining every agency's record.
+
+The timeline merges chronology events with episodes, placements and health records, which
+live in their own tables, into one ordered list. Order: the start of the period an entry's
+date names, then the coarser precision first ("June 2019" heads the events of June 2019),
+then when it was recorded.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from safeguard.core.dates import PRECISION_RANK, Precision, format_fuzzy
+from safeguard.episodes.models import Episode, Placement
+from safeguard.health.models import Condition, HealthAssessment
+
+from .event_types import CATEGORIES, EVENT_TYPES
+from .models import Event
+
+# Timeline entry types that are not chronology events, for the type filter.
+RECORD_ENTRY_TYPES = {
+    "episode_start": ("Episode started", "social_care"),
+    "episode_end": ("Episode ended", "social_care"),
+    "placement_start": ("Placement started", "placement"),
+    "placement_end": ("Placement ended", "placement"),
+    "condition_diagnosed": ("Condition diagnosed", "health"),
+    "health_assessment": ("Health assessment", "health"),
+}
+
+
+@dataclass
+class TimelineEntry:
+    when: dt.datetime
+    precision: str
+    entry_type: str
+    type_label: str
+    category: str
+    summary: str
+    agency_code: str = ""
+    agency_name: str = ""
+    recorded_at: dt.datetime | None = None
+    recorded_by: str = ""
+    event: Event | None = None
+    superseded: bool = False
+    withdrawn: bool = False
+    correction_reason: str = ""
+    details: dict = field(default_factory=dict)
+
+    @property
+    def date_label(self) -> str:
+        return format_fuzzy(self.when, self.precision)
+
+    @property
+    def approximate(self) -> bool:
+        return self.precision in (Precision.YEAR, Precision.MONTH)
+
+    @property
+    def category_label(self) -> str:
+        return CATEGORIES.get(self.category, self.category)
+
+    @property
+    def sort_key(self):
+        return (
+            self.when,
+            PRECISION_RANK.get(self.precision, 3),
+            self.recorded_at or self.when,
+            self.event.pk if self.event else 0,
+        )
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))
+
+
+@dataclass(frozen=True)
+class TimelineFilter:
+    agencies: frozenset[str] = frozenset()  # agency codes; empty means all
+    types: frozenset[str] = frozenset()  # event type codes or RECORD_ENTRY_TYPES keys
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    include_superseded: bool = False
+
+
+def type_options() -> list[tuple[str, str]]:
+    options = [(code, t.label) for code, t in EVENT_TYPES.items()]
+    options += [(code, label) for code, (label, _) in RECORD_ENTRY_TYPES.items()]
+    return sorted(options, key=lambda o: o[1])
+
+
+def _event_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
+    events = Event.objects.filter(child=child).select_related(
+        "source_agency", "recorded_by", "superseded_by"
+    )
+    if not flt.include_superseded:
+        events = events.filter(superseded_by__isnull=True, withdrawn=False)
+    if flt.agencies:
+        events = events.filter(source_agency__code__in=flt.agencies)
+    if flt.types:
+        events = events.filter(event_type__in=flt.types)
+    entries = []
+    for e in events:
+        etype = EVENT_TYPES.get(e.event_type)
+        entries.append(
+            TimelineEntry(
+                when=e.occurred_at,
+                precision=e.precision,
+                entry_type=e.event_type,
+                type_label=etype.label if etype else e.event_type,
+                category=etype.category if etype else "other",
+                summary=e.summary,
+                agency_code=e.source_agency.code,
+                agency_name=e.source_agency.name,
+                recorded_at=e.recorded_at,
+                recorded_by=str(e.recorded_by) if e.recorded_by else e.recorded_by_name,
+                event=e,
+                superseded=hasattr(e, "superseded_by"),
+                withdrawn=e.withdrawn,
+                correction_reason=e.correction_reason,
+                details=e.details,
+            )
+        )
+    return entries
+
+
+def _record_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
+    wanted = flt.types or frozenset(RECORD_ENTRY_TYPES)
+    entries: list[TimelineEntry] = []
+
+    def add(entry_type, day, summary, agency, precision=Precision.DAY):
+        if entry_type not in wanted or day is None:
+            return
+        if flt.agencies and (agency is None or agency.code not in flt.agencies):
+            return
+        label, category = RECORD_ENTRY_TYPES[entry_type]
+        entries.append(
+            TimelineEntry(
+                when=_midnight(day),
+                precision=precision,
+                entry_type=entry_type,
+                type_label=label,
+                category=category,
+                summary=summary,
+                agency_code=agency.code if agency else "",
+                agency_name=agency.name if agency else "",
+            )
+        )
+
+    for ep in Episode.objects.filter(child=child).select_related("agency"):
+        what = ep.get_kind_display()
+        if ep.legal_status:
+            what += f" under {ep.get_legal_status_display()}"
+        if ep.cp_category:
+            what += f" (category: {ep.get_cp_category_display().lower()})"
+        add("episode_start", ep.start_date, f"{what} started", ep.agency)
+        add(
+            "episode_end",
+            ep.end_date,
+            f"{what} ended" + (f" ({ep.reason_ended})" if ep.reason_ended else ""),
+            ep.agency,
+        )
+    for pl in Placement.objects.filter(child=child).select_related("agency"):
+        where = pl.provider_name or pl.get_placement_type_display()
+        add(
+            "placement_start",
+            pl.start_date,
+            f"Placed: {pl.get_placement_type_display()}"
+            + (f" — {pl.provider_name}" if pl.provider_name else "")
+            + (f", {pl.area}" if pl.area else ""),
+            pl.agency,
+        )
+        add("placement_end", pl.end_date, f"Placement ended: {where}", pl.agency)
+    for cond in Condition.objects.filter(child=child).select_related("agency"):
+        add(
+            "condition_diagnosed",
+            cond.diagnosed_on,
+            f"Diagnosed: {cond.name}",
+            cond.agency,
+            precision=cond.diagnosed_precision,
+        )
+    for ha in HealthAssessment.objects.filter(child=child).select_related("agency", "assessor"):
+        by = str(ha.assessor) if ha.assessor else ha.assessor_name
+        add(
+            "health_assessment",
+            ha.date,
+            f"{ha.get_kind_display()}" + (f" by {by}" if by else ""),
+            ha.agency,
+        )
+    return entries
+
+
+def timeline(child, flt: TimelineFilter | None = None) -> list[TimelineEntry]:
+    flt = flt or TimelineFilter()
+    entries = _event_entries(child, flt) + _record_entries(child, flt)
+    if flt.date_from:
+        start = _midnight(flt.date_from)
+        entries = [e for e in entries if e.when >= start or _period_end(e) > start]
+    if flt.date_to:
+        end = _midnight(flt.date_to + dt.timedelta(days=1))
+        entries = [e for e in entries if e.when < end]
+    entries.sort(key=lambda e: e.sort_key)
+    return entries
+
+
+def _period_end(entry: TimelineEntry) -> dt.datetime:
+    from safeguard.core.dates import period_end
+
+    return period_end(entry.when, entry.precision)
+
+
+def agencies_in_timeline(child):
+    """Agencies with at least one entry for this child (for the agency filter)."""
+    from safeguard.accounts.models import Agency
+
+    return Agency.objects.filter(events__child=child).distinct().order_by("name")

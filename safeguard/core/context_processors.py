@@ -1,0 +1,8 @@
+from django.conf import settings
+
+
+def site(request):
+    return {
+        "partnership_name": settings.SAFEGUARD_PARTNERSHIP_NAME,
+        "safeguard_mode": settings.MODE,
+    }

@@ -1,0 +1,96 @@
+"""Writes to episodes and placements: validated, transactional, and announced."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from safeguard.core.changes import child_record_changed
+
+from .models import Episode, EpisodeKind, Placement
+
+
+def _overlapping(qs, start, end):
+    """Rows of qs whose period overlaps [start, end] (an open end runs on for ever).
+
+    Consecutive periods meet on a shared day (SSDA903 records a legal status change as one
+    episode ceasing on the day the next commences), so touching is not overlapping.
+    """
+    qs = qs.filter(Q(end_date__isnull=True) | Q(end_date__gt=start))
+    if end is not None:
+        qs = qs.filter(start_date__lt=end)
+    return qs
+
+
+def validate_episode(episode: Episode) -> None:
+    episode.full_clean()
+    same_kind = Episode.objects.filter(child_id=episode.child_id, kind=episode.kind)
+    if episode.pk:
+        same_kind = same_kind.exclude(pk=episode.pk)
+    clash = _overlapping(same_kind, episode.start_date, episode.end_date).first()
+    if clash is not None:
+        if episode.kind == EpisodeKind.LOOKED_AFTER:
+            message = (
+                f"This looked-after episode overlaps another that starts on {clash.start_date}: "
+                "a child is looked after under one legal status at a time (end the earlier "
+                "episode on the day the new one starts)"
+            )
+        else:
+            message = (
+                f"This {episode.get_kind_display().lower()} overlaps another that starts on "
+                f"{clash.start_date}"
+            )
+        raise ValidationError({"start_date": message})
+
+
+def record_episode(*, actor, **fields) -> Episode:
+    episode = Episode(**fields)
+    with transaction.atomic():
+        validate_episode(episode)
+        episode.save()
+        child_record_changed(episode.child_id)
+    return episode
+
+
+def end_episode(*, actor, episode: Episode, end_date, reason_ended: str = "") -> Episode:
+    with transaction.atomic():
+        episode = Episode.objects.select_for_update().get(pk=episode.pk)
+        episode.end_date = end_date
+        episode.reason_ended = reason_ended or episode.reason_ended
+        validate_episode(episode)
+        episode.save()
+        child_record_changed(episode.child_id)
+    return episode
+
+
+def validate_placement(placement: Placement) -> None:
+    placement.full_clean()
+    looked_after = Episode.objects.filter(
+        child_id=placement.child_id, kind=EpisodeKind.LOOKED_AFTER
+    )
+    if not looked_after.open_on(placement.start_date).exists():
+        raise ValidationError(
+            {
+                "start_date": f"The child is not looked after on {placement.start_date}: record "
+                "the looked-after episode first"
+            }
+        )
+    others = Placement.objects.filter(child_id=placement.child_id)
+    if placement.pk:
+        others = others.exclude(pk=placement.pk)
+    clash = _overlapping(others, placement.start_date, placement.end_date).first()
+    if clash is not None:
+        raise ValidationError(
+            {
+                "start_date": f"This placement overlaps the placement that starts on "
+                f"{clash.start_date}"
+            }
+        )
+
+
+def record_placement(*, actor, **fields) -> Placement:
+    placement = Placement(**fields)
+    with transaction.atomic():
+        validate_placement(placement)
+        placement.save()
+        child_record_changed(placement.child_id)
+    return placement

@@ -1,0 +1,109 @@
+"""A child's health record as the safeguarding partnership needs to see it."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+
+from safeguard.accounts.models import Agency
+from safeguard.children.models import Child
+from safeguard.core.dates import Precision
+from safeguard.core.models import check_date_order
+
+snomed_validator = RegexValidator(r"^\d{6,18}$", "A SNOMED CT concept ID is 6 to 18 digits")
+
+
+class Condition(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="conditions")
+    name = models.CharField(max_length=200)
+    snomed_code = models.CharField(
+        "SNOMED CT code", max_length=18, blank=True, validators=[snomed_validator]
+    )
+    diagnosed_on = models.DateField(null=True, blank=True)
+    diagnosed_precision = models.CharField(
+        max_length=8, choices=Precision.choices, default=Precision.DAY
+    )
+    # A chronic condition needs a care plan that travels with the child (Rec 9) and
+    # medicines collected without gaps (Rec 7).
+    chronic = models.BooleanField(default=False)
+    resolved_on = models.DateField(null=True, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+    notes = models.TextField(blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "diagnosed_on"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        check_date_order(
+            self.diagnosed_on, self.resolved_on, start_field="diagnosed_on", end_field="resolved_on"
+        )
+
+
+class Medicine(models.Model):
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="medicines")
+    name = models.CharField(max_length=200)
+    dose = models.CharField(max_length=200, blank=True)
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="medicines"
+    )
+    prescriber = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="prescriptions",
+    )
+    prescriber_name = models.CharField(max_length=200, blank=True)
+    # dm+d (NHS Dictionary of medicines and devices) code, optional.
+    dmd_code = models.CharField(max_length=18, blank=True)
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+    # Long-term medicine whose missed collection matters (Rec 7).
+    long_term = models.BooleanField(default=False)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "start_date"]
+
+    def __str__(self):
+        return f"{self.name} {self.dose}".strip()
+
+    def clean(self):
+        check_date_order(self.start_date, self.end_date)
+        if self.condition_id and self.child_id and self.condition.child_id != self.child_id:
+            raise ValidationError({"condition": "That condition belongs to another child"})
+
+
+class HealthAssessmentKind(models.TextChoices):
+    INITIAL = "initial", "Initial health assessment"
+    REVIEW = "review", "Review health assessment"
+
+
+class HealthAssessment(models.Model):
+    """Statutory health assessment of a looked-after child (CPPCR 2010 reg 7)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="health_assessments")
+    kind = models.CharField(max_length=8, choices=HealthAssessmentKind.choices)
+    date = models.DateField()
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="health_assessments",
+    )
+    assessor_name = models.CharField(max_length=200, blank=True)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+    outcome = models.TextField(blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "date"]
+        indexes = [models.Index(fields=["child", "date"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} on {self.date}"

@@ -1,0 +1,196 @@
+"""Django settings for Safeguard.
+
+Everything that differs between a laptop demo and production comes from the environment
+(see docs/configuration.md). The defaults are safe: DEBUG is off unless asked for, and a
+missing SECRET_KEY is an error outside demo/test mode.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent
+PROJECT_DIR = BASE_DIR.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def parse_database_url(url: str) -> dict:
+    """Turn DATABASE_URL into a Django DATABASES entry (sqlite:///path or postgres://...)."""
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        # sqlite:///relative/path or sqlite:////absolute/path
+        path = unquote(parsed.path[1:]) if parsed.path.startswith("/") else parsed.path
+        if not path:
+            raise ImproperlyConfigured("DATABASE_URL: sqlite URL needs a file path")
+        name = path if os.path.isabs(path) else str(PROJECT_DIR / path)
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": name}
+    if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
+        options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")),
+            "USER": unquote(parsed.username or ""),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "",
+            "PORT": str(parsed.port or ""),
+            "OPTIONS": options,
+            "CONN_MAX_AGE": int(os.environ.get("CONN_MAX_AGE", "60")),
+        }
+    raise ImproperlyConfigured(
+        f"DATABASE_URL: unsupported scheme {parsed.scheme!r} (use sqlite:/// or postgres://)"
+    )
+
+
+# SAFEGUARD_MODE: "production" (default), "demo" (make demo) or "test" (the test suite).
+MODE = os.environ.get("SAFEGUARD_MODE", "production")
+if MODE not in {"production", "demo", "test"}:
+    raise ImproperlyConfigured("SAFEGUARD_MODE must be production, demo or test")
+
+DEBUG = env_bool("DEBUG", default=MODE == "demo")
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if MODE == "production":
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set in production (see docs/configuration.md)"
+        )
+    SECRET_KEY = "insecure-demo-and-test-key-never-use-in-production"  # noqa: S105
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get(
+        "ALLOWED_HOSTS", "127.0.0.1,localhost" if MODE != "production" else ""
+    ).split(",")
+    if h.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "safeguard.core",
+    "safeguard.accounts",
+    "safeguard.children",
+    "safeguard.episodes",
+    "safeguard.health",
+    "safeguard.chronology",
+    "safeguard.scenarios",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "safeguard.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "safeguard.core.context_processors.site",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "safeguard.wsgi.application"
+
+DATABASES = {
+    "default": parse_database_url(os.environ.get("DATABASE_URL", "sqlite:///var/safeguard.sqlite3"))
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # WAL lets the checks sweep read while a write is committing; a busy timeout
+    # avoids "database is locked" under the demo server's threads.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "children:caseload"
+LOGOUT_REDIRECT_URL = "accounts:sign-in"
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+DATE_FORMAT = "j F Y"
+
+STATIC_URL = "/static/"
+STATIC_ROOT = PROJECT_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if MODE == "production"
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = MODE != "production"
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+
+if MODE == "production":
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# The partnership this instance serves: shown in the page header.
+SAFEGUARD_PARTNERSHIP_NAME = os.environ.get("SAFEGUARD_PARTNERSHIP_NAME", "Safeguard")
