@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "safeguard.health",
     "safeguard.chronology",
     "safeguard.scenarios",
+    "safeguard.access",
 ]
 
 MIDDLEWARE = [
