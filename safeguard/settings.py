@@ -5,6 +5,7 @@ Everything that differs between a laptop demo and production comes from the envi
 missing SECRET_KEY is an error outside demo/test mode.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -73,12 +74,17 @@ ALLOWED_HOSTS = [
 ]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is Safeguard's (superusers and administrators, second factor
+    # required; no child-record models registered): see safeguard/access/admin_site.py.
+    "safeguard.access.admin_apps.SafeguardAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "safeguard.core",
     "safeguard.accounts",
     "safeguard.children",
@@ -91,13 +97,25 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "safeguard.access.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "safeguard.access.middleware.SecondFactorMiddleware",
+    "safeguard.access.middleware.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: turns a lockout into the GOV.UK lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out username+IP before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "safeguard.urls"
@@ -170,6 +188,12 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = MODE != "production"
 
+# Sessions end after 30 minutes without a request, and when the browser closes.
+# Source: NCSC Cloud Security Guidance, principle 10 (identity and authentication);
+# NHS DSPT 4.5 (sessions time out). Every request renews the 30 minutes.
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
@@ -185,6 +209,31 @@ if MODE == "production":
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Second factor (TOTP, django-otp) for every account. Demo and test modes may turn it off
+# for the synthetic demo accounts; production cannot start without it unless asked
+# explicitly (see docs/security.md).
+SAFEGUARD_REQUIRE_OTP = env_bool("SAFEGUARD_REQUIRE_OTP", default=MODE == "production")
+OTP_TOTP_ISSUER = os.environ.get("SAFEGUARD_PARTNERSHIP_NAME", "Safeguard")
+
+# Lockout of repeated failed sign-ins (django-axes): 5 failures for one username from one
+# IP address lock that pair for 30 minutes. Counted for usernames that do not exist too, so
+# the lockout does not reveal whether an account exists. Source: NCSC password guidance
+# ("throttle or lock out"); OWASP ASVS 2.2.1.
+AXES_ENABLED = env_bool("AXES_ENABLED", default=MODE != "test")
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "safeguard.access.signin.lockout_response"
+AXES_VERBOSE = False
+
+# Content-Security-Policy sent on every response (safeguard.access.middleware): no inline
+# scripts or styles, nothing from other origins, no framing.
+SAFEGUARD_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'"
+)
 
 LOGGING = {
     "version": 1,

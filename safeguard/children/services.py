@@ -9,6 +9,7 @@ jobs); the audit layer records it.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from safeguard.access.audit import record_write, snapshot
 from safeguard.core.changes import child_record_changed
 from safeguard.core.validators import normalise_nhs_number
 
@@ -22,6 +23,7 @@ def register_child(*, actor, **fields) -> Child:
     with transaction.atomic():
         child.full_clean()
         child.save()
+        record_write(actor, child, "create", Child, child.pk, None, snapshot(child))
         child_record_changed(child.pk)
     return child
 
@@ -29,9 +31,11 @@ def register_child(*, actor, **fields) -> Child:
 def record_date_of_death(*, actor, child: Child, date_of_death) -> Child:
     with transaction.atomic():
         child = Child.objects.select_for_update().get(pk=child.pk)
+        before = snapshot(child)
         child.date_of_death = date_of_death
         child.full_clean()
         child.save(update_fields=["date_of_death"])
+        record_write(actor, child, "update", Child, child.pk, before, snapshot(child))
         child_record_changed(child.pk)
     return child
 
@@ -41,6 +45,7 @@ def record_person(*, actor, **fields) -> Person:
     with transaction.atomic():
         person.full_clean()
         person.save()
+        record_write(actor, None, "create", Person, person.pk, None, snapshot(person))
     return person
 
 
@@ -49,6 +54,15 @@ def record_relationship(*, actor, **fields) -> Relationship:
     with transaction.atomic():
         relationship.full_clean()
         relationship.save()
+        record_write(
+            actor,
+            relationship.child,
+            "create",
+            Relationship,
+            relationship.pk,
+            None,
+            snapshot(relationship),
+        )
         child_record_changed(relationship.child_id)
     return relationship
 
@@ -63,6 +77,9 @@ def record_involvement(*, actor, **fields) -> Involvement:
                 {"start_date": "An involvement cannot start before the child was born"}
             )
         involvement.save()
+        record_write(
+            actor, child, "create", Involvement, involvement.pk, None, snapshot(involvement)
+        )
         child_record_changed(involvement.child_id)
     return involvement
 
@@ -70,8 +87,18 @@ def record_involvement(*, actor, **fields) -> Involvement:
 def end_involvement(*, actor, involvement: Involvement, end_date) -> Involvement:
     with transaction.atomic():
         involvement = Involvement.objects.select_for_update().get(pk=involvement.pk)
+        before = snapshot(involvement)
         involvement.end_date = end_date
         involvement.full_clean()
         involvement.save(update_fields=["end_date"])
+        record_write(
+            actor,
+            involvement.child,
+            "update",
+            Involvement,
+            involvement.pk,
+            before,
+            snapshot(involvement),
+        )
         child_record_changed(involvement.child_id)
     return involvement

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from safeguard.access.audit import record_write, snapshot
 from safeguard.core.changes import child_record_changed
 from safeguard.core.dates import FuzzyMoment, parse_fuzzy
 
@@ -103,6 +104,7 @@ def record_event(
         event.save()
         if related_persons:
             event.related_persons.set(related_persons)
+        record_write(actor, child, "create", Event, event.pk, None, snapshot(event))
         child_record_changed(child.pk)
     return event
 
@@ -139,6 +141,16 @@ def correct_event(*, actor, original: Event, reason: str, recorded_at=None, **ch
         event.full_clean(exclude=["related_persons"])
         event.save()
         event.related_persons.set(related)
+        record_write(
+            actor,
+            latest.child,
+            "correct",
+            Event,
+            event.pk,
+            snapshot(latest),
+            snapshot(event),
+            reason=event.correction_reason,
+        )
         child_record_changed(latest.child_id)
     return event
 
@@ -166,5 +178,15 @@ def withdraw_event(*, actor, original: Event, reason: str, recorded_at=None) -> 
             synthetic=latest.synthetic,
         )
         event.save()
+        record_write(
+            actor,
+            latest.child,
+            "withdraw",
+            Event,
+            event.pk,
+            snapshot(latest),
+            snapshot(event),
+            reason=event.correction_reason,
+        )
         child_record_changed(latest.child_id)
     return event

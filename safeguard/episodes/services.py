@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from safeguard.access.audit import record_write, snapshot
 from safeguard.core.changes import child_record_changed
 
 from .models import Episode, EpisodeKind, Placement
@@ -47,6 +48,7 @@ def record_episode(*, actor, **fields) -> Episode:
     with transaction.atomic():
         validate_episode(episode)
         episode.save()
+        record_write(actor, episode.child, "create", Episode, episode.pk, None, snapshot(episode))
         child_record_changed(episode.child_id)
     return episode
 
@@ -54,10 +56,12 @@ def record_episode(*, actor, **fields) -> Episode:
 def end_episode(*, actor, episode: Episode, end_date, reason_ended: str = "") -> Episode:
     with transaction.atomic():
         episode = Episode.objects.select_for_update().get(pk=episode.pk)
+        before = snapshot(episode)
         episode.end_date = end_date
         episode.reason_ended = reason_ended or episode.reason_ended
         validate_episode(episode)
         episode.save()
+        record_write(actor, episode.child, "update", Episode, episode.pk, before, snapshot(episode))
         child_record_changed(episode.child_id)
     return episode
 
@@ -92,5 +96,8 @@ def record_placement(*, actor, **fields) -> Placement:
     with transaction.atomic():
         validate_placement(placement)
         placement.save()
+        record_write(
+            actor, placement.child, "create", Placement, placement.pk, None, snapshot(placement)
+        )
         child_record_changed(placement.child_id)
     return placement

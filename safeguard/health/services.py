@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from safeguard.access.audit import record_write, snapshot
 from safeguard.core.changes import child_record_changed
 
 from .models import Condition, HealthAssessment, Medicine
@@ -12,6 +13,7 @@ def _create(model, *, actor, **fields):
     with transaction.atomic():
         obj.full_clean()
         obj.save()
+        record_write(actor, obj.child, "create", model, obj.pk, None, snapshot(obj))
         child_record_changed(obj.child_id)
     return obj
 

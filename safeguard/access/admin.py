@@ -1,0 +1,47 @@
+"""Read-only admin views of the audit trail and access grants (superusers, administrators)."""
+
+from django.contrib import admin
+
+from .models import AuditEntry, BreakGlassAccess, RestrictedAccess
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    # Ids only: the admin shows no child's name (child records are not in the admin).
+    list_display = ("seq", "at", "actor_label", "via", "action", "child_id", "area", "ip")
+    list_filter = ("action", "via")
+    search_fields = ("actor_label",)
+    fields = list_display + (
+        "basis",
+        "path",
+        "user_agent",
+        "model",
+        "object_id",
+        "changes",
+        "reason",
+        "prev_hash",
+        "hash",
+    )
+
+
+@admin.register(BreakGlassAccess)
+class BreakGlassAccessAdmin(ReadOnlyAdmin):
+    list_display = ("granted_at", "user", "child_id", "expires_at", "reason")
+    fields = list_display
+
+
+@admin.register(RestrictedAccess)
+class RestrictedAccessAdmin(ReadOnlyAdmin):
+    list_display = ("granted_at", "user", "child_id", "granted_by", "expires_at", "revoked_at")
+    fields = list_display + ("reason",)

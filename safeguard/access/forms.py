@@ -1,0 +1,48 @@
+from django import forms
+
+from .services import MIN_REASON_LENGTH
+
+
+class BreakGlassForm(forms.Form):
+    reason = forms.CharField(
+        label="Why do you need to open this record now?",
+        help_text="Your team manager will see this reason, and it is kept in the audit trail.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": "Enter the reason you need emergency access"},
+    )
+    confirm = forms.BooleanField(
+        label="I understand this access is recorded and reviewed",
+        error_messages={"required": "Confirm you understand this access is recorded"},
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if len(reason) < MIN_REASON_LENGTH:
+            raise forms.ValidationError(
+                "Enter the reason you need emergency access "
+                f"(at least {MIN_REASON_LENGTH} characters)"
+            )
+        return reason
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label="Security code",
+        help_text="The 6-digit code shown in your authenticator app",
+        max_length=6,
+        min_length=6,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"}
+        ),
+        error_messages={
+            "required": "Enter the 6-digit security code",
+            "min_length": "Enter the 6-digit security code",
+            "max_length": "Enter the 6-digit security code",
+        },
+    )
+
+    def clean_token(self):
+        token = self.cleaned_data["token"].strip().replace(" ", "")
+        if not token.isdigit():
+            raise forms.ValidationError("The security code must be 6 digits")
+        return token

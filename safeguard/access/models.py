@@ -1,0 +1,170 @@
+"""Grants that widen access (restricted-record naming, break-glass) and the audit trail."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from safeguard.children.models import Child
+from safeguard.core.models import AppendOnlyModel
+
+
+class GrantQuerySet(models.QuerySet):
+    def active(self, now=None):
+        now = now or timezone.now()
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+class RestrictedAccess(models.Model):
+    """Names a professional who may see a restricted child's record.
+
+    A restricted record (a staff member's child, an adoption-sensitive record) is visible
+    only to the people named here; an involvement alone is not enough. The grant is the
+    professional's relationship with the child, so it also stands in for an involvement.
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="restricted_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="restricted_grants"
+    )
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reason = models.TextField()
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "restricted access grants"
+        indexes = [models.Index(fields=["user", "child"])]
+
+    def __str__(self):
+        return f"{self.user} named on restricted record {self.child_id}"
+
+
+BREAK_GLASS_HOURS = 4
+
+
+class BreakGlassAccess(models.Model):
+    """Emergency access without involvement, given with a reason, for a few hours.
+
+    Never for restricted records. Each grant is flagged to the professional's team manager
+    (the break-glass review page) and written to the audit trail with its reason.
+    """
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="break_glass_grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_grants"
+    )
+    reason = models.TextField()
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-granted_at"]
+        indexes = [models.Index(fields=["user", "child", "expires_at"])]
+
+    def __str__(self):
+        return f"Break-glass by {self.user} on record {self.child_id}"
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    SEARCH_RESULT = "search_result", "Listed in search or caseload"
+    EXPORT = "export", "Exported"
+    API = "api", "API read"
+    CREATE = "create", "Created"
+    UPDATE = "update", "Changed"
+    CORRECT = "correct", "Corrected"
+    WITHDRAW = "withdraw", "Withdrawn"
+    BREAK_GLASS = "break_glass", "Break-glass access"
+    RESTRICTED_GRANT = "restricted_grant", "Named on restricted record"
+
+
+class AuditEntry(AppendOnlyModel):
+    """One read or write of a child's record. Append-only and hash-chained.
+
+    `hash` is SHA-256 over the canonical JSON of the fields below including `prev_hash`
+    (see safeguard.access.audit.entry_payload); `seq` numbers entries with no gaps, so a
+    deleted row shows as a gap and an edited row as a hash mismatch.
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+    )
+    # The actor's username when the entry was written, or "system".
+    actor_label = models.CharField(max_length=150)
+    # How the read or write came in: "web", "api", "scenario-loader", "command", ...
+    via = models.CharField(max_length=64)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, null=True, blank=True, related_name="audit_entries"
+    )
+    area = models.CharField(max_length=32, blank=True)
+    # Why the professional could see the child: involvement, team, restricted-grant,
+    # break-glass (reads only).
+    basis = models.CharField(max_length=32, blank=True)
+    path = models.CharField(max_length=500, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    model = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    # Writes: {"field": {"before": ..., "after": ...}} for each changed field.
+    changes = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+        verbose_name_plural = "audit entries"
+        indexes = [
+            models.Index(fields=["child", "at"]),
+            models.Index(fields=["actor", "at"]),
+        ]
+
+    def __str__(self):
+        return f"#{self.seq} {self.actor_label} {self.action} child {self.child_id}"
+
+
+class AuditChainHead(models.Model):
+    """The single row writers lock to append to the chain one at a time.
+
+    `SELECT ... FOR UPDATE` on this row serialises writers on PostgreSQL; on SQLite the
+    IMMEDIATE transaction mode (settings.py) already takes the write lock at BEGIN.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    seq = models.BigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self):
+        return f"Audit chain head at #{self.seq}"

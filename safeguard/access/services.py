@@ -1,0 +1,95 @@
+"""Writes to access grants: break-glass and naming people on restricted records."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+
+from safeguard.children.models import Child
+
+from . import audit, roles
+from .models import BREAK_GLASS_HOURS, AuditAction, BreakGlassAccess, RestrictedAccess
+
+MIN_REASON_LENGTH = 20
+
+
+def break_glass(request, *, child_id: int, reason: str) -> BreakGlassAccess:
+    """Grant the signed-in professional emergency access to a child for a few hours.
+
+    Source: NHS Care Identity Service "emergency access" (legitimate-relationship
+    override, reason required, alerted to the privacy officer); Caldicott Principle 7 (the
+    duty to share can be as important as the duty to protect). Never for restricted
+    records: those are for named people only, and a refusal must not say the record is
+    restricted, so it is a plain 404.
+    """
+    user = request.user
+    if not roles.has_capability(user.role, "break_glass"):
+        raise PermissionDenied("Your role cannot use emergency access")
+    reason = (reason or "").strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": "Enter the reason you need emergency access "
+                f"(at least {MIN_REASON_LENGTH} characters)"
+            }
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        child = Child.objects.filter(pk=child_id, restricted=False).first()
+        if child is None:
+            raise Http404("No child found")
+        grant = BreakGlassAccess.objects.create(
+            child=child,
+            user=user,
+            reason=reason,
+            granted_at=now,
+            expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS),
+        )
+        audit.record_write(
+            user,
+            child,
+            AuditAction.BREAK_GLASS,
+            BreakGlassAccess,
+            grant.pk,
+            None,
+            audit.snapshot(grant),
+            reason=reason,
+        )
+    return grant
+
+
+def name_on_restricted_record(
+    *, actor, child: Child, user, reason: str, expires_at=None
+) -> RestrictedAccess:
+    """Name a professional on a restricted record (made by a manager or the system)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Say why this person needs the restricted record"})
+    with transaction.atomic():
+        grant = RestrictedAccess.objects.create(
+            child=child, user=user, granted_by=actor, reason=reason, expires_at=expires_at
+        )
+        audit.record_write(
+            actor,
+            child,
+            AuditAction.RESTRICTED_GRANT,
+            RestrictedAccess,
+            grant.pk,
+            None,
+            audit.snapshot(grant),
+            reason=reason,
+        )
+    return grant
+
+
+def break_glass_for_review(manager):
+    """Break-glass grants by members of the manager's team, newest first."""
+    if not roles.has_capability(manager.role, "review_access") or not manager.team_id:
+        return BreakGlassAccess.objects.none()
+    return BreakGlassAccess.objects.filter(user__team_id=manager.team_id).select_related(
+        "user", "child"
+    )

@@ -1,0 +1,208 @@
+"""Pages for the second factor, break-glass, and managers' access reviews."""
+
+from __future__ import annotations
+
+import base64
+
+import segno
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
+from django_otp import devices_for_user
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from . import policy, roles, services
+from .forms import BreakGlassForm, TokenForm
+from .models import AuditEntry
+
+# The child summary page (branch web); used after break-glass if it exists.
+CHILD_SUMMARY_URL_NAME = "children:summary"
+
+
+def _safe_next(request) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse(settings.LOGIN_REDIRECT_URL) if _reversible(settings.LOGIN_REDIRECT_URL) else "/"
+
+
+def _reversible(name: str, **kwargs) -> bool:
+    try:
+        reverse(name, kwargs=kwargs or None)
+    except NoReverseMatch:
+        return False
+    return True
+
+
+def _error_list(form) -> list[tuple[str, str]]:
+    """(field id, message) pairs for the GOV.UK error summary."""
+    return [
+        (f"id_{name}", message) for name, messages in form.errors.items() for message in messages
+    ]
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_verify(request):
+    """Second step of sign-in: the code from the authenticator app."""
+    if request.user.is_verified():
+        return redirect(_safe_next(request))
+    devices = list(devices_for_user(request.user, confirmed=True))
+    if not devices:
+        return redirect("access:otp-set-up")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        token = form.cleaned_data["token"]
+        for device in devices:
+            if device.verify_token(token):
+                otp_login(request, device)
+                request.session.cycle_key()
+                return redirect(_safe_next(request))
+        form.add_error("token", "The security code is not right, or it has expired")
+    return render(
+        request,
+        "access/otp_verify.html",
+        {"form": form, "errors": _error_list(form), "next": request.GET.get("next", "")},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def otp_set_up(request):
+    """Enrol an authenticator app. Only for a user with no confirmed device yet: once one
+    is confirmed, adding another needs an administrator (so a stolen password cannot
+    enrol the thief's phone)."""
+    if any(True for _ in devices_for_user(request.user, confirmed=True)):
+        return redirect("access:otp-verify")
+    device = TOTPDevice.objects.filter(user=request.user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(
+            user=request.user, name="Authenticator app", confirmed=False
+        )
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["token"]):
+            device.confirmed = True
+            device.save(update_fields=["confirmed"])
+            otp_login(request, device)
+            request.session.cycle_key()
+            return redirect(_safe_next(request))
+        form.add_error("token", "The security code is not right, or it has expired")
+    secret = base64.b32encode(device.bin_key).decode()
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "access/otp_set_up.html",
+        {
+            "form": form,
+            "errors": _error_list(form),
+            "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+            "qr_data_uri": qr.svg_data_uri(scale=4, dark="#0b0c0c"),
+            "next": request.GET.get("next", ""),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass(request, child_id: int):
+    """Emergency access to a record without involvement, with a reason."""
+    if not roles.has_capability(request.user.role, "break_glass"):
+        raise PermissionDenied("Your role cannot use emergency access")
+    if not policy.session_verified(request):
+        raise PermissionDenied("Sign in with your security code first")
+    if policy.visible_children(request, area="summary").filter(pk=child_id).exists():
+        return _after_break_glass(request, child_id, grant=None)
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = services.break_glass(
+                request, child_id=child_id, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            for message in exc.message_dict.get("reason", exc.messages):
+                form.add_error("reason", message)
+        else:
+            return _after_break_glass(request, child_id, grant=grant)
+    return render(
+        request,
+        "access/break_glass.html",
+        {
+            "form": form,
+            "errors": _error_list(form),
+            "child_id": child_id,
+            "hours": services.BREAK_GLASS_HOURS,
+        },
+    )
+
+
+def _after_break_glass(request, child_id, *, grant):
+    if _reversible(CHILD_SUMMARY_URL_NAME, child_id=child_id):
+        return redirect(CHILD_SUMMARY_URL_NAME, child_id=child_id)
+    return render(
+        request, "access/break_glass_granted.html", {"grant": grant, "child_id": child_id}
+    )
+
+
+def _require_review(request):
+    if not roles.has_capability(request.user.role, "review_access"):
+        raise PermissionDenied("Only team managers can review access")
+
+
+@login_required
+def child_audit(request, child_id: int):
+    """Who has looked at this record: for managers who can see the child."""
+    _require_review(request)
+    child = policy.open_child(request, child_id, area="summary")
+    entries = (
+        AuditEntry.objects.filter(child=child)
+        .select_related("actor", "actor__agency")
+        .order_by("-seq")[:500]
+    )
+    return render(request, "access/child_audit.html", {"child": child, "entries": entries})
+
+
+@login_required
+def user_activity(request, user_id: int):
+    """What one professional has looked at and changed: for their team manager."""
+    _require_review(request)
+    manager = request.user
+    subject = get_user_model().objects.filter(pk=user_id).first()
+    in_team = subject is not None and (
+        subject.pk == manager.pk or (manager.team_id and subject.team_id == manager.team_id)
+    )
+    if not in_team:
+        subject = None
+    if subject is None:
+        raise Http404("No such person in your team")
+    entries = list(
+        AuditEntry.objects.filter(actor=subject).select_related("child").order_by("-seq")[:500]
+    )
+    # Names only for children the manager may see themselves; otherwise the local ID.
+    visible = set(
+        policy.visible_children(request, area="identity")
+        .filter(pk__in={e.child_id for e in entries if e.child_id})
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "access/user_activity.html",
+        {"subject": subject, "entries": entries, "visible_child_ids": visible},
+    )
+
+
+@login_required
+def break_glass_review(request):
+    """Emergency accesses by the manager's team: the flag break-glass raises."""
+    _require_review(request)
+    grants = services.break_glass_for_review(request.user)[:200]
+    return render(request, "access/break_glass_review.html", {"grants": grants})

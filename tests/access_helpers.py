@@ -1,0 +1,37 @@
+"""Builders for the access and audit tests: people, teams, involvements, requests."""
+
+import datetime as dt
+
+from django.contrib.auth.models import AnonymousUser
+from django.test import RequestFactory
+
+from safeguard.access.services import name_on_restricted_record
+from safeguard.children.services import record_involvement
+from tests import factories
+
+TODAY = dt.date.today()
+
+
+def involve(user, child, *, role="allocated_social_worker", start=None, end=None):
+    return record_involvement(
+        actor=None,
+        child=child,
+        professional=user,
+        role=role,
+        start_date=start or dt.date(2020, 1, 1),
+        end_date=end,
+    )
+
+
+def name_on(child, user, reason="Adoption-sensitive: named worker"):
+    return name_on_restricted_record(actor=None, child=child, user=user, reason=reason)
+
+
+def request_for(user=None, path="/children/1/", **meta):
+    request = RequestFactory().get(path, REMOTE_ADDR="10.1.2.3", HTTP_USER_AGENT="pytest", **meta)
+    request.user = user or AnonymousUser()
+    return request
+
+
+def person(role="social_worker", **kwargs):
+    return factories.user(role=role, **kwargs)
