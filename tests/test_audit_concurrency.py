@@ -1,0 +1,54 @@
+"""Concurrent writers keep one unbroken chain (the chain-head row lock serialises them)."""
+
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from safeguard.access import audit, policy
+from safeguard.access.models import AuditChainHead, AuditEntry
+from tests import factories
+from tests.access_helpers import involve, person, request_for
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_reads_and_writes_form_one_valid_chain():
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE; threads need PostgreSQL")
+    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": audit.GENESIS_HASH})
+    sw = person()
+    child = factories.child()
+    involve(sw, child)
+    errors = []
+    barrier = threading.Barrier(4)
+
+    def reader():
+        try:
+            barrier.wait()
+            for _ in range(10):
+                policy.open_child(request_for(sw), child.pk, area="summary")
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def writer():
+        try:
+            barrier.wait()
+            for _ in range(5):
+                factories.child()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=t) for t in (reader, reader, writer, writer)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    report = audit.verify_chain()
+    assert report.ok, report.problems
+    assert report.checked == AuditEntry.objects.count()
+    assert AuditEntry.objects.filter(action="view").count() == 20
