@@ -162,14 +162,17 @@ def search(client, q):
 @pytest.mark.parametrize(
     "q,found,not_found",
     [
-        ("smith", ["SMITH, Sarah", "SMITHSON, Peter"], ["BROWN, Tom"]),
+        # Peter is only the manager's, and Sam's involvement with Olive has ended: the
+        # access rule (docs/access.md) keeps both out of Sam's results.
+        ("smith", ["SMITH, Sarah"], ["BROWN, Tom", "SMITHSON, Peter"]),
         ("SAR smi", ["SMITH, Sarah"], ["SMITHSON, Peter"]),
         ("3/12/2001", ["SMITH, Sarah"], ["BROWN, Tom"]),
         ("03/12/2001", ["SMITH, Sarah"], ["BROWN, Tom"]),
         ("2001-12-03", ["SMITH, Sarah"], ["BROWN, Tom"]),
         ("943 476 5919", ["SMITH, Sarah"], ["BROWN, Tom"]),
         ("9434765870", ["BROWN, Tom"], ["SMITH, Sarah"]),
-        ("wcf-00789", ["GREEN, Olive"], ["SMITH, Sarah"]),
+        ("wcf-00456", ["BROWN, Tom"], ["SMITH, Sarah"]),
+        ("wcf-00789", [], ["GREEN, Olive"]),
     ],
 )
 def test_search_by_each_kind_of_key(sw_client, world, q, found, not_found):

@@ -96,14 +96,22 @@ def visible_children(request, *, area: str = "summary") -> QuerySet[Child]:
 
 
 def allowed_areas(request, child: Child) -> frozenset[str]:
-    """The areas of this child's record the professional may see (for showing sections)."""
+    """The areas of this child's record the professional may see (for showing sections).
+
+    One query: an EXISTS per area the role has.
+    """
     if not session_verified(request):
         return frozenset()
-    return frozenset(
-        area
-        for area in roles.areas_for(request.user.role)
-        if visible_children_for_user(request.user, area=area).filter(pk=child.pk).exists()
-    )
+    user = request.user
+    candidates = sorted(roles.areas_for(user.role))
+    if not candidates:
+        return frozenset()
+    flags = {
+        f"may_{area}": Exists(visible_children_for_user(user, area=area).filter(pk=OuterRef("pk")))
+        for area in candidates
+    }
+    row = Child.objects.filter(pk=child.pk).annotate(**flags).values(*flags).first() or {}
+    return frozenset(area for area in candidates if row.get(f"may_{area}"))
 
 
 def access_basis(user, child: Child, *, area: str) -> str:

@@ -194,26 +194,39 @@ class ChildSummary:
         return self.looked_after.get_legal_status_display() if self.looked_after else ""
 
 
-def child_summary(child: Child, *, include_people: bool, include_health: bool) -> ChildSummary:
+def child_summary(
+    child: Child,
+    *,
+    include_people: bool,
+    include_health: bool,
+    include_summary: bool = True,
+    include_medicines: bool = False,
+) -> ChildSummary:
     """Everything the summary page shows, read in a handful of queries.
 
-    The caller (the view) decides, through the access policy, whether the people and
-    health parts may be shown; they are not read at all otherwise.
+    The caller (the view) decides, through the access policy, whether the plans, people,
+    health and medicines parts may be shown; they are not read at all otherwise (a
+    pharmacist sees identity, whether the child is looked after, and medicines).
     """
     on = today()
     open_episodes = list(
         Episode.objects.filter(child=child).open_on(on).order_by("start_date", "pk")
     )
     looked_after = next((e for e in open_episodes if e.kind == EpisodeKind.LOOKED_AFTER), None)
-    placement = (
-        Placement.objects.filter(child=child).open_on(on).order_by("-start_date", "-pk").first()
-    )
-    involvements = list(
-        Involvement.objects.current(on)
-        .filter(child=child)
-        .select_related("professional__agency", "professional__team")
-        .order_by("role", "start_date", "pk")
-    )
+    placement = None
+    involvements = []
+    if include_summary:
+        placement = (
+            Placement.objects.filter(child=child).open_on(on).order_by("-start_date", "-pk").first()
+        )
+        involvements = list(
+            Involvement.objects.current(on)
+            .filter(child=child)
+            .select_related("professional__agency", "professional__team")
+            .order_by("role", "start_date", "pk")
+        )
+    else:
+        open_episodes = []
     relationships = adults = None
     if include_people:
         relationships = list(
@@ -227,6 +240,7 @@ def child_summary(child: Child, *, include_people: bool, include_health: bool) -
     conditions = medicines = assessment = None
     if include_health:
         conditions = list(Condition.objects.filter(child=child).order_by("diagnosed_on", "pk"))
+    if include_health or include_medicines:
         medicines = list(
             Medicine.objects.filter(child=child)
             .filter(start_date__lte=on)
@@ -234,6 +248,7 @@ def child_summary(child: Child, *, include_people: bool, include_health: bool) -
             .select_related("prescriber", "condition")
             .order_by("name", "pk")
         )
+    if include_health:
         assessment = (
             HealthAssessment.objects.filter(child=child)
             .select_related("assessor")

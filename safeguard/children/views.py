@@ -15,7 +15,8 @@ Views are thin: reads are in `selectors.py`, and every child comes through
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
-from safeguard.access.policy import open_child, visible_children
+from safeguard.access.audit import audit_search_results
+from safeguard.access.policy import allowed_areas, open_child
 from safeguard.core.forms import error_summary
 
 from . import selectors
@@ -24,7 +25,9 @@ from .forms import ChildSearchForm
 
 @login_required
 def caseload(request):
-    return render(request, "children/caseload.html", {"rows": selectors.caseload_for(request)})
+    rows = selectors.caseload_for(request)
+    audit_search_results(request, [row.child for row in rows], area="summary")
+    return render(request, "children/caseload.html", {"rows": rows})
 
 
 @login_required
@@ -33,6 +36,7 @@ def search(request):
     rows = None
     if form.is_bound and form.is_valid():
         rows = selectors.search_children(request, form.cleaned_data["q"])
+        audit_search_results(request, [row.child for row in rows], area="summary")
     return render(
         request,
         "children/search.html",
@@ -44,17 +48,18 @@ def search(request):
     )
 
 
-def _may_see(request, child, area: str) -> bool:
-    return visible_children(request, area=area).filter(pk=child.pk).exists()
-
-
 @login_required
 def summary(request, child_id: int):
-    child = open_child(request, child_id, area="summary")
+    # The page opens for anyone who may see the child's identity; each section shows
+    # only if the professional's role allows that area (docs/access.md).
+    child = open_child(request, child_id, area="identity")
+    areas = allowed_areas(request, child)
     summary = selectors.child_summary(
         child,
-        include_people=_may_see(request, child, "people"),
-        include_health=_may_see(request, child, "health"),
+        include_people="people" in areas,
+        include_health="health" in areas,
+        include_summary="summary" in areas,
+        include_medicines="medicines" in areas,
     )
     return render(
         request,
@@ -62,6 +67,7 @@ def summary(request, child_id: int):
         {
             "child": child,
             "summary": summary,
-            "may_see_chronology": _may_see(request, child, "chronology"),
+            "areas": areas,
+            "may_see_chronology": "chronology" in areas,
         },
     )

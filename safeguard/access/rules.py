@@ -1,0 +1,75 @@
+"""Every URL's declared access rule, by URL name.
+
+The authorisation matrix test (tests/test_access_urls.py) walks every URL pattern in the
+project and fails for a URL whose name is not here, so a new page or API endpoint cannot
+ship without saying who may reach it. The views enforce the rule (through
+safeguard.access.policy and the capability checks); the test checks that what they do
+matches what is declared here, for every role and every relationship to the child.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may reach a URL.
+
+    kind:
+      public       anyone, signed in or not (sign-in, sign-out)
+      second_factor signed in, before the second factor (the OTP pages)
+      list         signed in; shows only children visible in `area` (caseload, search)
+      child        signed in, and the child in the URL (`child_id`) visible in `area`;
+                   otherwise 404 (a refusal does not confirm the child exists)
+      capability   signed in with a role that has `capability`; otherwise 403. With an
+                   `area` too, the child must also be visible in it (404 otherwise)
+      break_glass  signed in with the break_glass capability (403 otherwise); shows a
+                   form that names no child
+      admin        the Django admin: superusers and administrators only (its own gate)
+    """
+
+    kind: str
+    area: str = ""
+    capability: str = ""
+    # Expected status of a GET for a permitted user when it is not 200 (e.g. POST-only).
+    get_status: int = 200
+    description: str = ""
+
+
+PUBLIC = Rule("public")
+
+ACCESS_RULES: dict[str, Rule] = {
+    "accounts:sign-in": PUBLIC,
+    "accounts:sign-out": Rule("public", get_status=405, description="POST only"),
+    "access:otp-verify": Rule("second_factor"),
+    "access:otp-set-up": Rule("second_factor"),
+    "children:caseload": Rule("list", area="summary"),
+    "children:search": Rule("list", area="summary"),
+    "children:summary": Rule("child", area="identity"),
+    "chronology:chronology": Rule("child", area="chronology"),
+    "chronology:export": Rule("child", area="export"),
+    "access:break-glass": Rule("break_glass"),
+    "access:child-audit": Rule("capability", area="summary", capability="review_access"),
+    "access:user-activity": Rule(
+        "capability", capability="review_access", description="members of the manager's team"
+    ),
+    "access:break-glass-review": Rule("capability", capability="review_access"),
+}
+
+# Whole namespaces with one gate. The admin site checks every view it serves
+# (SafeguardAdminSite.has_permission), and no child-record model is registered there
+# (tests/test_access_admin.py), so new admin URLs are covered by the same rule.
+NAMESPACE_RULES: dict[str, Rule] = {
+    "admin": Rule("admin"),
+}
+ADMIN_PUBLIC = {"admin:login", "admin:logout"}
+
+
+def rule_for(url_name: str) -> Rule | None:
+    if url_name in ACCESS_RULES:
+        return ACCESS_RULES[url_name]
+    if url_name in ADMIN_PUBLIC:
+        return PUBLIC
+    namespace = url_name.split(":", 1)[0] if ":" in url_name else ""
+    return NAMESPACE_RULES.get(namespace)
