@@ -1,6 +1,7 @@
 """Read-only admin views of the audit trail and access grants (superusers, administrators)."""
 
 from django.contrib import admin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import AuditEntry, BreakGlassAccess, RestrictedAccess
 
@@ -45,3 +46,23 @@ class BreakGlassAccessAdmin(ReadOnlyAdmin):
 class RestrictedAccessAdmin(ReadOnlyAdmin):
     list_display = ("granted_at", "user", "child_id", "granted_by", "expires_at", "revoked_at")
     fields = list_display + ("reason",)
+
+
+# Administrators may remove a lost authenticator (so its owner can enrol a new one) but
+# never see or change a device's secret: django-otp's own admin would show the secret and
+# its QR code, letting an administrator copy anyone's second factor.
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(admin.ModelAdmin):
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    fields = ("user", "name", "confirmed")
+    readonly_fields = fields
+    search_fields = ("user__username",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

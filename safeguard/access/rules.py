@@ -63,13 +63,16 @@ ACCESS_RULES: dict[str, Rule] = {
 NAMESPACE_RULES: dict[str, Rule] = {
     "admin": Rule("admin"),
 }
-ADMIN_PUBLIC = {"admin:login", "admin:logout"}
+ADMIN_PUBLIC = {
+    "admin:login": PUBLIC,
+    "admin:logout": Rule("public", get_status=405, description="POST only"),
+}
 
 
 def rule_for(url_name: str) -> Rule | None:
     if url_name in ACCESS_RULES:
         return ACCESS_RULES[url_name]
     if url_name in ADMIN_PUBLIC:
-        return PUBLIC
+        return ADMIN_PUBLIC[url_name]
     namespace = url_name.split(":", 1)[0] if ":" in url_name else ""
     return NAMESPACE_RULES.get(namespace)

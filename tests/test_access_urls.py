@@ -1,0 +1,280 @@
+"""The authorisation matrix: every URL x every role x every relationship to the child.
+
+Walks every URL pattern in the project (so a new page or API endpoint is included
+automatically) and fails for one that has not declared its rule in
+safeguard.access.rules.ACCESS_RULES. For each declared rule it asserts, for every role
+(and anonymous) and each of: involved with the child, not involved, restricted and named,
+restricted and not named, that the page allows or refuses as expected, that a refusal is a
+404 or 403 (or a redirect to sign in), and that no response names a child the user may not
+see.
+
+The expected outcome is worked out here from the matrix (roles.MATRIX) and the scenario,
+not by asking policy.py, so a bug in the policy shows up as a mismatch.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.contrib import admin
+from django.test import Client, override_settings
+from django.urls import URLResolver, get_resolver, reverse
+
+from safeguard.access import roles
+from safeguard.access.rules import rule_for
+from safeguard.accounts.models import Role, User
+from safeguard.children.services import record_involvement
+from tests import factories
+from tests.access_helpers import name_on
+
+SCENARIOS = ("involved", "not_involved", "restricted_named", "restricted_not_named")
+ROLES = [None, *Role.values]  # None: not signed in
+_n = itertools.count(1)
+
+
+def _params(pattern) -> list[str]:
+    converters = getattr(pattern.pattern, "converters", None)
+    if converters:
+        return list(converters)
+    return list(pattern.pattern.regex.groupindex)
+
+
+def walk(resolver=None, namespace="", params=(), prefix=""):
+    """(url name, route, parameter names) for every pattern, recursively."""
+    resolver = resolver or get_resolver()
+    for p in resolver.url_patterns:
+        if isinstance(p, URLResolver):
+            ns = p.namespace
+            inner = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from walk(p, inner, (*params, *_params(p)), prefix + str(p.pattern))
+        else:
+            route = prefix + str(p.pattern)
+            if p.name:
+                name = f"{namespace}:{p.name}" if namespace else p.name
+            else:
+                name = f"{namespace}:<unnamed {route}>" if namespace else f"<unnamed {route}>"
+            yield name, route, (*params, *_params(p)), p
+
+
+URLS = sorted({name: (name, params) for name, _, params, _ in walk()}.values())
+
+
+def test_every_url_declares_its_access_rule():
+    undeclared = [name for name, _ in URLS if rule_for(name) is None]
+    assert not undeclared, (
+        "These URLs have no access rule: declare one in safeguard/access/rules.py "
+        f"(ACCESS_RULES) and make the view enforce it: {undeclared}"
+    )
+
+
+def test_the_walk_finds_the_pages():
+    names = {name for name, _ in URLS}
+    assert {"children:summary", "chronology:export", "access:child-audit"} <= names
+
+
+# --- the world ------------------------------------------------------------------------
+
+
+def _user(role, team):
+    n = next(_n)
+    return User.objects.create(
+        username=f"{role}-{n}",
+        role=role,
+        team=team,
+        agency=team.agency,
+        first_name=role.title(),
+        last_name=f"Tester{n}",
+        is_staff=role == Role.ADMINISTRATOR,
+    )
+
+
+def _child(label, **fields):
+    return factories.child(given_name="Leak", family_name=f"Zz{label}Name", **fields)
+
+
+@pytest.fixture
+def world(db):
+    from types import SimpleNamespace
+
+    team = factories.team(code="matrix", name="Matrix team")
+    elsewhere = factories.team(code="elsewhere", name="Elsewhere")
+    users = {role: _user(role, team) for role in Role.values}
+    outsider = _user(Role.SOCIAL_WORKER, elsewhere)
+    children = {
+        "involved": _child("Involved"),
+        "not_involved": _child("Uninvolved"),
+        "restricted_named": _child("Named", restricted=True),
+        "restricted_not_named": _child("Unnamed", restricted=True),
+    }
+
+    def involve(user, child):
+        record_involvement(
+            actor=None,
+            child=child,
+            professional=user,
+            role="other",
+            start_date=child.date_of_birth,
+        )
+
+    for user in users.values():
+        involve(user, children["involved"])
+        involve(user, children["restricted_not_named"])
+        name_on(children["restricted_named"], user)
+    involve(outsider, children["not_involved"])
+    involve(outsider, children["restricted_named"])
+    return SimpleNamespace(users=users, children=children, member=users[Role.SOCIAL_WORKER])
+
+
+def may_see(role, scenario, area) -> bool:
+    if role is None or area not in roles.areas_for(role):
+        return False
+    return scenario in ("involved", "restricted_named")
+
+
+def _kwargs(params, child, world):
+    values = {
+        "child_id": child.pk,
+        "user_id": world.member.pk,
+        "object_id": "1",
+        "id": "1",
+        "pk": "1",
+        "content_type_id": "1",
+        "app_label": "accounts",
+    }
+    unknown = [p for p in params if p not in values]
+    assert not unknown, f"add a test value for URL parameter(s) {unknown}"
+    return {p: values[p] for p in params}
+
+
+def _url(name, params, child, world):
+    if "<unnamed " in name:
+        route = name.split("<unnamed ", 1)[1].rstrip(">")
+        for p in params:
+            route = route.replace(f"<path:{p}>", "1").replace(f"<{p}>", "1")
+        return "/" + route
+    # Search by local ID, so that the query echoed back on the page is not a name.
+    query = {"children:search": f"?q={child.local_id}"}.get(name, "")
+    return reverse(name, kwargs=_kwargs(params, child, world) or None) + query
+
+
+def _redirected_to_sign_in(response) -> bool:
+    location = response.get("Location", "")
+    return response.status_code == 302 and (
+        location.startswith("/sign-in/") or location.startswith("/admin/login/")
+    )
+
+
+def _check(name, rule, role, scenario, response, child, world) -> list[str]:
+    problems = []
+    where = f"{name} as {role or 'anonymous'} ({scenario}): got {response.status_code}"
+    # Lists show family names in capitals: compare without case.
+    body = response.content.decode(errors="replace").lower() if response.content else ""
+
+    # Never a child's name the user may not see, whatever the outcome.
+    for sc, other in world.children.items():
+        if other.family_name.lower() in body and not may_see(role, sc, "identity"):
+            problems.append(f"{where}: shows {other.family_name} ({sc})")
+
+    def expect(ok, why):
+        if not ok:
+            problems.append(f"{where}: expected {why}")
+
+    def refused(status):
+        expect(response.status_code == status, f"a {status} refusal")
+
+    if rule.kind == "public":
+        expect(response.status_code in (rule.get_status, 302), f"{rule.get_status} or 302")
+        return problems
+    if role is None:
+        expect(_redirected_to_sign_in(response), "a redirect to sign in")
+        return problems
+    if rule.kind == "admin":
+        if role == Role.ADMINISTRATOR:
+            # Past the site's gate; Django's model permissions may still refuse (403).
+            expect(not _redirected_to_sign_in(response), "the admin to let an administrator in")
+        else:
+            expect(_redirected_to_sign_in(response), "the admin login (refused)")
+        return problems
+    if rule.kind == "second_factor":
+        expect(response.status_code in (200, 302), "200 or a redirect to the other OTP page")
+        expect(not _redirected_to_sign_in(response), "no redirect to sign in")
+        return problems
+    if rule.kind == "list":
+        visible = may_see(role, scenario, rule.area)
+        expect(response.status_code == 200, "200")
+        if name == "children:search" and visible:
+            expect(child.family_name.lower() in body, f"the search to find {child.family_name}")
+        if name == "children:caseload" and visible and scenario == "involved":
+            expect(child.family_name.lower() in body, f"the caseload to list {child.family_name}")
+        return problems
+    if rule.kind == "child":
+        if may_see(role, scenario, rule.area):
+            expect(response.status_code == 200, "200")
+        else:
+            refused(404)
+        return problems
+    if rule.kind == "capability":
+        if not roles.has_capability(role, rule.capability):
+            refused(403)
+        elif rule.area and not may_see(role, scenario, rule.area):
+            refused(404)
+        else:
+            expect(response.status_code == 200, "200")
+        return problems
+    if rule.kind == "break_glass":
+        if not roles.has_capability(role, "break_glass"):
+            refused(403)
+        elif may_see(role, scenario, "summary"):
+            expect(response.status_code == 302, "a redirect to the record already visible")
+        else:
+            expect(response.status_code == 200, "the break-glass form")
+        return problems
+    return [f"{name}: the test does not know rule kind {rule.kind!r}"]
+
+
+@pytest.mark.parametrize("name,params", URLS, ids=[name for name, _ in URLS])
+@override_settings(SAFEGUARD_REQUIRE_OTP=False)
+def test_url_allows_and_refuses_as_declared(name, params, world):
+    rule = rule_for(name)
+    assert rule is not None, f"{name} has no access rule in safeguard/access/rules.py"
+    # Pages not about one child do not vary by scenario: one pass is enough.
+    scenarios = SCENARIOS if "child_id" in params or rule.kind == "list" else ("involved",)
+    problems = []
+    for role in ROLES:
+        client = Client()
+        if role is not None:
+            client.force_login(world.users[role])
+        for scenario in scenarios:
+            child = world.children[scenario]
+            response = client.get(_url(name, params, child, world))
+            problems += _check(name, rule, role, scenario, response, child, world)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("name,params", URLS, ids=[name for name, _ in URLS])
+@override_settings(SAFEGUARD_REQUIRE_OTP=True)
+def test_url_needs_the_second_factor(name, params, world):
+    rule = rule_for(name)
+    if rule is None or rule.kind in ("public", "second_factor"):
+        pytest.skip(f"{name} is reachable before the second factor by design")
+    user = world.users[Role.TEAM_MANAGER]
+    user.is_superuser = True  # even a superuser needs the second factor
+    user.save()
+    client = Client()
+    client.force_login(user)
+    response = client.get(_url(name, params, world.children["involved"], world))
+    assert response.status_code == 302, response.status_code
+    assert response["Location"].startswith("/access/two-factor/"), response["Location"]
+    assert world.children["involved"].family_name.lower() not in response.content.decode().lower()
+
+
+def test_no_child_record_model_is_reachable_through_the_admin():
+    child_record_apps = {"children", "episodes", "health", "chronology"}
+    assert not {m._meta.app_label for m in admin.site._registry} & child_record_apps
+
+
+def test_a_new_url_without_a_rule_is_reported(settings):
+    settings.ROOT_URLCONF = "tests.urls_with_undeclared"
+    undeclared = [name for name, *_ in walk() if rule_for(name) is None]
+    assert undeclared == ["shiny:new-page"]
