@@ -1,0 +1,113 @@
+"""Each kind of read through the pages leaves the right audit entry."""
+
+import datetime as dt
+
+import pytest
+
+from safeguard.access.audit import verify_chain
+from safeguard.access.models import AuditEntry
+from safeguard.episodes.services import record_episode, record_placement
+from safeguard.health.services import record_condition, record_medicine
+from tests import factories
+from tests.access_helpers import involve, person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(client):
+    sw = person()
+    child = factories.child(given_name="Amira", family_name="Quayle", nhs_number="9434765919")
+    involve(sw, child)
+    client.force_login(sw)
+    return sw, child
+
+
+def reads(user, **filters):
+    return list(AuditEntry.objects.filter(actor=user, **filters).order_by("seq"))
+
+
+def test_summary_page_view_is_audited_with_page_and_basis(client, setup):
+    sw, child = setup
+    assert client.get(f"/children/{child.pk}/", HTTP_USER_AGENT="Firefox").status_code == 200
+    (entry,) = reads(sw, action="view")
+    assert (entry.child, entry.area, entry.basis, entry.via) == (
+        child,
+        "identity",
+        "involvement",
+        "web",
+    )
+    assert (entry.path, entry.ip, entry.user_agent) == (
+        f"/children/{child.pk}/",
+        "127.0.0.1",
+        "Firefox",
+    )
+
+
+def test_chronology_and_export_are_audited_as_such(client, setup):
+    sw, child = setup
+    client.get(f"/children/{child.pk}/chronology/?agency=wcf")
+    response = client.get(f"/children/{child.pk}/chronology.csv")
+    assert response.status_code == 200
+    view, export = reads(sw)
+    assert (view.action, view.area, view.path) == (
+        "view",
+        "chronology",
+        f"/children/{child.pk}/chronology/?agency=wcf",
+    )
+    assert (export.action, export.area) == ("export", "export")
+
+
+def test_caseload_and_search_record_each_child_listed(client, setup):
+    sw, child = setup
+    other = factories.child(family_name="Quayleson")
+    involve(sw, other)
+    unseen = factories.child(family_name="Quaylewood")
+    client.get("/")
+    listed = reads(sw, action="search_result")
+    assert {e.child for e in listed} == {child, other}
+    assert {e.path for e in listed} == {"/"}
+    client.get("/children/search/?q=quayle")
+    searched = reads(sw, action="search_result", path="/children/search/?q=quayle")
+    assert {e.child for e in searched} == {child, other}
+    assert not AuditEntry.objects.filter(child=unseen, action="search_result").exists()
+    assert verify_chain().ok
+
+
+def test_a_refused_read_leaves_no_read_entry(client, setup):
+    sw, _ = setup
+    stranger = factories.child(family_name="Unseen")
+    assert client.get(f"/children/{stranger.pk}/").status_code == 404
+    assert not AuditEntry.objects.filter(child=stranger, actor=sw).exists()
+
+
+def test_pharmacist_sees_identity_looked_after_and_medicines_only(client):
+    pharmacist = person("pharmacist")
+    child = factories.child(given_name="Amira", family_name="Quayle", nhs_number="9434765919")
+    involve(pharmacist, child, role="pharmacist")
+    record_episode(
+        actor=None,
+        child=child,
+        kind="looked_after",
+        start_date=dt.date(2023, 1, 1),
+        legal_status="C2",
+    )
+    record_placement(
+        actor=None,
+        child=child,
+        start_date=dt.date(2023, 1, 1),
+        placement_type="K2",
+        provider_name="Hilltop House",
+    )
+    record_condition(actor=None, child=child, name="Epilepsy")
+    record_medicine(actor=None, child=child, name="Levetiracetam", start_date=dt.date(2023, 1, 1))
+    client.force_login(pharmacist)
+    page = client.get(f"/children/{child.pk}/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    for shown in ("Amira Quayle", "17 May 2010", "943 476 5919", "Levetiracetam"):
+        assert shown in body, shown
+    assert "Looked after by the local authority" in body
+    for hidden in ("Hilltop House", "Epilepsy", "Who is involved", "chronology", "C2 "):
+        assert hidden not in body, hidden
+    assert client.get(f"/children/{child.pk}/chronology/").status_code == 404
