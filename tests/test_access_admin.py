@@ -41,3 +41,22 @@ def test_the_admin_needs_the_second_factor(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/access/two-factor/set-up/")
+
+
+@pytest.mark.django_db
+@override_settings(SAFEGUARD_REQUIRE_OTP=False)
+def test_audit_trail_in_the_admin_is_read_only_and_names_no_child(client):
+    from safeguard.access.models import AuditEntry
+    from tests import factories
+
+    factories.child(given_name="Nadia", family_name="Oyelaran")
+    entry = AuditEntry.objects.get()
+    client.force_login(person("administrator", is_staff=True, is_superuser=True))
+    listing = client.get("/admin/access/auditentry/")
+    detail = client.get(f"/admin/access/auditentry/{entry.pk}/change/")
+    assert listing.status_code == detail.status_code == 200
+    for page in (listing, detail):
+        assert b"Oyelaran" not in page.content
+    assert b'name="_save"' not in detail.content
+    assert client.post(f"/admin/access/auditentry/{entry.pk}/delete/").status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()

@@ -19,18 +19,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    # Ids only: the admin shows no child's name (child records are not in the admin).
+    # Ids only: the admin shows nothing of a child's record. Field changes, reasons and
+    # paths (a search path carries the name typed) are left out: they are read on the
+    # child's audit page by managers who may see the child.
     list_display = ("seq", "at", "actor_label", "via", "action", "child_id", "area", "ip")
     list_filter = ("action", "via")
     search_fields = ("actor_label",)
     fields = list_display + (
         "basis",
-        "path",
         "user_agent",
         "model",
         "object_id",
-        "changes",
-        "reason",
         "prev_hash",
         "hash",
     )
@@ -38,14 +37,15 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(BreakGlassAccess)
 class BreakGlassAccessAdmin(ReadOnlyAdmin):
-    list_display = ("granted_at", "user", "child_id", "expires_at", "reason")
+    # No reason: it describes the child's situation (the team manager reviews it).
+    list_display = ("granted_at", "user", "child_id", "expires_at")
     fields = list_display
 
 
 @admin.register(RestrictedAccess)
 class RestrictedAccessAdmin(ReadOnlyAdmin):
     list_display = ("granted_at", "user", "child_id", "granted_by", "expires_at", "revoked_at")
-    fields = list_display + ("reason",)
+    fields = list_display
 
 
 # Administrators may remove a lost authenticator (so its owner can enrol a new one) but

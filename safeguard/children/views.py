@@ -17,6 +17,7 @@ from django.shortcuts import render
 
 from safeguard.access.audit import audit_search_results
 from safeguard.access.policy import allowed_areas, open_child
+from safeguard.access.roles import has_capability
 from safeguard.core.forms import error_summary
 
 from . import selectors
@@ -69,5 +70,6 @@ def summary(request, child_id: int):
             "summary": summary,
             "areas": areas,
             "may_see_chronology": "chronology" in areas,
+            "may_review_access": has_capability(request.user.role, "review_access"),
         },
     )
