@@ -151,3 +151,33 @@ def test_a_read_whose_audit_cannot_be_written_is_refused_with_503(client, team_s
     assert response.status_code == 503
     assert b"Sorry, the record cannot be opened at the moment" in response.content
     assert b"Ellison" not in response.content
+
+
+def test_emergency_lookup_finds_by_exact_identifier_only_and_is_audited(client, team_setup):
+    _, _, _, officer, _, child = team_setup
+    child_with_nhs = factories.child(family_name="Okafor", nhs_number="9434765870")
+    secret = factories.child(family_name="Adoptee", restricted=True, nhs_number="4010232137")
+    client.force_login(officer)
+    url = "/access/break-glass/find/"
+    assert client.get(url).status_code == 200
+    found = client.post(url, {"identifier": "943 476 5870"})
+    assert found.status_code == 302
+    assert found["Location"] == f"/children/{child_with_nhs.pk}/break-glass/"
+    by_id = client.post(url, {"identifier": child.local_id.lower()})
+    assert by_id["Location"] == f"/children/{child.pk}/break-glass/"
+    lookups = AuditEntry.objects.filter(actor=officer, action="lookup")
+    assert {e.child for e in lookups} == {child_with_nhs, child}
+    # Restricted, partial and unknown identifiers all get the same answer, naming nobody.
+    refused = [
+        client.post(url, {"identifier": "401 023 2137"}),
+        client.post(url, {"identifier": "943476"}),
+        client.post(url, {"identifier": "Okafor"}),
+    ]
+    for response in refused:
+        assert response.status_code == 200
+        assert b"No record you can open in an emergency has that NHS number or ID" in response.content
+        assert b"Okafor" not in response.content.replace(b'value="Okafor"', b"")
+        assert b"Adoptee" not in response.content
+    assert not AuditEntry.objects.filter(child=secret, action="lookup").exists()
+    empty = client.post(url, {"identifier": ""})
+    assert b"Enter the child&#x27;s NHS number or local child ID" in empty.content

@@ -223,3 +223,28 @@ def test_production_settings_turn_on_hsts_secure_cookies_and_the_second_factor(t
     assert result.stdout.split() == ["31536000", "True", "True", "True", "True", "True", "False"], (
         result.stderr
     )
+
+
+def test_deploy_check_warns_when_production_turns_the_second_factor_off(tmp_path):
+    env = {
+        **os.environ,
+        "SAFEGUARD_MODE": "production",
+        "SECRET_KEY": secrets.token_urlsafe(64),
+        "ALLOWED_HOSTS": "safeguard.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "SAFEGUARD_REQUIRE_OTP": "0",
+        "AXES_ENABLED": "0",
+        "DJANGO_SETTINGS_MODULE": "safeguard.settings",
+    }
+    env.pop("DEBUG", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "(safeguard.access.W001) SAFEGUARD_REQUIRE_OTP is off in production" in result.stderr
+    assert "(safeguard.access.W002) AXES_ENABLED is off in production" in result.stderr

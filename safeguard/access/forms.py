@@ -46,3 +46,12 @@ class TokenForm(forms.Form):
         if not token.isdigit():
             raise forms.ValidationError("The security code must be 6 digits")
         return token
+
+
+class EmergencyLookupForm(forms.Form):
+    identifier = forms.CharField(
+        label="NHS number or local child ID",
+        help_text="The whole number or ID, exactly: for example, 943 476 5919 or WCF-00123",
+        max_length=32,
+        error_messages={"required": "Enter the child's NHS number or local child ID"},
+    )

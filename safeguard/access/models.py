@@ -99,6 +99,7 @@ class AuditAction(models.TextChoices):
     UPDATE = "update", "Changed"
     CORRECT = "correct", "Corrected"
     WITHDRAW = "withdraw", "Withdrawn"
+    LOOKUP = "lookup", "Looked up by NHS number or ID for emergency access"
     BREAK_GLASS = "break_glass", "Break-glass access"
     RESTRICTED_GRANT = "restricted_grant", "Named on restricted record"
 

@@ -50,6 +50,7 @@ ACCESS_RULES: dict[str, Rule] = {
     "chronology:chronology": Rule("child", area="chronology"),
     "chronology:export": Rule("child", area="export"),
     "access:break-glass": Rule("break_glass"),
+    "access:break-glass-find": Rule("capability", capability="break_glass"),
     "access:child-audit": Rule("capability", area="summary", capability="review_access"),
     "access:user-activity": Rule(
         "capability", capability="review_access", description="members of the manager's team"

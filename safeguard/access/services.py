@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -60,6 +61,25 @@ def break_glass(request, *, child_id: int, reason: str) -> BreakGlassAccess:
             reason=reason,
         )
     return grant
+
+
+def find_for_emergency(request, identifier: str):
+    """The one unrestricted child with this exact NHS number or local ID, or None.
+
+    Exact match only (no partial or name search), so it finds a record the professional
+    already knows how to identify and cannot be used to browse. The lookup is audited.
+    """
+    text = (identifier or "").strip()
+    digits = "".join(ch for ch in text if not ch.isspace())
+    query = Q(local_id__iexact=text)
+    if digits.isdigit() and len(digits) == 10:
+        query |= Q(nhs_number=digits)
+    matches = list(Child.objects.filter(query, restricted=False)[:2])
+    if len(matches) != 1:
+        return None
+    child = matches[0]
+    audit.record_read(request, child, area="", action=AuditAction.LOOKUP)
+    return child
 
 
 def name_on_restricted_record(

@@ -19,7 +19,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import policy, roles, services
-from .forms import BreakGlassForm, TokenForm
+from .forms import BreakGlassForm, EmergencyLookupForm, TokenForm
 from .models import AuditEntry
 
 # The child summary page (branch web); used after break-glass if it exists.
@@ -142,6 +142,31 @@ def break_glass(request, child_id: int):
             "child_id": child_id,
             "hours": services.BREAK_GLASS_HOURS,
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def break_glass_find(request):
+    """Find a record you are not involved with by its exact NHS number or local ID, to
+    open it in an emergency. Shows no name; a restricted record is "not found" like a
+    missing one; the lookup itself is audited."""
+    if not roles.has_capability(request.user.role, "break_glass"):
+        raise PermissionDenied("Your role cannot use emergency access")
+    if not policy.session_verified(request):
+        raise PermissionDenied("Sign in with your security code first")
+    form = EmergencyLookupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        child = services.find_for_emergency(request, form.cleaned_data["identifier"])
+        if child is not None:
+            return redirect("access:break-glass", child_id=child.pk)
+        form.add_error(
+            "identifier",
+            "No record you can open in an emergency has that NHS number or ID: check it, or "
+            "ask the child's social work team",
+        )
+    return render(
+        request, "access/break_glass_find.html", {"form": form, "errors": _error_list(form)}
     )
 
 
