@@ -1,7 +1,7 @@
 """Reading children's records for the pages: caseload, search and the child summary.
 
 Every query starts from `safeguard.access.policy.visible_children`, so what a page shows is
-what the access policy allows; nothing here reads Child.objects directly.
+what the access policy allows; nothing here queries the Child manager directly.
 """
 
 from __future__ import annotations
