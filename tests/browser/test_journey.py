@@ -229,3 +229,31 @@ def test_chronology_filters_work_without_javascript(browser, live_server, artifa
     assert page.locator("#timeline tbody tr").count() == 1 < before
     page.screenshot(path=str(artifacts / "no-js-chronology-by-agency.png"), full_page=True)
     context.close()
+
+
+def test_pages_at_mobile_width(browser, live_server, artifacts, request):
+    """The same checks on a phone-sized screen (the service navigation collapses)."""
+    world = web_data.build()
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.route(
+        re.compile(r"^" + re.escape(live_server.url) + AXE_URL_PATH + "$"),
+        lambda route: route.fulfill(
+            status=200, content_type="text/javascript", body=AXE_JS.read_text()
+        ),
+    )
+    journey = Journey(page, live_server.url, artifacts, request.node.name)
+    journey.goto("/sign-in/")
+    page.get_by_label("Username").fill("sam.walker")
+    page.get_by_label("Password").fill(web_data.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server.url + "/")
+    journey.check("caseload")
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+    journey.check("caseload-menu-open")
+    journey.goto(f"/children/{world.sarah.pk}/")
+    journey.check("child-summary")
+    journey.goto(f"/children/{world.sarah.pk}/chronology/")
+    journey.check("chronology")
+    context.close()
