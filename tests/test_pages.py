@@ -254,6 +254,23 @@ def test_child_summary_age_at_death(sw_client, world):
     body = text(sw_client.get(reverse("children:summary", args=[world.sarah.pk])))
     assert "Sarah died on 20 June 2019, aged 17." in body
     assert "Age at death" in body
+    # Read as at her death: the team manager's involvement (from 2018) and the police
+    # officer's (from 1 June 2019) were current then.
+    assert "Tia Manager" in body and "Pat Hale" in body
+    assert "U6 Foster placement" in body
+
+
+def test_child_summary_as_at_death_leaves_out_what_came_later(sw_client, world):
+    import datetime as dt
+
+    from safeguard.children.services import record_date_of_death
+
+    record_date_of_death(actor=None, child=world.sarah, date_of_death=dt.date(2018, 6, 1))
+    body = text(sw_client.get(reverse("children:summary", args=[world.sarah.pk])))
+    assert "Tia Manager" in body  # involved from 1 January 2018
+    assert "Pat Hale" not in body  # involved from 1 June 2019, after she died
+    assert "Mr and Mrs Oak" not in body  # placement from January 2019
+    assert "Looked after: V2" in body
 
 
 def test_unknown_child_is_404_in_govuk_style(sw_client, world):

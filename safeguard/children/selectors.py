@@ -177,6 +177,9 @@ def search_children(request, query: SearchQuery) -> list[ChildRow]:
 @dataclass
 class ChildSummary:
     child: Child
+    # The day the record is read as at: today, or the day the child died (a review reads
+    # the record as it stood then, not the empty "current" state of a closed record).
+    as_of: dt.date
     age: int | None  # None once the child has died: see age_at_death
     age_at_death: int | None
     looked_after: Episode | None
@@ -200,7 +203,7 @@ def child_summary(child: Child, *, include_people: bool, include_health: bool) -
     The caller (the view) decides, through the access policy, whether the people and
     health parts may be shown; they are not read at all otherwise.
     """
-    on = today()
+    on = min(today(), child.date_of_death) if child.date_of_death else today()
     open_episodes = list(
         Episode.objects.filter(child=child).open_on(on).order_by("start_date", "pk")
     )
@@ -243,6 +246,7 @@ def child_summary(child: Child, *, include_people: bool, include_health: bool) -
     died = child.date_of_death
     return ChildSummary(
         child=child,
+        as_of=on,
         age=None if died else age_on(child.date_of_birth, on),
         age_at_death=age_on(child.date_of_birth, died) if died else None,
         looked_after=looked_after,
