@@ -257,6 +257,23 @@ def test_child_summary_age_at_death(sw_client, world):
     body = text(sw_client.get(reverse("children:summary", args=[world.sarah.pk])))
     assert "Sarah died on 20 June 2019, aged 17." in body
     assert "Age at death" in body
+    # Read as at her death: the team manager's involvement (from 2018) and the police
+    # officer's (from 1 June 2019) were current then.
+    assert "Tia Manager" in body and "Pat Hale" in body
+    assert "U6 Foster placement" in body
+
+
+def test_child_summary_as_at_death_leaves_out_what_came_later(sw_client, world):
+    import datetime as dt
+
+    from safeguard.children.services import record_date_of_death
+
+    record_date_of_death(actor=None, child=world.sarah, date_of_death=dt.date(2018, 6, 1))
+    body = text(sw_client.get(reverse("children:summary", args=[world.sarah.pk])))
+    assert "Tia Manager" in body  # involved from 1 January 2018
+    assert "Pat Hale" not in body  # involved from 1 June 2019, after she died
+    assert "Mr and Mrs Oak" not in body  # placement from January 2019
+    assert "Looked after: V2" in body
 
 
 def test_unknown_child_is_404_in_govuk_style(sw_client, world):
@@ -458,3 +475,77 @@ def test_safe_cell_prefixes_every_formula_start():
         assert safe_cell(f"{start}1+1") == f"'{start}1+1"
     assert safe_cell("Seizure") == "Seizure"
     assert safe_cell(None) == ""
+
+
+# --- Error pages and the access policy ------------------------------------------------------
+
+
+def test_404_page_is_govuk_styled(sw_client, world):
+    response = sw_client.get("/no-such-page/")
+    assert response.status_code == 404
+    body = text(response)
+    assert '<h1 class="govuk-heading-l">Page not found</h1>' in body
+    assert "govuk-service-navigation" in body
+
+
+def test_500_page_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    body = render_to_string("500.html")
+    assert "Sorry, there is a problem with the service" in body
+    assert "Sign out" not in body
+
+
+def test_csrf_failure_page(world):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(
+        reverse("accounts:sign-in"), {"username": "sam.walker", "password": web_data.PASSWORD}
+    )
+    assert response.status_code == 403
+    assert "The form has expired" in text(response)
+
+
+def test_child_pages_refuse_a_child_the_policy_hides(sw_client, world, monkeypatch):
+    from safeguard.access import policy
+    from safeguard.children.models import Child
+
+    monkeypatch.setattr(policy, "visible_children", lambda request, area: Child.objects.none())
+    for url in [
+        reverse("children:summary", args=[world.sarah.pk]),
+        reverse("chronology:chronology", args=[world.sarah.pk]),
+        reverse("chronology:export", args=[world.sarah.pk]),
+    ]:
+        assert sw_client.get(url).status_code == 404, url
+
+
+def test_summary_leaves_out_areas_the_policy_hides(sw_client, world, monkeypatch):
+    from safeguard.access import policy
+    from safeguard.children import views
+
+    def only_summary(request, *, area):
+        qs = policy.visible_children(request, area="summary")
+        return qs if area == "summary" else qs.none()
+
+    monkeypatch.setattr(views, "visible_children", only_summary)
+    body = text(sw_client.get(reverse("children:summary", args=[world.sarah.pk])))
+    assert "Who is involved" in body
+    assert "Family and people" not in body
+    assert "Mark Stone" not in body
+    assert "Lamotrigine" not in body
+    assert "Read Sarah’s chronology" not in body
+
+
+def test_views_never_query_children_directly():
+    """Every child lookup goes through safeguard.access.policy (see its docstring)."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[1] / "safeguard"
+    offenders = [
+        str(path.relative_to(root))
+        for app in ("accounts", "children", "chronology")
+        for name in ("views.py", "selectors.py", "forms.py", "export.py")
+        if (path := root / app / name).exists() and "Child.objects" in path.read_text()
+    ]
+    assert offenders == []

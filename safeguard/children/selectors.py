@@ -1,7 +1,7 @@
 """Reading children's records for the pages: caseload, search and the child summary.
 
 Every query starts from `safeguard.access.policy.visible_children`, so what a page shows is
-what the access policy allows; nothing here reads Child.objects directly.
+what the access policy allows; nothing here queries the Child manager directly.
 """
 
 from __future__ import annotations
@@ -177,6 +177,9 @@ def search_children(request, query: SearchQuery) -> list[ChildRow]:
 @dataclass
 class ChildSummary:
     child: Child
+    # The day the record is read as at: today, or the day the child died (a review reads
+    # the record as it stood then, not the empty "current" state of a closed record).
+    as_of: dt.date
     age: int | None  # None once the child has died: see age_at_death
     age_at_death: int | None
     looked_after: Episode | None
@@ -208,7 +211,7 @@ def child_summary(
     health and medicines parts may be shown; they are not read at all otherwise (a
     pharmacist sees identity, whether the child is looked after, and medicines).
     """
-    on = today()
+    on = min(today(), child.date_of_death) if child.date_of_death else today()
     open_episodes = list(
         Episode.objects.filter(child=child).open_on(on).order_by("start_date", "pk")
     )
@@ -258,6 +261,7 @@ def child_summary(
     died = child.date_of_death
     return ChildSummary(
         child=child,
+        as_of=on,
         age=None if died else age_on(child.date_of_birth, on),
         age_at_death=age_on(child.date_of_birth, died) if died else None,
         looked_after=looked_after,
