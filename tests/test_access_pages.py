@@ -175,7 +175,8 @@ def test_emergency_lookup_finds_by_exact_identifier_only_and_is_audited(client, 
     ]
     for response in refused:
         assert response.status_code == 200
-        assert b"No record you can open in an emergency has that NHS number or ID" in response.content
+        message = b"No record you can open in an emergency has that NHS number or ID"
+        assert message in response.content
         assert b"Okafor" not in response.content.replace(b'value="Okafor"', b"")
         assert b"Adoptee" not in response.content
     assert not AuditEntry.objects.filter(child=secret, action="lookup").exists()

@@ -185,7 +185,10 @@ def test_deploy_checks_are_clean_with_production_settings(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         "DEBUG": "",
     }
-    env.pop("SAFEGUARD_REQUIRE_OTP", None)
+    # Only what a production server would have: nothing the test run set for itself
+    # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy checks flag).
+    for name in ("SAFEGUARD_REQUIRE_OTP", "AXES_ENABLED", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "DEBUG"],
         env={**env, "DJANGO_SETTINGS_MODULE": "safeguard.settings"},
@@ -236,7 +239,8 @@ def test_deploy_check_warns_when_production_turns_the_second_factor_off(tmp_path
         "AXES_ENABLED": "0",
         "DJANGO_SETTINGS_MODULE": "safeguard.settings",
     }
-    env.pop("DEBUG", None)
+    for name in ("DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"):
+        env.pop(name, None)
     result = subprocess.run(
         [sys.executable, "-m", "django", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
