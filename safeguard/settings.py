@@ -131,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "safeguard.core.context_processors.site",
+                "safeguard.access.context_processors.access",
             ],
         },
     },

@@ -182,3 +182,19 @@ def test_emergency_lookup_finds_by_exact_identifier_only_and_is_audited(client, 
     assert not AuditEntry.objects.filter(child=secret, action="lookup").exists()
     empty = client.post(url, {"identifier": ""})
     assert b"Enter the child&#x27;s NHS number or local child ID" in empty.content
+
+
+def test_refusal_page_offers_emergency_access_only_to_roles_that_have_it(client, team_setup):
+    _, manager, _, officer, _, child = team_setup
+    stranger = factories.child(family_name="Elsewhere")
+    client.force_login(officer)
+    page = client.get(f"/children/{stranger.pk}/")
+    assert page.status_code == 404
+    assert b'href="/access/break-glass/find/"' in page.content
+    assert b"Elsewhere" not in page.content
+    client.force_login(person("pharmacist"))
+    assert b"/access/break-glass/find/" not in client.get(f"/children/{stranger.pk}/").content
+    client.force_login(manager)
+    assert b'href="/access/break-glass/"' in client.get("/").content
+    client.force_login(officer)
+    assert b'href="/access/break-glass/"' not in client.get("/").content
