@@ -111,3 +111,42 @@ def test_pharmacist_sees_identity_looked_after_and_medicines_only(client):
     for hidden in ("Hilltop House", "Epilepsy", "Who is involved", "chronology", "C2 "):
         assert hidden not in body, hidden
     assert client.get(f"/children/{child.pk}/chronology/").status_code == 404
+
+
+def test_police_chronology_leaves_out_health_and_medicines_entries(client):
+    from safeguard.chronology.services import record_event
+
+    officer, sw = person("police_officer"), person()
+    child = factories.child(family_name="Quayle")
+    involve(officer, child, role="police_officer")
+    involve(sw, child)
+    hospital = factories.agency("west-nhs", name="Westshire Hospitals")
+    police = factories.agency("west-police", name="Westshire Police")
+    record_event(
+        actor=None,
+        child=child,
+        event_type="self_harm",
+        occurred="2023-04-01",
+        source_agency=hospital,
+        summary="Overdose of paracetamol",
+    )
+    record_event(
+        actor=None,
+        child=child,
+        event_type="police_protection",
+        occurred="2023-04-02",
+        source_agency=police,
+        summary="Police protection powers used",
+    )
+    record_condition(actor=None, child=child, name="Epilepsy", diagnosed_on=dt.date(2020, 1, 1))
+    client.force_login(officer)
+    body = client.get(f"/children/{child.pk}/chronology/").content.decode()
+    assert "Police protection powers used" in body
+    for hidden in ("Overdose", "Self-harm", "Epilepsy", "Westshire Hospitals"):
+        assert hidden not in body, hidden
+    crafted = client.get(f"/children/{child.pk}/chronology/?type=self_harm").content.decode()
+    assert "Overdose" not in crafted
+    client.force_login(sw)
+    body = client.get(f"/children/{child.pk}/chronology/").content.decode()
+    for shown in ("Overdose", "Epilepsy", "Police protection powers used"):
+        assert shown in body, shown

@@ -114,6 +114,20 @@ def allowed_areas(request, child: Child) -> frozenset[str]:
     return frozenset(area for area in candidates if row.get(f"may_{area}"))
 
 
+# Chronology entries whose category belongs to an area narrower than the chronology: a
+# police officer reads the chronology but not health detail (docs/access.md).
+TIMELINE_CATEGORY_AREAS = {"health": "health", "medicines": "medicines"}
+
+
+def filter_timeline(entries, areas) -> list:
+    """Drop timeline entries in categories the professional's areas do not include.
+
+    Dropped, not redacted: a placeholder would still say what kind of thing happened and
+    when (and a type filter in the URL could ask for it by name).
+    """
+    return [e for e in entries if TIMELINE_CATEGORY_AREAS.get(e.category, "chronology") in areas]
+
+
 def access_basis(user, child: Child, *, area: str) -> str:
     """Why the user may see the child: restricted-grant, involvement, team or break-glass."""
     now = timezone.now()

@@ -26,7 +26,7 @@ from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
-from safeguard.access.policy import open_child
+from safeguard.access.policy import allowed_areas, filter_timeline, open_child
 from safeguard.core.forms import error_summary
 
 from .event_types import CATEGORIES
@@ -35,9 +35,9 @@ from .forms import ChronologyFilterForm
 from .selectors import TimelineFilter, timeline
 
 
-def _options(child):
+def _options(child, areas):
     """Agencies and types present in the child's whole timeline, for the filter form."""
-    everything = timeline(child, TimelineFilter(include_superseded=True))
+    everything = filter_timeline(timeline(child, TimelineFilter(include_superseded=True)), areas)
     agencies = sorted({(e.agency_code, e.agency_name) for e in everything if e.agency_code})
     agencies.sort(key=lambda a: a[1])
     types: dict[str, dict[str, str]] = {}
@@ -59,7 +59,8 @@ def _filter_form(request, agencies):
 @login_required
 def chronology(request, child_id: int):
     child = open_child(request, child_id, area="chronology")
-    agencies, type_groups, total = _options(child)
+    areas = allowed_areas(request, child)
+    agencies, type_groups, total = _options(child, areas)
     form = _filter_form(request, agencies)
     if form.is_bound and not form.is_valid():
         entries = None
@@ -68,7 +69,9 @@ def chronology(request, child_id: int):
             anchors["type"] = f"type-{type_groups[0][1][0][0]}"
         errors = error_summary(form, anchors)
     else:
-        entries = timeline(child, form.to_filter() if form.is_bound else TimelineFilter())
+        entries = filter_timeline(
+            timeline(child, form.to_filter() if form.is_bound else TimelineFilter()), areas
+        )
         errors = []
     context = {
         "child": child,
@@ -91,7 +94,8 @@ _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 @login_required
 def export(request, child_id: int):
     child = open_child(request, child_id, area="export")
-    agencies, _, _ = _options(child)
+    areas = allowed_areas(request, child)
+    agencies, _, _ = _options(child, areas)
     form = _filter_form(request, agencies)
     if form.is_bound and not form.is_valid():
         problems = "; ".join(item["text"] for item in error_summary(form))
@@ -99,7 +103,9 @@ def export(request, child_id: int):
             f"The chronology filters are not valid: {problems}\n",
             content_type="text/plain; charset=utf-8",
         )
-    entries = timeline(child, form.to_filter() if form.is_bound else TimelineFilter())
+    entries = filter_timeline(
+        timeline(child, form.to_filter() if form.is_bound else TimelineFilter()), areas
+    )
     local_id = _SAFE_FILENAME.sub("-", child.local_id).strip("-") or str(child.pk)
     filename = f"chronology-{local_id}-{timezone.localdate().isoformat()}.csv"
     # The byte-order mark makes Excel read the file as UTF-8 (names such as Siân).
