@@ -228,6 +228,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "safeguard.access.signin.lockout_response"
 AXES_VERBOSE = False
+# Behind reverse proxies, how many append to X-Forwarded-For (0: use REMOTE_ADDR). The
+# lockout and the audit trail both use this address (safeguard.access.signin.client_ip).
+SAFEGUARD_TRUSTED_PROXIES = int(os.environ.get("SAFEGUARD_TRUSTED_PROXIES", "0"))
+AXES_CLIENT_IP_CALLABLE = "safeguard.access.signin.client_ip"
 
 # Content-Security-Policy sent on every response (safeguard.access.middleware): no inline
 # scripts or styles, nothing from other origins, no framing.

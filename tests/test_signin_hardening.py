@@ -252,3 +252,31 @@ def test_deploy_check_warns_when_production_turns_the_second_factor_off(tmp_path
     assert result.returncode == 1
     assert "(safeguard.access.W001) SAFEGUARD_REQUIRE_OTP is off in production" in result.stderr
     assert "(safeguard.access.W002) AXES_ENABLED is off in production" in result.stderr
+
+
+def test_client_address_ignores_forwarded_for_unless_proxies_are_trusted(settings, rf):
+    from safeguard.access.signin import client_ip
+
+    request = rf.get("/", REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9")
+    settings.SAFEGUARD_TRUSTED_PROXIES = 0
+    assert client_ip(request) == "10.0.0.5"
+    settings.SAFEGUARD_TRUSTED_PROXIES = 1
+    assert client_ip(request) == "203.0.113.9"
+    settings.SAFEGUARD_TRUSTED_PROXIES = 2
+    assert client_ip(request) == "6.6.6.6"
+    settings.SAFEGUARD_TRUSTED_PROXIES = 3  # fewer hops than proxies: not trusted
+    assert client_ip(request) == "10.0.0.5"
+    assert client_ip(rf.get("/", REMOTE_ADDR="not-an-ip")) is None
+
+
+@override_settings(AXES_ENABLED=True, SAFEGUARD_REQUIRE_OTP=False)
+def test_inventing_forwarded_addresses_does_not_dodge_the_lockout(client):
+    admin = person("administrator", is_staff=True)
+    for n in range(5):
+        response = client.post(
+            "/admin/login/?next=/admin/",
+            {"username": admin.username, "password": "wrong-password"},
+            REMOTE_ADDR="192.0.2.10",
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        )
+    assert response.status_code == 429

@@ -20,7 +20,6 @@ import contextlib
 import contextvars
 import datetime as dt
 import hashlib
-import ipaddress
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from django.db import DatabaseError, models, transaction
 from django.utils import timezone
 
 from .models import AuditAction, AuditChainHead, AuditEntry
+from .signin import client_ip
 
 GENESIS_HASH = "0" * 64
 SYSTEM_ACTOR = "system"
@@ -81,21 +81,12 @@ def field_changes(before: dict | None, after: dict | None) -> dict:
     return changes
 
 
-def _normalise_ip(value: str | None) -> str | None:
-    if not value:
-        return None
-    try:
-        return ipaddress.ip_address(value.strip()).compressed
-    except ValueError:
-        return None
-
-
 def _request_details(request) -> dict:
     if request is None:
         return {}
     meta = getattr(request, "META", {})
     return {
-        "ip": _normalise_ip(meta.get("REMOTE_ADDR")),
+        "ip": client_ip(request),
         "user_agent": meta.get("HTTP_USER_AGENT", "")[:300],
         "path": getattr(request, "get_full_path", lambda: "")()[:500],
     }
