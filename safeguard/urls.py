@@ -1,6 +1,11 @@
+"""Safeguard's URLs. Every page needs a signed-in professional (login_required on each view)."""
+
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
+    path("", include("safeguard.accounts.urls")),
+    path("", include("safeguard.children.urls")),
+    path("", include("safeguard.chronology.urls")),
     path("admin/", admin.site.urls),
 ]

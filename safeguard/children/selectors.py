@@ -1,0 +1,261 @@
+"""Reading children's records for the pages: caseload, search and the child summary.
+
+Every query starts from `safeguard.access.policy.visible_children`, so what a page shows is
+what the access policy allows; nothing here queries the Child manager directly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from safeguard.access.policy import visible_children
+from safeguard.core.dates import age_on
+from safeguard.core.validators import normalise_nhs_number
+from safeguard.episodes.models import Episode, EpisodeKind, Placement
+from safeguard.health.models import Condition, HealthAssessment, Medicine
+
+from .models import Child, Involvement, Relationship, RelationshipType
+
+
+def today() -> dt.date:
+    return timezone.localdate()
+
+
+def episode_label(episode: Episode) -> str:
+    """'Looked after (V2)', 'Child protection plan', ... as the caseload shows them."""
+    if episode.kind == EpisodeKind.LOOKED_AFTER:
+        return f"Looked after ({episode.legal_status})"
+    return episode.get_kind_display()
+
+
+def _open_records(on: dt.date) -> list[Prefetch]:
+    return [
+        Prefetch("episodes", Episode.objects.open_on(on), to_attr="open_episodes"),
+        Prefetch("placements", Placement.objects.open_on(on), to_attr="current_placements"),
+    ]
+
+
+@dataclass
+class ChildRow:
+    """One child in a list (caseload or search results)."""
+
+    child: Child
+    age: int
+    statuses: list[str]
+    placement_type: str
+    my_roles: list[str] = field(default_factory=list)
+
+
+def _row(child: Child, on: dt.date, my_roles: list[str] | None = None) -> ChildRow:
+    placements = getattr(child, "current_placements", [])
+    end = child.date_of_death or on
+    return ChildRow(
+        child=child,
+        age=age_on(child.date_of_birth, end),
+        statuses=[episode_label(e) for e in getattr(child, "open_episodes", [])],
+        placement_type=placements[-1].get_placement_type_display() if placements else "",
+        my_roles=my_roles or [],
+    )
+
+
+def caseload_for(request) -> list[ChildRow]:
+    """Children the signed-in professional currently works with, and their role(s)."""
+    on = today()
+    mine = Involvement.objects.current(on).filter(professional=request.user)
+    children = (
+        visible_children(request, area="summary")
+        .filter(involvements__in=mine)
+        .distinct()
+        .prefetch_related(
+            *_open_records(on),
+            Prefetch("involvements", mine.order_by("role"), to_attr="my_involvements"),
+        )
+        .order_by("family_name", "given_name", "pk")
+    )
+    return [
+        _row(child, on, sorted({i.get_role_display() for i in child.my_involvements}))
+        for child in children
+    ]
+
+
+# --- Search -----------------------------------------------------------------------------
+
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DATE_LIKE = re.compile(r"^[\d/.\-\s]+$")
+_DIGITS_AND_SPACES = re.compile(r"^[\d\s]+$")
+_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+
+
+class SearchQueryError(ValueError):
+    """The search text cannot be used; the message is shown to the person searching."""
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    kind: str  # "date_of_birth", "number" (NHS number or local ID), "local_id", "name"
+    text: str
+    date_of_birth: dt.date | None = None
+    words: tuple[str, ...] = ()
+
+
+def parse_search(text: str) -> SearchQuery:
+    """Work out what was typed: a date of birth, an NHS number, a local ID or a name."""
+    text = (text or "").strip()
+    if not text:
+        raise SearchQueryError("Enter a name, date of birth, NHS number or local child ID")
+    if len(text) > 100:
+        raise SearchQueryError("Search text must be 100 characters or fewer")
+    if m := _DMY.match(text):
+        return _date_query(text, int(m[3]), int(m[2]), int(m[1]))
+    if m := _ISO.match(text):
+        return _date_query(text, int(m[1]), int(m[2]), int(m[3]))
+    if _DIGITS_AND_SPACES.match(text):
+        return SearchQuery("number", "".join(text.split()))
+    if _DATE_LIKE.match(text):
+        raise SearchQueryError(
+            "Enter a date of birth as day/month/year, for example 3/12/2001, or as 2001-12-03"
+        )
+    if any(c.isdigit() for c in text) and " " not in text:
+        return SearchQuery("local_id", text)
+    words = tuple(_WORD.findall(text))
+    if not words or any(c.isdigit() for w in words for c in w):
+        raise SearchQueryError(
+            "Enter a name using letters, or a date of birth, NHS number or local child ID"
+        )
+    if sum(len(w) for w in words) < 2:
+        raise SearchQueryError("Enter at least 2 letters of the child's name")
+    return SearchQuery("name", text, words=words)
+
+
+def _date_query(text: str, year: int, month: int, day: int) -> SearchQuery:
+    try:
+        born = dt.date(year, month, day)
+    except ValueError:
+        raise SearchQueryError(
+            f"{text} is not a real date: enter a date of birth like 3/12/2001"
+        ) from None
+    if born > today():
+        raise SearchQueryError("Date of birth must be today or in the past")
+    return SearchQuery("date_of_birth", text, date_of_birth=born)
+
+
+def search_children(request, query: SearchQuery) -> list[ChildRow]:
+    """Children visible to the professional that match the query (case-insensitive)."""
+    children: QuerySet[Child] = visible_children(request, area="summary")
+    if query.kind == "date_of_birth":
+        children = children.filter(date_of_birth=query.date_of_birth)
+    elif query.kind == "number":
+        digits = normalise_nhs_number(query.text)
+        children = children.filter(Q(nhs_number=digits) | Q(local_id__iexact=query.text))
+    elif query.kind == "local_id":
+        children = children.filter(local_id__iexact=query.text)
+    else:
+        # Every word must appear in a given, family or preferred name ("sar smi" finds
+        # Sarah Smith). icontains is case-insensitive on SQLite and PostgreSQL alike.
+        for word in query.words:
+            children = children.filter(
+                Q(given_name__icontains=word)
+                | Q(family_name__icontains=word)
+                | Q(preferred_name__icontains=word)
+            )
+    on = today()
+    children = children.prefetch_related(*_open_records(on)).order_by(
+        "family_name", "given_name", "date_of_birth", "pk"
+    )[:200]
+    return [_row(child, on) for child in children]
+
+
+# --- Child summary ----------------------------------------------------------------------
+
+
+@dataclass
+class ChildSummary:
+    child: Child
+    # The day the record is read as at: today, or the day the child died (a review reads
+    # the record as it stood then, not the empty "current" state of a closed record).
+    as_of: dt.date
+    age: int | None  # None once the child has died: see age_at_death
+    age_at_death: int | None
+    looked_after: Episode | None
+    open_episodes: list[Episode]
+    current_placement: Placement | None
+    involvements: list[Involvement]
+    relationships: list[Relationship] | None  # None: not visible to this professional
+    adults_of_concern: list[Relationship] | None
+    conditions: list[Condition] | None  # None: health not visible to this professional
+    current_medicines: list[Medicine] | None
+    last_health_assessment: HealthAssessment | None
+
+    @property
+    def legal_status(self) -> str:
+        return self.looked_after.get_legal_status_display() if self.looked_after else ""
+
+
+def child_summary(child: Child, *, include_people: bool, include_health: bool) -> ChildSummary:
+    """Everything the summary page shows, read in a handful of queries.
+
+    The caller (the view) decides, through the access policy, whether the people and
+    health parts may be shown; they are not read at all otherwise.
+    """
+    on = min(today(), child.date_of_death) if child.date_of_death else today()
+    open_episodes = list(
+        Episode.objects.filter(child=child).open_on(on).order_by("start_date", "pk")
+    )
+    looked_after = next((e for e in open_episodes if e.kind == EpisodeKind.LOOKED_AFTER), None)
+    placement = (
+        Placement.objects.filter(child=child).open_on(on).order_by("-start_date", "-pk").first()
+    )
+    involvements = list(
+        Involvement.objects.current(on)
+        .filter(child=child)
+        .select_related("professional__agency", "professional__team")
+        .order_by("role", "start_date", "pk")
+    )
+    relationships = adults = None
+    if include_people:
+        relationships = list(
+            Relationship.objects.filter(child=child)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+            .select_related("person")
+            .order_by("relationship", "person__family_name", "person__given_name", "pk")
+        )
+        adults = [r for r in relationships if r.relationship == RelationshipType.ADULT_OF_CONCERN]
+        relationships = [r for r in relationships if r not in adults]
+    conditions = medicines = assessment = None
+    if include_health:
+        conditions = list(Condition.objects.filter(child=child).order_by("diagnosed_on", "pk"))
+        medicines = list(
+            Medicine.objects.filter(child=child)
+            .filter(start_date__lte=on)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+            .select_related("prescriber", "condition")
+            .order_by("name", "pk")
+        )
+        assessment = (
+            HealthAssessment.objects.filter(child=child)
+            .select_related("assessor")
+            .order_by("-date", "-pk")
+            .first()
+        )
+    died = child.date_of_death
+    return ChildSummary(
+        child=child,
+        as_of=on,
+        age=None if died else age_on(child.date_of_birth, on),
+        age_at_death=age_on(child.date_of_birth, died) if died else None,
+        looked_after=looked_after,
+        open_episodes=open_episodes,
+        current_placement=placement,
+        involvements=involvements,
+        relationships=relationships,
+        adults_of_concern=adults,
+        conditions=conditions,
+        current_medicines=medicines,
+        last_health_assessment=assessment,
+    )

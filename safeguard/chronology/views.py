@@ -1,0 +1,109 @@
+"""A child's multi-agency chronology: the page and its CSV export.
+
+Pages:
+    Chronology  /children/<id>/chronology/     chronology:chronology  one timeline joining
+                                                                     every agency's events,
+                                                                     episodes, placements
+                                                                     and health records;
+                                                                     filter by agency, type,
+                                                                     period, and corrected
+                                                                     or withdrawn entries
+    CSV export  /children/<id>/chronology.csv  chronology:export      the same timeline and
+                                                                     filters as CSV
+
+The filter form is a plain GET form, so the page works without JavaScript. With htmx the
+form fetches the same page and swaps in only the main region (filters, error summary and
+results: hx-select), without reloading the page, and pushes the filtered URL into the
+history; a live region outside it announces the number of entries shown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils import timezone
+
+from safeguard.access.policy import open_child
+from safeguard.core.forms import error_summary
+
+from .event_types import CATEGORIES
+from .export import timeline_csv
+from .forms import ChronologyFilterForm
+from .selectors import TimelineFilter, timeline
+
+
+def _options(child):
+    """Agencies and types present in the child's whole timeline, for the filter form."""
+    everything = timeline(child, TimelineFilter(include_superseded=True))
+    agencies = sorted({(e.agency_code, e.agency_name) for e in everything if e.agency_code})
+    agencies.sort(key=lambda a: a[1])
+    types: dict[str, dict[str, str]] = {}
+    for e in everything:
+        types.setdefault(e.category, {})[e.entry_type] = e.type_label
+    type_groups = [
+        (label, sorted(types[code].items(), key=lambda t: t[1]))
+        for code, label in CATEGORIES.items()
+        if code in types
+    ]
+    return agencies, type_groups, len(everything)
+
+
+def _filter_form(request, agencies):
+    data = request.GET if request.GET else None
+    return ChronologyFilterForm(data, agency_choices=agencies)
+
+
+@login_required
+def chronology(request, child_id: int):
+    child = open_child(request, child_id, area="chronology")
+    agencies, type_groups, total = _options(child)
+    form = _filter_form(request, agencies)
+    if form.is_bound and not form.is_valid():
+        entries = None
+        anchors = {**ChronologyFilterForm.date_anchors, "agency": "agency-1"}
+        if type_groups:
+            anchors["type"] = f"type-{type_groups[0][1][0][0]}"
+        errors = error_summary(form, anchors)
+    else:
+        entries = timeline(child, form.to_filter() if form.is_bound else TimelineFilter())
+        errors = []
+    context = {
+        "child": child,
+        "form": form,
+        "errors": errors,
+        "entries": entries,
+        "total": total,
+        "agency_options": agencies,
+        "type_groups": type_groups,
+        "selected_agencies": set(form.data.getlist("agency")) if form.is_bound else set(),
+        "selected_types": set(form.data.getlist("type")) if form.is_bound else set(),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "chronology/chronology.html", context)
+
+
+_SAFE_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+
+@login_required
+def export(request, child_id: int):
+    child = open_child(request, child_id, area="export")
+    agencies, _, _ = _options(child)
+    form = _filter_form(request, agencies)
+    if form.is_bound and not form.is_valid():
+        problems = "; ".join(item["text"] for item in error_summary(form))
+        return HttpResponseBadRequest(
+            f"The chronology filters are not valid: {problems}\n",
+            content_type="text/plain; charset=utf-8",
+        )
+    entries = timeline(child, form.to_filter() if form.is_bound else TimelineFilter())
+    local_id = _SAFE_FILENAME.sub("-", child.local_id).strip("-") or str(child.pk)
+    filename = f"chronology-{local_id}-{timezone.localdate().isoformat()}.csv"
+    # The byte-order mark makes Excel read the file as UTF-8 (names such as Siân).
+    response = HttpResponse("\ufeff" + timeline_csv(entries), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
