@@ -753,3 +753,18 @@ def test_event_types_doc_is_current():
         "regenerate: safeguard event_types --markdown > docs/event-types.md"
     )
     assert "`bail_conditions_set`" in doc
+
+
+def test_scenario_format_reference_is_current():
+    from safeguard.scenarios.schema import reference_markdown
+
+    doc = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    assert doc.endswith(reference_markdown()), "regenerate the key reference (see the doc)"
+
+
+@pytest.mark.django_db
+def test_the_example_in_the_format_doc_loads(tmp_path):
+    doc = (ROOT / "docs" / "scenario-format.md").read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    result = load([write(tmp_path, example)])
+    assert result.counts["children"] == 1 and result.counts["corrections"] == 1
