@@ -768,3 +768,45 @@ def test_the_example_in_the_format_doc_loads(tmp_path):
     example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
     result = load([write(tmp_path, example)])
     assert result.counts["children"] == 1 and result.counts["corrections"] == 1
+
+
+@pytest.mark.django_db
+def test_siblings_share_a_person_whichever_is_applied_first(tmp_path):
+    # The younger sibling's record opens first, but the mother is defined on the elder.
+    sibling = [
+        "  - local_id: T0002",
+        "    given_name: Sib",
+        "    family_name: Example",
+        "    date_of_birth: 2010-02-01",
+        "    sex: M",
+        "    local_authority: tcs",
+        "    people:",
+        "      - {person: t-mum, relationship: mother, parental_responsibility: true,",
+        "         pr_basis: birth_mother}",
+        "    episodes:",
+        "      - {kind: child_in_need, start: 2011-01-03}",
+    ]
+    text = GOOD + "\n".join(sibling) + "\n"
+    result = load([write(tmp_path, text)])
+    assert result.counts["people"] == 1 and result.counts["relationships"] == 2
+    mum = Relationship.objects.get(child__local_id="T0002").person
+    assert mum == Relationship.objects.get(child__local_id="T0001").person
+
+
+@pytest.mark.django_db
+def test_person_reference_cannot_redefine_the_person(tmp_path):
+    text = GOOD.replace("- id: t-mum", "- person: t-mum")
+    with pytest.raises(ScenarioError, match=r"people\[0\]\.given_name: not allowed with `person`"):
+        parse_files([write(tmp_path, text)])
+
+
+@pytest.mark.django_db
+def test_operations_applied_out_of_order_fail_precisely(tmp_path):
+    scenario = parse_files([write(tmp_path, GOOD)])
+    end_episode = next(op for op in scenario.operations if op.kind == "end_episode")
+    with pytest.raises(ScenarioError) as caught:
+        end_episode.apply(ApplyContext())
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'scenario.yaml'}, line {line_of(GOOD, 'legal_status: V2') + 2}, "
+        "children[0].episodes[0].end: refers to a record that does not exist yet"
+    )

@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -430,6 +430,11 @@ class Operation:
             raise self._error_from(exc) from None
         except DatabaseError as exc:
             raise ScenarioError(self.source, f"the database refused the record ({exc})") from None
+        except (KeyError, ObjectDoesNotExist) as exc:
+            # Operations applied out of order (or a referenced record deleted meanwhile).
+            raise ScenarioError(
+                self.source, f"refers to a record that does not exist yet ({exc})"
+            ) from None
 
     def _error_from(self, exc: ValidationError) -> ScenarioError:
         if hasattr(exc, "error_dict"):
@@ -463,6 +468,9 @@ class ApplyContext:
         # Agencies and accounts the files refer to without defining them already exist.
         if kind == "agency":
             obj = Agency.objects.get(code=ref)
+        elif kind == "team":
+            agency_code, team_code = ref.split("/", 1)
+            obj = Team.objects.get(agency__code=agency_code, code=team_code)
         elif kind == "professional":
             obj = User.objects.get(username=ref)
         else:
@@ -580,13 +588,15 @@ def _apply_register_child(op: Operation, ctx: ApplyContext):
 def _apply_person(op: Operation, ctx: ApplyContext):
     d = dict(op.data)
     child = ctx.get("child", op.child)
-    person_fields = d.pop("person_fields", None)
-    if person_fields is not None:
+    person_fields = d.pop("person_fields")
+    key = ("person", d["person_id"])
+    # A person related to several children (siblings) is created by whichever of their
+    # relationships is applied first.
+    person = ctx.objects.get(key)
+    if person is None:
         person = children_services.record_person(actor=ctx.actor, **person_fields)
-        ctx.objects[("person", d["person_id"])] = person
+        ctx.objects[key] = person
         ctx.counts["people"] += 1
-    else:
-        person = ctx.get("person", d["person_id"])
     relationship = children_services.record_relationship(
         actor=ctx.actor, child=child, person=person, **d["relationship"]
     )
@@ -1137,18 +1147,7 @@ class _Builder:
             else:
                 self.people[person_id] = rec
             data["person_id"] = person_id
-            data["person_fields"] = _copy(
-                rec,
-                {
-                    "given_name": "given_name",
-                    "family_name": "family_name",
-                    "known_as": "known_as",
-                    "date_of_birth": "date_of_birth",
-                    "sex": "sex",
-                    "notes": "notes",
-                    "synthetic": "synthetic",
-                },
-            )
+            data["person_fields"] = self._person_fields(rec)
         op = self._op(
             "record_relationship",
             "person",
@@ -1161,6 +1160,21 @@ class _Builder:
             {"start_date": "start", "end_date": "end", "notes": "relationship_notes"},
         )
         return [op]
+
+    @staticmethod
+    def _person_fields(rec: Rec) -> dict[str, Any]:
+        return _copy(
+            rec,
+            {
+                "given_name": "given_name",
+                "family_name": "family_name",
+                "known_as": "known_as",
+                "date_of_birth": "date_of_birth",
+                "sex": "sex",
+                "notes": "notes",
+                "synthetic": "synthetic",
+            },
+        )
 
     def _health(self, local_id: str, rec: Rec):
         for cond in rec.get("conditions", []):
@@ -1465,8 +1479,19 @@ class _Builder:
             close = difflib.get_close_matches(ref, known, n=1)
             hint = f" (did you mean {_quote(close[0])}?)" if close else ""
             raise ScenarioError(where, f"unknown {what} {_quote(ref)}{hint}")
+        for op in self.ops:
+            if op.kind == "record_relationship" and "person_fields" not in op.data:
+                definition = self.people[op.data["person_id"]]
+                op.data["person_fields"] = self._person_fields(definition)
         for rec in self.professionals.values():
-            if "team" in rec and f"{rec['agency']}/{rec['team']}" not in self.teams:
+            if (
+                "team" in rec
+                and f"{rec['agency']}/{rec['team']}" not in self.teams
+                and not (
+                    rec["agency"] in self.db_agencies
+                    and Team.objects.filter(agency__code=rec["agency"], code=rec["team"]).exists()
+                )
+            ):
                 raise rec.error(
                     "team", f"agency {_quote(rec['agency'])} has no team {_quote(rec['team'])}"
                 )
