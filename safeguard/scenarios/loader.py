@@ -803,8 +803,9 @@ class _Builder:
         self.professionals: dict[str, Rec] = {}
         self.children: dict[str, Rec] = {}
         self.people: dict[str, Rec] = {}
-        self.conditions: dict[str, tuple[str, Rec]] = {}
-        self.events: dict[str, tuple[str, Rec, dt.datetime]] = {}
+        self.conditions: dict[str, Rec] = {}
+        # event id -> (child local_id, record, (occurred start, precision, recorded_at), type)
+        self.events: dict[str, tuple[str, Rec, tuple[dt.datetime, str, dt.datetime], str]] = {}
         self.pending_refs: list[tuple[Rec, str, str, str]] = []
         self.db_agencies: set[str] = set()
         self.db_users: set[str] = set()
@@ -835,7 +836,6 @@ class _Builder:
     def _define(self, table: dict, ref: str, rec: Rec, key: str, what: str):
         if ref in table:
             first = table[ref]
-            first = first[1] if isinstance(first, tuple) else first
             raise rec.error(
                 key,
                 f"duplicate {what} {_quote(ref)} (first defined in {first.file}, line "
@@ -843,9 +843,9 @@ class _Builder:
             )
         table[ref] = rec
 
-    def _ref(self, rec: Rec, key: str, kind: str, value: str | None = None, where: str = ""):
+    def _ref(self, rec: Rec, key: str, kind: str):
         """Check a reference exists (resolved after all files are read)."""
-        self.pending_refs.append((rec, key, kind, value if value is not None else rec[key]))
+        self.pending_refs.append((rec, key, kind, rec[key]))
 
     # -- partnership
     def partnership(self, rec: Rec):
