@@ -1187,6 +1187,10 @@ def build() -> dict:
         professionals.append(p)
     for c in children:
         c["synthetic"] = True
+    # One restricted record (a staff member's child): visible only to the people named on it
+    # once need-to-know access is in place. The first child in need is chosen.
+    restricted = next(c for c in children if c["episodes"][0]["kind"] == "child_in_need")
+    restricted["restricted"] = True
     return {
         "safeguard_scenario": 1,
         "title": "Northshire demo partnership",

@@ -320,6 +320,7 @@ def test_demo_partnership_covers_every_status():
         for u in User.objects.filter(username__in=["sw.jones", "analyst.king"])
     )
     assert Placement.objects.filter(end_date__isnull=True).count() >= 15
+    assert Child.objects.filter(restricted=True).count() == 1
 
 
 # --------------------------------------------------------------------------- bad files
