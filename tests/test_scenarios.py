@@ -715,6 +715,16 @@ def test_load_command_fails_with_the_error_and_changes_nothing(tmp_path):
 
 
 @pytest.mark.django_db
+def test_load_command_dry_run_keeps_nothing(tmp_path):
+    before = table_counts()
+    out = StringIO()
+    call_command("load", "--dry-run", str(write(tmp_path, GOOD)), stdout=out)
+    assert out.getvalue().startswith("Checked (dry run, nothing kept)")
+    assert "corrections" in out.getvalue()
+    assert table_counts() == before
+
+
+@pytest.mark.django_db
 def test_passwords_are_ignored_outside_demo_and_test(tmp_path, settings):
     settings.MODE = "production"
     result = load([write(tmp_path, GOOD)])

@@ -1543,12 +1543,24 @@ def apply_operations(ops: Iterable[Operation], ctx: ApplyContext) -> ApplyContex
     return ctx
 
 
-def load(paths: Iterable[str | Path], *, actor=None) -> LoadResult:
-    """Parse and apply scenario files all-or-nothing (one transaction)."""
+class _DryRun(Exception):
+    pass
+
+
+def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> LoadResult:
+    """Parse and apply scenario files all-or-nothing (one transaction).
+
+    dry_run: apply everything, then roll back (every check runs; nothing is kept).
+    """
     scenario = parse_files(paths)
     ctx = ApplyContext(actor=actor)
-    with transaction.atomic():
-        apply_operations(scenario.operations, ctx)
+    try:
+        with transaction.atomic():
+            apply_operations(scenario.operations, ctx)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
     order = [
         "agencies",
         "agencies_reused",
