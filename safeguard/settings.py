@@ -175,7 +175,13 @@ USE_TZ = True
 DATE_FORMAT = "j F Y"
 
 STATIC_URL = "/static/"
-STATIC_ROOT = PROJECT_DIR / "staticfiles"
+# collectstatic's target; WhiteNoise serves it in production. Outside production the
+# finders serve the app's static folders directly and no collected copy exists.
+STATIC_ROOT = (
+    Path(os.environ.get("STATIC_ROOT", PROJECT_DIR / "staticfiles"))
+    if MODE == "production"
+    else None
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
