@@ -254,3 +254,20 @@ def test_deleting_the_newest_rows_is_caught_by_the_chain_head():
     report = audit.verify_chain()
     assert not report.ok
     assert "entries were removed from the end" in report.problems[0]
+
+
+def test_loading_a_scenario_is_audited_as_the_loader_and_verifies():
+    from pathlib import Path
+
+    from safeguard.scenarios.loader import load
+
+    load([Path(__file__).resolve().parent.parent / "scenarios" / "sarah.yaml"])
+    entries = AuditEntry.objects.all()
+    assert entries.count() > 50
+    assert set(entries.values_list("via", "actor_label").distinct()) == {
+        ("scenario-loader", "system")
+    }
+    assert {"children.Child", "chronology.Event", "episodes.Episode"} <= set(
+        entries.values_list("model", flat=True)
+    )
+    assert audit.verify_chain().ok

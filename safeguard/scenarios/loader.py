@@ -33,6 +33,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Validat
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from safeguard.access.audit import audit_context
 from safeguard.accounts import services as account_services
 from safeguard.accounts.models import Agency, Team, User
 from safeguard.children import services as children_services
@@ -1555,7 +1556,8 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
     scenario = parse_files(paths)
     ctx = ApplyContext(actor=actor)
     try:
-        with transaction.atomic():
+        # Writes made here are audited as the system, via the scenario loader.
+        with transaction.atomic(), audit_context(via="scenario-loader"):
             apply_operations(scenario.operations, ctx)
             if dry_run:
                 raise _DryRun
