@@ -150,3 +150,26 @@ def test_police_chronology_leaves_out_health_and_medicines_entries(client):
     body = client.get(f"/children/{child.pk}/chronology/").content.decode()
     for shown in ("Overdose", "Epilepsy", "Police protection powers used"):
         assert shown in body, shown
+
+
+def test_pharmacist_lists_their_children_without_plans_or_placement(client):
+    pharmacist = person("pharmacist")
+    child = factories.child(given_name="Amira", family_name="Quayle")
+    involve(pharmacist, child, role="pharmacist")
+    record_episode(
+        actor=None,
+        child=child,
+        kind="looked_after",
+        start_date=dt.date(2023, 1, 1),
+        legal_status="C2",
+    )
+    client.force_login(pharmacist)
+    for url in ("/", "/children/search/?q=quayle"):
+        body = client.get(url).content.decode()
+        assert "QUAYLE, Amira" in body, url
+        assert "Not shown to your role" in body and "Looked after (C2)" not in body, url
+    assert set(
+        AuditEntry.objects.filter(actor=pharmacist, action="search_result").values_list(
+            "area", flat=True
+        )
+    ) == {"identity"}

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from safeguard.access.policy import visible_children
@@ -49,11 +49,23 @@ class ChildRow:
     statuses: list[str]
     placement_type: str
     my_roles: list[str] = field(default_factory=list)
+    # The professional may list the child (identity) but not see plans and placement
+    # (e.g. a pharmacist): the list says so rather than showing "no open plan".
+    summary_hidden: bool = False
 
 
 def _row(child: Child, on: dt.date, my_roles: list[str] | None = None) -> ChildRow:
-    placements = getattr(child, "current_placements", [])
     end = child.date_of_death or on
+    if not getattr(child, "may_see_summary", True):
+        return ChildRow(
+            child=child,
+            age=age_on(child.date_of_birth, end),
+            statuses=[],
+            placement_type="",
+            my_roles=my_roles or [],
+            summary_hidden=True,
+        )
+    placements = getattr(child, "current_placements", [])
     return ChildRow(
         child=child,
         age=age_on(child.date_of_birth, end),
@@ -63,12 +75,19 @@ def _row(child: Child, on: dt.date, my_roles: list[str] | None = None) -> ChildR
     )
 
 
+def _listable(request) -> QuerySet[Child]:
+    """Children the professional may list (their identity), each flagged with whether
+    the plans and placement (the summary area) may be shown too."""
+    summary = visible_children(request, area="summary").filter(pk=OuterRef("pk"))
+    return visible_children(request, area="identity").annotate(may_see_summary=Exists(summary))
+
+
 def caseload_for(request) -> list[ChildRow]:
     """Children the signed-in professional currently works with, and their role(s)."""
     on = today()
     mine = Involvement.objects.current(on).filter(professional=request.user)
     children = (
-        visible_children(request, area="summary")
+        _listable(request)
         .filter(involvements__in=mine)
         .distinct()
         .prefetch_related(
@@ -147,7 +166,7 @@ def _date_query(text: str, year: int, month: int, day: int) -> SearchQuery:
 
 def search_children(request, query: SearchQuery) -> list[ChildRow]:
     """Children visible to the professional that match the query (case-insensitive)."""
-    children: QuerySet[Child] = visible_children(request, area="summary")
+    children: QuerySet[Child] = _listable(request)
     if query.kind == "date_of_birth":
         children = children.filter(date_of_birth=query.date_of_birth)
     elif query.kind == "number":

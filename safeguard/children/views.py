@@ -24,10 +24,15 @@ from . import selectors
 from .forms import ChildSearchForm
 
 
+def _list_area(rows) -> str:
+    # What the list showed: the summary columns, or only identity where they were hidden.
+    return "identity" if any(row.summary_hidden for row in rows) else "summary"
+
+
 @login_required
 def caseload(request):
     rows = selectors.caseload_for(request)
-    audit_search_results(request, [row.child for row in rows], area="summary")
+    audit_search_results(request, [row.child for row in rows], area=_list_area(rows))
     return render(request, "children/caseload.html", {"rows": rows})
 
 
@@ -37,7 +42,7 @@ def search(request):
     rows = None
     if form.is_bound and form.is_valid():
         rows = selectors.search_children(request, form.cleaned_data["q"])
-        audit_search_results(request, [row.child for row in rows], area="summary")
+        audit_search_results(request, [row.child for row in rows], area=_list_area(rows))
     return render(
         request,
         "children/search.html",
