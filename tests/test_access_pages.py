@@ -198,3 +198,30 @@ def test_refusal_page_offers_emergency_access_only_to_roles_that_have_it(client,
     assert b'href="/access/break-glass/"' in client.get("/").content
     client.force_login(officer)
     assert b'href="/access/break-glass/"' not in client.get("/").content
+
+
+def test_manager_marks_an_emergency_access_as_checked(client, team_setup):
+    from safeguard.access.services import break_glass
+    from tests.access_helpers import request_for
+
+    _, manager, _, officer, other_manager, child = team_setup
+    grant = break_glass(request_for(officer), child_id=child.pk, reason=REASON)
+    url = f"/access/break-glass/{grant.pk}/reviewed/"
+    client.force_login(other_manager)
+    assert client.post(url).status_code == 404
+    client.force_login(officer)
+    assert client.post(url).status_code == 403
+    client.force_login(manager)
+    assert client.get(url).status_code == 405
+    assert client.post(url)["Location"] == "/access/break-glass/"
+    grant.refresh_from_db()
+    assert (grant.reviewed_by, grant.reviewed_at is not None) == (manager, True)
+    entry = AuditEntry.objects.latest("seq")
+    assert (entry.actor, entry.action, entry.model) == (
+        manager,
+        "update",
+        "access.BreakGlassAccess",
+    )
+    assert set(entry.changes) == {"reviewed_by_id", "reviewed_at"}
+    page = client.get("/access/break-glass/").content.decode()
+    assert f"By {manager.display_name}" in page and "Mark as checked" not in page

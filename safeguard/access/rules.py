@@ -56,6 +56,9 @@ ACCESS_RULES: dict[str, Rule] = {
         "capability", capability="review_access", description="members of the manager's team"
     ),
     "access:break-glass-review": Rule("capability", capability="review_access"),
+    "access:break-glass-reviewed": Rule(
+        "capability", capability="review_access", get_status=405, description="POST only"
+    ),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves

@@ -113,3 +113,28 @@ def break_glass_for_review(manager):
     return BreakGlassAccess.objects.filter(user__team_id=manager.team_id).select_related(
         "user", "child"
     )
+
+
+def mark_break_glass_reviewed(manager, *, grant_id: int) -> BreakGlassAccess:
+    """Record that the manager checked an emergency access by a member of their team."""
+    with transaction.atomic():
+        grant = (
+            break_glass_for_review(manager).select_for_update(of=("self",)).filter(pk=grant_id)
+        ).first()
+        if grant is None:
+            raise Http404("No such emergency access in your team")
+        if grant.reviewed_at is None:
+            before = audit.snapshot(grant)
+            grant.reviewed_by = manager
+            grant.reviewed_at = timezone.now()
+            grant.save(update_fields=["reviewed_by", "reviewed_at"])
+            audit.record_write(
+                manager,
+                grant.child,
+                AuditAction.UPDATE,
+                BreakGlassAccess,
+                grant.pk,
+                before,
+                audit.snapshot(grant),
+            )
+    return grant

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -231,3 +231,13 @@ def break_glass_review(request):
     _require_review(request)
     grants = services.break_glass_for_review(request.user)[:200]
     return render(request, "access/break_glass_review.html", {"grants": grants})
+
+
+@login_required
+def break_glass_reviewed(request, grant_id: int):
+    """The manager records that they have checked an emergency access (POST)."""
+    _require_review(request)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    services.mark_break_glass_reviewed(request.user, grant_id=grant_id)
+    return redirect("access:break-glass-review")
