@@ -26,12 +26,20 @@ class Rule:
                    `area` too, the child must also be visible in it (404 otherwise)
       break_glass  signed in with the break_glass capability (403 otherwise); shows a
                    form that names no child
+      object       signed in, and the object in the URL (`param`, e.g. alert_id) is about
+                   a child visible in `area`; otherwise 404
       admin        the Django admin: superusers and administrators only (its own gate)
+
+    get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
+    checks the same allow/refuse outcome.
     """
 
     kind: str
     area: str = ""
     capability: str = ""
+    param: str = ""
+    # Status of a refusal for a role without the capability (checks:team answers 404).
+    refusal: int = 403
     # Expected status of a GET for a permitted user when it is not 200 (e.g. POST-only).
     get_status: int = 200
     description: str = ""
@@ -59,6 +67,13 @@ ACCESS_RULES: dict[str, Rule] = {
     "access:break-glass-reviewed": Rule(
         "capability", capability="review_access", get_status=405, description="POST only"
     ),
+    # Alerts (branch checks): an alert names a child, so it is shown only to recipients and
+    # their team managers who may see that child's summary.
+    "checks:mine": Rule("list", area="summary"),
+    "checks:team": Rule("capability", capability="review_access", refusal=404),
+    "checks:detail": Rule("object", area="summary", param="alert_id"),
+    "checks:acknowledge": Rule("object", area="summary", param="alert_id", get_status=405),
+    "checks:close": Rule("object", area="summary", param="alert_id", get_status=405),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves
