@@ -116,6 +116,17 @@ EVENT_TYPES: dict[str, EventType] = {
                 "cause": Detail("text", "Cause, as known at the time"),
             },
         ),
+        EventType(
+            "court_hearing",
+            "Court hearing",
+            "social_care",
+            "A hearing in family or criminal proceedings about the child (the order made "
+            "is recorded on the looked-after episode).",
+            {
+                "court": Detail("text", "The court"),
+                "outcome": Detail("text", "What the court decided"),
+            },
+        ),
         EventType("note", "Case note", "other", "Any other recorded event."),
         # Missing
         EventType(
@@ -203,6 +214,14 @@ EVENT_TYPES: dict[str, EventType] = {
             "Bail conditions breached",
             "police",
             "A breach of bail conditions was reported or found.",
+        ),
+        EventType(
+            "police_intelligence",
+            "Police intelligence",
+            "police",
+            "Intelligence or information shared by police about a risk to the child (for "
+            "example about an adult of concern).",
+            {"intelligence_ref": Detail("ref", "Police intelligence reference")},
         ),
         EventType(
             "police_protection",

@@ -94,3 +94,14 @@ def record_placement(*, actor, **fields) -> Placement:
         placement.save()
         child_record_changed(placement.child_id)
     return placement
+
+
+def end_placement(*, actor, placement: Placement, end_date, reason_changed: str = "") -> Placement:
+    with transaction.atomic():
+        placement = Placement.objects.select_for_update().get(pk=placement.pk)
+        placement.end_date = end_date
+        placement.reason_changed = reason_changed or placement.reason_changed
+        validate_placement(placement)
+        placement.save()
+        child_record_changed(placement.child_id)
+    return placement

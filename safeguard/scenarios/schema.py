@@ -1,0 +1,255 @@
+"""The shape of a scenario file, version 1 (docs/scenario-format.md describes it).
+
+Each mapping in the file has a schema: a dict of key -> Field. Any key not in the schema
+is an error (a typo must not silently drop a fact from a child's record). Later versions of
+the format add keys here; a change that alters the meaning of an existing key needs a new
+`safeguard_scenario` version and a migration in loader.MIGRATIONS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from safeguard.accounts.models import AgencyKind, Role
+from safeguard.children.codes import Ethnicity, Sex
+from safeguard.children.models import InvolvementRole, PRBasis, RelationshipType
+from safeguard.chronology.event_types import EVENT_TYPES
+from safeguard.episodes.codes import (
+    CINPrimaryNeed,
+    CPCategory,
+    LegalStatus,
+    PlacementProvider,
+    PlacementType,
+)
+from safeguard.episodes.models import EpisodeKind
+from safeguard.health.models import HealthAssessmentKind
+
+CURRENT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Field:
+    """One key of a mapping.
+
+    kind: text | int | bool | date (YYYY-MM-DD) | fuzzy (YYYY, YYYY-MM, YYYY-MM-DD or
+    YYYY-MM-DDTHH:MM) | moment (a date or a date and time) | choice | nhs | upn | ref (an
+    id defined elsewhere) | refs (a list of ids) | list (of mappings with `schema`) | map
+    (one mapping with `schema`) | details (a mapping of scalars checked against the event
+    type's details).
+    """
+
+    kind: str
+    help: str
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    schema: dict[str, Field] | None = None
+    ref_kind: str = ""
+
+
+SYNTHETIC = Field("bool", "Detail invented where the source gives none (default false)")
+
+
+def choice(values, help, required=False):
+    return Field("choice", help, required=required, choices=tuple(values))
+
+
+TEAM = {
+    "code": Field("text", "Team code, unique within the agency (lower-case, hyphens)", True),
+    "name": Field("text", "Team name", True),
+    "synthetic": SYNTHETIC,
+}
+
+AGENCY = {
+    "code": Field(
+        "text",
+        "Agency code: its id in the file and in the database (an existing agency with the "
+        "same code is reused)",
+        True,
+    ),
+    "name": Field("text", "Agency name", True),
+    "kind": choice(AgencyKind.values, "Kind of agency", True),
+    "external_id": Field("text", "ODS code, police force code or school URN"),
+    "teams": Field("list", "Teams in the agency", schema=TEAM),
+    "synthetic": SYNTHETIC,
+}
+
+PROFESSIONAL = {
+    "username": Field(
+        "text",
+        "Sign-in name: the professional's id in the file (an existing account with the same "
+        "username is reused)",
+        True,
+    ),
+    "given_name": Field("text", "Given name", True),
+    "family_name": Field("text", "Family name", True),
+    "agency": Field("ref", "Agency code", True, ref_kind="agency"),
+    "team": Field("text", "Team code within the agency"),
+    "job_title": Field("text", "Job title as the agency names it"),
+    "role": choice(Role.values, "Access role the professional signs in with", True),
+    "email": Field("text", "Email address"),
+    "phone": Field("text", "Telephone"),
+    "password": Field(
+        "text", "Demo-only password (omit for real accounts: they cannot sign in with one)"
+    ),
+    "synthetic": SYNTHETIC,
+}
+
+PARTNERSHIP = {
+    "agencies": Field("list", "Agencies of the partnership", schema=AGENCY),
+    "professionals": Field("list", "Professionals with accounts", schema=PROFESSIONAL),
+}
+
+PERSON = {
+    "id": Field("text", "Id of the person (unique across the loaded files)"),
+    "person": Field(
+        "ref", "Id of a person defined for another child (a sibling)", ref_kind="person"
+    ),
+    "given_name": Field("text", "Given name (required unless `person` is given)"),
+    "family_name": Field("text", "Family name"),
+    "known_as": Field("text", "Name the person is known by"),
+    "date_of_birth": Field("date", "Date of birth"),
+    "sex": choice(Sex.values, "Sex (M, F, U)"),
+    "notes": Field("text", "Notes about the person"),
+    "relationship": choice(RelationshipType.values, "Relationship to the child", True),
+    "parental_responsibility": Field("bool", "Holds parental responsibility (default false)"),
+    "pr_basis": choice(PRBasis.values, "Basis of parental responsibility"),
+    "start": Field("date", "When the relationship started (or became known)"),
+    "end": Field("date", "When the relationship ended"),
+    "relationship_notes": Field("text", "Notes about the relationship"),
+    "recorded": Field("date", "When the person became known to the record (default: start)"),
+    "synthetic": SYNTHETIC,
+}
+
+INVOLVEMENT = {
+    "professional": Field("ref", "Username of the professional", True, ref_kind="professional"),
+    "role": choice(InvolvementRole.values, "Role with the child", True),
+    "start": Field("date", "Start date", True),
+    "end": Field("date", "End date"),
+    "synthetic": SYNTHETIC,
+}
+
+EPISODE = {
+    "kind": choice(EpisodeKind.values, "Kind of episode", True),
+    "start": Field("date", "Start date", True),
+    "end": Field("date", "End date"),
+    "legal_status": choice(LegalStatus.values, "SSDA903 legal status (looked-after only)"),
+    "cp_category": choice(CPCategory.values, "Child protection category"),
+    "primary_need": choice(CINPrimaryNeed.values, "CIN primary need code"),
+    "reason_ended": Field("text", "Reason the episode ended (SSDA903 REC for looked-after)"),
+    "agency": Field(
+        "ref", "Responsible agency (default: the child's local_authority)", ref_kind="agency"
+    ),
+    "notes": Field("text", "Notes"),
+    "synthetic": SYNTHETIC,
+}
+
+PLACEMENT = {
+    "type": choice(PlacementType.values, "SSDA903 placement type", True),
+    "start": Field("date", "Start date", True),
+    "end": Field("date", "End date"),
+    "provider_type": choice(PlacementProvider.values, "SSDA903 placement provider"),
+    "provider_name": Field("text", "Provider or carer name"),
+    "postcode": Field("text", "Postcode"),
+    "area": Field("text", "Local authority area of the placement"),
+    "urn": Field("text", "Ofsted URN"),
+    "reason_changed": Field("text", "SSDA903 reason for placement change"),
+    "intended_until_18": Field("bool", "Planned to last until the child is 18"),
+    "agency": Field(
+        "ref", "Responsible agency (default: the child's local_authority)", ref_kind="agency"
+    ),
+    "notes": Field("text", "Notes"),
+    "synthetic": SYNTHETIC,
+}
+
+CONDITION = {
+    "id": Field("text", "Id, for medicines to refer to"),
+    "name": Field("text", "Name of the condition", True),
+    "snomed_code": Field("text", "SNOMED CT concept id"),
+    "diagnosed": Field("fuzzy", "When diagnosed (year, month or day)", True),
+    "chronic": Field("bool", "Long-term condition"),
+    "resolved": Field("date", "When resolved"),
+    "agency": Field("ref", "Agency that diagnosed or holds it", ref_kind="agency"),
+    "notes": Field("text", "Notes"),
+    "synthetic": SYNTHETIC,
+}
+
+MEDICINE = {
+    "name": Field("text", "Medicine name", True),
+    "dose": Field("text", "Dose and frequency"),
+    "condition": Field("ref", "Id of the condition it treats", ref_kind="condition"),
+    "prescriber": Field("ref", "Username of the prescriber", ref_kind="professional"),
+    "prescriber_name": Field("text", "Prescriber's name when they have no account"),
+    "dmd_code": Field("text", "dm+d code"),
+    "start": Field("date", "Start date", True),
+    "end": Field("date", "End date"),
+    "long_term": Field("bool", "Long-term medicine whose missed collection matters"),
+    "synthetic": SYNTHETIC,
+}
+
+HEALTH_ASSESSMENT = {
+    "kind": choice(HealthAssessmentKind.values, "initial or review", True),
+    "date": Field("date", "Date of the assessment", True),
+    "assessor": Field("ref", "Username of the assessor", ref_kind="professional"),
+    "assessor_name": Field("text", "Assessor's name when they have no account"),
+    "agency": Field("ref", "Agency that carried it out", ref_kind="agency"),
+    "outcome": Field("text", "Outcome"),
+    "synthetic": SYNTHETIC,
+}
+
+HEALTH = {
+    "conditions": Field("list", "Conditions", schema=CONDITION),
+    "medicines": Field("list", "Medicines", schema=MEDICINE),
+    "assessments": Field("list", "Statutory health assessments", schema=HEALTH_ASSESSMENT),
+}
+
+EVENT = {
+    "id": Field("text", "Id, for a later correction to refer to"),
+    "type": choice(EVENT_TYPES, "Event type (docs/event-types.md)"),
+    "occurred": Field("fuzzy", "When it happened (year, month, day or exact time)"),
+    "recorded": Field("moment", "When it was recorded (default: when it occurred)"),
+    "source": Field("ref", "Agency that recorded it", ref_kind="agency"),
+    "recorded_by": Field("ref", "Username of the recorder", ref_kind="professional"),
+    "recorded_by_name": Field("text", "Recorder's name when they have no account"),
+    "summary": Field("text", "What happened"),
+    "details": Field("details", "Structured details of the event type"),
+    "related": Field("refs", "Ids of people involved", ref_kind="person"),
+    "corrects": Field("ref", "Id of the event this entry corrects", ref_kind="event"),
+    "withdraws": Field("ref", "Id of the event this entry withdraws", ref_kind="event"),
+    "reason": Field("text", "Why the entry is corrected or withdrawn"),
+    "synthetic": SYNTHETIC,
+}
+
+CHILD = {
+    "local_id": Field("text", "The local authority's child id (unique)", True),
+    "given_name": Field("text", "Given name", True),
+    "family_name": Field("text", "Family name", True),
+    "preferred_name": Field("text", "Preferred name"),
+    "date_of_birth": Field("date", "Date of birth", True),
+    "date_of_death": Field("date", "Date of death"),
+    "sex": choice(Sex.values, "Sex (M, F, U)", True),
+    "ethnicity": choice(Ethnicity.values, "DfE ethnicity code (default NOBT)"),
+    "nhs_number": Field("nhs", "NHS number (10 digits, modulus-11 check digit)"),
+    "upn": Field("upn", "Unique pupil number"),
+    "restricted": Field("bool", "Restricted record"),
+    "local_authority": Field(
+        "ref", "Code of the responsible children's social care agency", True, ref_kind="agency"
+    ),
+    "registered": Field(
+        "date", "When the child's record was opened (default: the first dated fact)"
+    ),
+    "people": Field("list", "Family, carers and adults of concern", schema=PERSON),
+    "involvements": Field("list", "Professionals working with the child", schema=INVOLVEMENT),
+    "episodes": Field("list", "Early help, CIN, CP, looked-after, pathway plan", schema=EPISODE),
+    "placements": Field("list", "Looked-after placements", schema=PLACEMENT),
+    "health": Field("map", "Health record", schema=HEALTH),
+    "events": Field("list", "Chronology events", schema=EVENT),
+    "synthetic": SYNTHETIC,
+}
+
+TOP = {
+    "safeguard_scenario": Field("int", f"Format version (this Safeguard reads {CURRENT_VERSION})"),
+    "title": Field("text", "Title of the scenario"),
+    "description": Field("text", "What the scenario is and where its facts come from"),
+    "partnership": Field("map", "Agencies, teams and professionals", schema=PARTNERSHIP),
+    "children": Field("list", "Children and their history", schema=CHILD),
+}
