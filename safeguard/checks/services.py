@@ -132,12 +132,17 @@ def run_checks(
     as_of: dt.date | None = None,
     child_ids: Iterable[int] | None = None,
     checks: Iterable[Check] | None = None,
+    findings: dict[str, dict[tuple[int, str], Finding]] | None = None,
 ) -> SweepResult:
-    """Evaluate the checks as of a date and bring the alerts in line with the findings."""
+    """Evaluate the checks as of a date and bring the alerts in line with the findings.
+
+    `findings` may be passed when the caller has just evaluated them (replay).
+    """
     as_of = as_of or timezone.localdate()
     checks = list(checks or catalogue())
     child_ids = None if child_ids is None else sorted(set(child_ids))
-    findings = evaluate(as_of, child_ids, checks)
+    if findings is None:
+        findings = evaluate(as_of, child_ids, checks)
     by_id = {c.id: c for c in checks}
     result = SweepResult(as_of=as_of, findings=sum(len(f) for f in findings.values()))
     check_ids = sorted(by_id)

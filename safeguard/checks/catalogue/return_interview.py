@@ -120,7 +120,8 @@ class ReturnInterview(Check):
                     f" The return is dated only as {when}: the deadline is counted from the end "
                     "of that period, so the real deadline may have been earlier."
                 )
-            subject = f"episode:{ref}" if ref else f"return:{occurred_at.isoformat()}"
+            local = timezone.localtime(occurred_at).isoformat(timespec="minutes")
+            subject = f"episode:{ref}" if ref else f"return:{local}"
             results.append(
                 Finding(
                     child_id=child_id,
