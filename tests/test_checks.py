@@ -439,3 +439,14 @@ def test_same_data_and_date_give_same_findings():
 
     assert evaluate(day) == evaluate(day)
     assert dt.date.today() != day
+
+
+def test_first_date_with_key_at_least_handles_impossible_days():
+    from safeguard.checks.engine import first_date_with_key_at_least
+
+    def key(y, m, d):
+        return (y * 12 + m) * 32 + d
+
+    assert first_date_with_key_at_least(key(2019, 2, 30)) == D(2019, 3, 1)
+    assert first_date_with_key_at_least(key(2019, 12, 31)) == D(2019, 12, 31)
+    assert first_date_with_key_at_least(key(2020, 2, 29)) == D(2020, 2, 29)

@@ -204,12 +204,12 @@ def current_events(event_type: str, as_of: dt.date):
     """Current (not superseded, not withdrawn) events of a type dated on or before as_of."""
     from safeguard.chronology.models import Event
 
+    # NOT EXISTS on the unique supersedes_id index rather than Django's LEFT JOIN for
+    # superseded_by__isnull, which SQLite plans with a temporary index in every subquery.
+    corrected = Event.objects.filter(supersedes_id=OuterRef("pk"))
     return Event.objects.filter(
-        event_type=event_type,
-        occurred_on__lte=as_of,
-        superseded_by__isnull=True,
-        withdrawn=False,
-    )
+        event_type=event_type, occurred_on__lte=as_of, withdrawn=False
+    ).filter(~Exists(corrected))
 
 
 def years_before(day: dt.date, years: int) -> dt.date:
@@ -245,3 +245,17 @@ def period_last_day(start: dt.date, precision: str) -> dt.date:
     if precision == Precision.MONTH:
         return add_months(start.replace(day=1), 1) - dt.timedelta(days=1)
     return start
+
+
+def first_date_with_key_at_least(key: int) -> dt.date:
+    """The earliest real date whose month_key is >= key (keys of impossible days such as
+    30 February sort after the month's last day)."""
+    month_index, day = divmod(key, 32)
+    year, month = divmod(month_index - 1, 12)
+    month += 1
+    if day == 0:
+        return dt.date(year, month, 1)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return add_months(dt.date(year, month, 1), 1)

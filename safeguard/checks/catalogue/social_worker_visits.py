@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from safeguard.children.models import InvolvementRole
 from safeguard.core.dates import format_fuzzy
@@ -19,6 +19,7 @@ from ..engine import (
     add_months,
     alive_on,
     current_events,
+    first_date_with_key_at_least,
     looked_after_on,
     month_key,
     register,
@@ -74,38 +75,46 @@ class SocialWorkerVisits(Check):
         long_term_months = self.threshold("long_term_months")
         other_weeks = self.threshold("other_weeks")
 
-        visits = current_events("social_worker_visit", as_of).filter(
+        as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
+        since_placement = current_events("social_worker_visit", as_of).filter(
             child_id=OuterRef("child_id"), occurred_on__gte=OuterRef("start_date")
         )
-        latest = visits.order_by("-occurred_at", "-pk")
-        as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
+        # Overdue means no visit since the placement started satisfies the interval rule
+        # that applies to it. Each rule is monotone in the visit date (if the latest visit
+        # fails it, every earlier one does), so "no visit satisfies any rule" is two NOT
+        # EXISTS range lookups on the (child, type, date) index, with no per-row "latest
+        # visit" to compute and compare.
+        with_key = since_placement.annotate(visit_key=month_key(F("occurred_on")))
+        in_first_year = with_key.filter(visit_key__lt=OuterRef("first_year_end_key"))
+        after_first_year = with_key.filter(visit_key__gte=OuterRef("first_year_end_key"))
+        in_time_first_year = in_first_year.filter(
+            occurred_on__gte=as_of - dt.timedelta(weeks=first_year_weeks)
+        )
+        in_time_long_term = after_first_year.filter(
+            occurred_on__gte=first_date_with_key_at_least(as_of_key - 32 * long_term_months)
+        )
+        in_time_other = after_first_year.filter(
+            occurred_on__gte=as_of - dt.timedelta(weeks=other_weeks)
+        )
+        latest = since_placement.order_by("-occurred_on", "-pk")
         placements = (
             self.restrict(Placement.objects.open_on(as_of), child_ids)
             .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
+            .annotate(first_year_end_key=month_key(F("start_date")) + 12 * 32)
+            .filter(
+                Q(~Exists(since_placement), start_date__lt=as_of - dt.timedelta(days=first_days))
+                | (
+                    Q(Exists(since_placement))
+                    & ~Q(Exists(in_time_first_year))
+                    & (
+                        (Q(intended_until_18=True) & ~Q(Exists(in_time_long_term)))
+                        | (Q(intended_until_18=False) & ~Q(Exists(in_time_other)))
+                    )
+                )
+            )
             .annotate(
                 last_visit=Subquery(latest.values("occurred_on")[:1]),
                 last_precision=Subquery(latest.values("precision")[:1]),
-            )
-            .annotate(
-                last_key=month_key(F("last_visit")),
-                first_year_end_key=month_key(F("start_date")) + 12 * 32,
-            )
-            .filter(
-                Q(last_visit__isnull=True, start_date__lt=as_of - dt.timedelta(days=first_days))
-                | Q(
-                    last_key__lt=F("first_year_end_key"),
-                    last_visit__lt=as_of - dt.timedelta(weeks=first_year_weeks),
-                )
-                | Q(
-                    last_key__gte=F("first_year_end_key"),
-                    intended_until_18=True,
-                    last_key__lt=as_of_key - 32 * long_term_months,
-                )
-                | Q(
-                    last_key__gte=F("first_year_end_key"),
-                    intended_until_18=False,
-                    last_visit__lt=as_of - dt.timedelta(weeks=other_weeks),
-                )
             )
             .values_list(
                 "pk",
