@@ -66,7 +66,7 @@ def may_see_alert(user, alert: Alert) -> bool:
 
 def record_url(alert: Alert) -> str:
     """The part of the child's record the alert rests on."""
-    name = "children:chronology" if alert.record_link == "chronology" else "children:summary"
+    name = "chronology:chronology" if alert.record_link == "chronology" else "children:summary"
     try:
         return reverse(name, args=[alert.child_id])
     except NoReverseMatch:
