@@ -72,3 +72,31 @@ def record_url(alert: Alert) -> str:
     except NoReverseMatch:
         suffix = "chronology/" if alert.record_link == "chronology" else ""
         return f"/children/{alert.child_id}/{suffix}"
+
+
+def alert_rows(request, alerts) -> list[dict]:
+    """Alerts ready for checks/_alert_table.html, keeping only children the access policy
+    lets this professional see. A home page shows a person's list with
+    ``{% include "checks/_alert_table.html" with rows=alert_rows %}`` where
+    ``alert_rows = alert_rows(request, alerts_for(request.user))``."""
+    from safeguard.access.policy import visible_children
+
+    from .engine import REGISTRY
+
+    alerts = list(alerts)
+    visible = set(
+        visible_children(request, area="summary")
+        .filter(pk__in={a.child_id for a in alerts})
+        .values_list("pk", flat=True)
+    )
+    today = timezone.localdate()
+    return [
+        {
+            "alert": a,
+            "check": REGISTRY.get(a.check_id),
+            "overdue": a.due_date < today,
+            "url": record_url(a),
+        }
+        for a in alerts
+        if a.child_id in visible
+    ]

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -136,8 +136,24 @@ def run_checks(
 ) -> SweepResult:
     """Evaluate the checks as of a date and bring the alerts in line with the findings.
 
-    `findings` may be passed when the caller has just evaluated them (replay).
+    `findings` may be passed when the caller has just evaluated them (replay). Two sweeps
+    that overlap (the nightly run and a re-check after a write) can both try to raise the
+    same alert; the loser's transaction fails on the one-alert-per-subject constraint and is
+    retried once against the winner's alerts.
     """
+    try:
+        return _run_checks(as_of, child_ids, checks, findings)
+    except IntegrityError:
+        logger.info("checks: concurrent sweep raised the same alert; retrying")
+        return _run_checks(as_of, child_ids, checks, None)
+
+
+def _run_checks(
+    as_of: dt.date | None = None,
+    child_ids: Iterable[int] | None = None,
+    checks: Iterable[Check] | None = None,
+    findings: dict[str, dict[tuple[int, str], Finding]] | None = None,
+) -> SweepResult:
     as_of = as_of or timezone.localdate()
     checks = list(checks or catalogue())
     child_ids = None if child_ids is None else sorted(set(child_ids))

@@ -15,7 +15,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from safeguard.access.policy import visible_children
@@ -24,28 +23,9 @@ from safeguard.children.models import InvolvementRole
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
 from .models import Alert
-from .selectors import alerts_for, may_see_alert, record_url, team_alerts
+from .selectors import alert_rows, alerts_for, may_see_alert, record_url, team_alerts
 
 ROLE_LABELS = dict(InvolvementRole.choices)
-
-
-def _rows(request, alerts):
-    visible = set(
-        visible_children(request, area="summary")
-        .filter(pk__in={a.child_id for a in alerts})
-        .values_list("pk", flat=True)
-    )
-    today = timezone.localdate()
-    return [
-        {
-            "alert": a,
-            "check": REGISTRY.get(a.check_id),
-            "overdue": a.due_date < today,
-            "url": record_url(a),
-        }
-        for a in alerts
-        if a.child_id in visible
-    ]
 
 
 @login_required
@@ -54,7 +34,7 @@ def mine(request):
         request,
         "checks/mine.html",
         {
-            "rows": _rows(request, list(alerts_for(request.user))),
+            "rows": alert_rows(request, list(alerts_for(request.user))),
             "is_manager": request.user.role == "team_manager" and request.user.team_id,
         },
     )
@@ -69,7 +49,7 @@ def team(request):
     return render(
         request,
         "checks/team.html",
-        {"rows": _rows(request, alerts), "overdue_only": overdue_only},
+        {"rows": alert_rows(request, alerts), "overdue_only": overdue_only},
     )
 
 
