@@ -41,12 +41,15 @@ def create_professional(
     email: str = "",
     phone: str = "",
     password: str | None = None,
+    encoded_password: str | None = None,
     scenario_ref: str = "",
 ) -> User:
     """Create a professional's account.
 
     Without a password the account cannot sign in with one (set_unusable_password): real
     accounts get their password through the sign-in set-up, never from a file.
+    `encoded_password` is an already-hashed password (django make_password), for loaders
+    creating many demo accounts with the same demo password.
     """
     if team is not None and team.agency_id != agency.pk:
         raise ValidationError({"team": f"The team {team.name!r} is not part of {agency.name}"})
@@ -62,7 +65,9 @@ def create_professional(
         phone=phone,
         scenario_ref=scenario_ref,
     )
-    if password:
+    if encoded_password:
+        user.password = encoded_password
+    elif password:
         user.set_password(password)
     else:
         user.set_unusable_password()

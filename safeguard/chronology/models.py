@@ -8,10 +8,12 @@ from django.db import models
 from safeguard.accounts.models import Agency
 from safeguard.children.models import Child, Person
 from safeguard.core.dates import Precision
-from safeguard.core.models import AppendOnlyModel
+from safeguard.core.models import AppendOnlyModel, AppendOnlyQuerySet
 
 
-class EventQuerySet(models.QuerySet):
+class EventQuerySet(AppendOnlyQuerySet):
+    """Bulk update()/delete() are refused (inherited), as for every append-only model."""
+
     def current(self):
         """Entries not superseded by a correction (withdrawals are themselves entries)."""
         return self.filter(superseded_by__isnull=True, withdrawn=False)

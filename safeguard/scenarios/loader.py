@@ -28,7 +28,8 @@ from typing import Any
 
 import yaml
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.contrib.auth.hashers import make_password
+from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
@@ -326,7 +327,12 @@ def _read_file(path: str | Path) -> Rec:
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError(SourceRef(file, None), f"cannot be read ({exc})") from None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        try:
+            # libyaml when available (ten times faster on the demo file); on any error the
+            # pure-Python parser re-reads the file so messages do not depend on libyaml.
+            node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        except yaml.YAMLError:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
@@ -424,6 +430,11 @@ class Operation:
             raise self._error_from(exc) from None
         except DatabaseError as exc:
             raise ScenarioError(self.source, f"the database refused the record ({exc})") from None
+        except (KeyError, ObjectDoesNotExist) as exc:
+            # Operations applied out of order (or a referenced record deleted meanwhile).
+            raise ScenarioError(
+                self.source, f"refers to a record that does not exist yet ({exc})"
+            ) from None
 
     def _error_from(self, exc: ValidationError) -> ScenarioError:
         if hasattr(exc, "error_dict"):
@@ -448,6 +459,7 @@ class ApplyContext:
         self.actor = actor
         self.objects: dict[tuple[str, str], Any] = {}
         self.counts: Counter[str] = Counter()
+        self.password_hashes: dict[str, str] = {}
 
     def get(self, kind: str, ref: str):
         key = (kind, ref)
@@ -456,6 +468,9 @@ class ApplyContext:
         # Agencies and accounts the files refer to without defining them already exist.
         if kind == "agency":
             obj = Agency.objects.get(code=ref)
+        elif kind == "team":
+            agency_code, team_code = ref.split("/", 1)
+            obj = Team.objects.get(agency__code=agency_code, code=team_code)
         elif kind == "professional":
             obj = User.objects.get(username=ref)
         else:
@@ -544,6 +559,12 @@ def _apply_professional(op: Operation, ctx: ApplyContext):
     agency = ctx.get("agency", d.pop("agency"))
     team_code = d.pop("team", None)
     team = ctx.get("team", f"{agency.code}/{team_code}") if team_code else None
+    password = d.pop("password", None)
+    if password:
+        # Hashing is deliberately slow; the demo gives dozens of accounts one password.
+        if password not in ctx.password_hashes:
+            ctx.password_hashes[password] = make_password(password)
+        d["encoded_password"] = ctx.password_hashes[password]
     user = account_services.create_professional(
         actor=ctx.actor, agency=agency, team=team, scenario_ref=d["username"], **d
     )
@@ -567,13 +588,15 @@ def _apply_register_child(op: Operation, ctx: ApplyContext):
 def _apply_person(op: Operation, ctx: ApplyContext):
     d = dict(op.data)
     child = ctx.get("child", op.child)
-    person_fields = d.pop("person_fields", None)
-    if person_fields is not None:
+    person_fields = d.pop("person_fields")
+    key = ("person", d["person_id"])
+    # A person related to several children (siblings) is created by whichever of their
+    # relationships is applied first.
+    person = ctx.objects.get(key)
+    if person is None:
         person = children_services.record_person(actor=ctx.actor, **person_fields)
-        ctx.objects[("person", d["person_id"])] = person
+        ctx.objects[key] = person
         ctx.counts["people"] += 1
-    else:
-        person = ctx.get("person", d["person_id"])
     relationship = children_services.record_relationship(
         actor=ctx.actor, child=child, person=person, **d["relationship"]
     )
@@ -780,8 +803,9 @@ class _Builder:
         self.professionals: dict[str, Rec] = {}
         self.children: dict[str, Rec] = {}
         self.people: dict[str, Rec] = {}
-        self.conditions: dict[str, tuple[str, Rec]] = {}
-        self.events: dict[str, tuple[str, Rec, dt.datetime]] = {}
+        self.conditions: dict[str, Rec] = {}
+        # event id -> (child local_id, record, (occurred start, precision, recorded_at), type)
+        self.events: dict[str, tuple[str, Rec, tuple[dt.datetime, str, dt.datetime], str]] = {}
         self.pending_refs: list[tuple[Rec, str, str, str]] = []
         self.db_agencies: set[str] = set()
         self.db_users: set[str] = set()
@@ -812,7 +836,6 @@ class _Builder:
     def _define(self, table: dict, ref: str, rec: Rec, key: str, what: str):
         if ref in table:
             first = table[ref]
-            first = first[1] if isinstance(first, tuple) else first
             raise rec.error(
                 key,
                 f"duplicate {what} {_quote(ref)} (first defined in {first.file}, line "
@@ -820,9 +843,9 @@ class _Builder:
             )
         table[ref] = rec
 
-    def _ref(self, rec: Rec, key: str, kind: str, value: str | None = None, where: str = ""):
+    def _ref(self, rec: Rec, key: str, kind: str):
         """Check a reference exists (resolved after all files are read)."""
-        self.pending_refs.append((rec, key, kind, value if value is not None else rec[key]))
+        self.pending_refs.append((rec, key, kind, rec[key]))
 
     # -- partnership
     def partnership(self, rec: Rec):
@@ -1124,18 +1147,7 @@ class _Builder:
             else:
                 self.people[person_id] = rec
             data["person_id"] = person_id
-            data["person_fields"] = _copy(
-                rec,
-                {
-                    "given_name": "given_name",
-                    "family_name": "family_name",
-                    "known_as": "known_as",
-                    "date_of_birth": "date_of_birth",
-                    "sex": "sex",
-                    "notes": "notes",
-                    "synthetic": "synthetic",
-                },
-            )
+            data["person_fields"] = self._person_fields(rec)
         op = self._op(
             "record_relationship",
             "person",
@@ -1148,6 +1160,21 @@ class _Builder:
             {"start_date": "start", "end_date": "end", "notes": "relationship_notes"},
         )
         return [op]
+
+    @staticmethod
+    def _person_fields(rec: Rec) -> dict[str, Any]:
+        return _copy(
+            rec,
+            {
+                "given_name": "given_name",
+                "family_name": "family_name",
+                "known_as": "known_as",
+                "date_of_birth": "date_of_birth",
+                "sex": "sex",
+                "notes": "notes",
+                "synthetic": "synthetic",
+            },
+        )
 
     def _health(self, local_id: str, rec: Rec):
         for cond in rec.get("conditions", []):
@@ -1452,8 +1479,19 @@ class _Builder:
             close = difflib.get_close_matches(ref, known, n=1)
             hint = f" (did you mean {_quote(close[0])}?)" if close else ""
             raise ScenarioError(where, f"unknown {what} {_quote(ref)}{hint}")
+        for op in self.ops:
+            if op.kind == "record_relationship" and "person_fields" not in op.data:
+                definition = self.people[op.data["person_id"]]
+                op.data["person_fields"] = self._person_fields(definition)
         for rec in self.professionals.values():
-            if "team" in rec and f"{rec['agency']}/{rec['team']}" not in self.teams:
+            if (
+                "team" in rec
+                and f"{rec['agency']}/{rec['team']}" not in self.teams
+                and not (
+                    rec["agency"] in self.db_agencies
+                    and Team.objects.filter(agency__code=rec["agency"], code=rec["team"]).exists()
+                )
+            ):
                 raise rec.error(
                     "team", f"agency {_quote(rec['agency'])} has no team {_quote(rec['team'])}"
                 )
@@ -1505,12 +1543,24 @@ def apply_operations(ops: Iterable[Operation], ctx: ApplyContext) -> ApplyContex
     return ctx
 
 
-def load(paths: Iterable[str | Path], *, actor=None) -> LoadResult:
-    """Parse and apply scenario files all-or-nothing (one transaction)."""
+class _DryRun(Exception):
+    pass
+
+
+def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> LoadResult:
+    """Parse and apply scenario files all-or-nothing (one transaction).
+
+    dry_run: apply everything, then roll back (every check runs; nothing is kept).
+    """
     scenario = parse_files(paths)
     ctx = ApplyContext(actor=actor)
-    with transaction.atomic():
-        apply_operations(scenario.operations, ctx)
+    try:
+        with transaction.atomic():
+            apply_operations(scenario.operations, ctx)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
     order = [
         "agencies",
         "agencies_reused",

@@ -204,13 +204,15 @@ HEALTH = {
 
 EVENT = {
     "id": Field("text", "Id, for a later correction to refer to"),
-    "type": choice(EVENT_TYPES, "Event type (docs/event-types.md)"),
-    "occurred": Field("fuzzy", "When it happened (year, month, day or exact time)"),
+    "type": choice(EVENT_TYPES, "Event type (required unless correcting or withdrawing)"),
+    "occurred": Field(
+        "fuzzy", "When it happened: year, month, day or exact time (required unless amending)"
+    ),
     "recorded": Field("moment", "When it was recorded (default: when it occurred)"),
-    "source": Field("ref", "Agency that recorded it", ref_kind="agency"),
+    "source": Field("ref", "Agency that recorded it (required unless amending)", ref_kind="agency"),
     "recorded_by": Field("ref", "Username of the recorder", ref_kind="professional"),
     "recorded_by_name": Field("text", "Recorder's name when they have no account"),
-    "summary": Field("text", "What happened"),
+    "summary": Field("text", "What happened (required unless amending)"),
     "details": Field("details", "Structured details of the event type"),
     "related": Field("refs", "Ids of people involved", ref_kind="person"),
     "corrects": Field("ref", "Id of the event this entry corrects", ref_kind="event"),
@@ -247,9 +249,72 @@ CHILD = {
 }
 
 TOP = {
-    "safeguard_scenario": Field("int", f"Format version (this Safeguard reads {CURRENT_VERSION})"),
+    "safeguard_scenario": Field(
+        "int", f"Format version (this Safeguard reads {CURRENT_VERSION})", True
+    ),
     "title": Field("text", "Title of the scenario"),
     "description": Field("text", "What the scenario is and where its facts come from"),
     "partnership": Field("map", "Agencies, teams and professionals", schema=PARTNERSHIP),
     "children": Field("list", "Children and their history", schema=CHILD),
 }
+
+
+_SECTIONS = [
+    ("Top level", TOP),
+    ("partnership", PARTNERSHIP),
+    ("partnership.agencies[]", AGENCY),
+    ("partnership.agencies[].teams[]", TEAM),
+    ("partnership.professionals[]", PROFESSIONAL),
+    ("children[]", CHILD),
+    ("children[].people[]", PERSON),
+    ("children[].involvements[]", INVOLVEMENT),
+    ("children[].episodes[]", EPISODE),
+    ("children[].placements[]", PLACEMENT),
+    ("children[].health", HEALTH),
+    ("children[].health.conditions[]", CONDITION),
+    ("children[].health.medicines[]", MEDICINE),
+    ("children[].health.assessments[]", HEALTH_ASSESSMENT),
+    ("children[].events[]", EVENT),
+]
+
+_KIND_LABELS = {
+    "text": "text",
+    "int": "whole number",
+    "bool": "true/false",
+    "date": "date YYYY-MM-DD",
+    "fuzzy": "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+    "moment": "YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+    "nhs": "NHS number",
+    "upn": "UPN",
+    "list": "list",
+    "map": "mapping",
+    "details": "mapping (see docs/event-types.md)",
+    "refs": "list of ids",
+}
+
+
+def reference_markdown() -> str:
+    """Every key of every mapping, generated from the schema (kept in docs by a test)."""
+    lines = []
+    for title, schema in _SECTIONS:
+        lines += [f"### `{title}`", "", "| Key | Type | Required | Meaning |", "|---|---|---|---|"]
+        for key, f in schema.items():
+            if f.kind == "choice":
+                shown = ", ".join(f.choices)
+                kind = f"one of: {shown}" if len(f.choices) <= 16 else "code (see below)"
+                if f.choices == tuple(EVENT_TYPES):
+                    kind = "event type code (docs/event-types.md)"
+            elif f.kind == "ref":
+                kind = f"{f.ref_kind} reference"
+            else:
+                kind = _KIND_LABELS[f.kind]
+            lines.append(f"| `{key}` | {kind} | {'yes' if f.required else ''} | {f.help} |")
+        long_choices = [
+            (k, f)
+            for k, f in schema.items()
+            if f.kind == "choice" and len(f.choices) > 16 and f.choices != tuple(EVENT_TYPES)
+        ]
+        for key, f in long_choices:
+            lines += ["", f"`{key}` codes: {', '.join(f.choices)}."]
+        lines.append("")
+    return "\n".join(lines)

@@ -13,13 +13,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", help="Scenario YAML files, loaded together")
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help="Check everything (writes included), then roll back: nothing is kept",
+        )
 
-    def handle(self, *args, files, **options):
+    def handle(self, *args, files, dry_run, **options):
         try:
-            result = load(files)
+            result = load(files, dry_run=dry_run)
         except ScenarioError as exc:
             raise CommandError(f"{exc}\nNothing was loaded.") from None
-        self.stdout.write(f"Loaded {', '.join(files)}:")
+        verb = "Checked (dry run, nothing kept)" if dry_run else "Loaded"
+        self.stdout.write(f"{verb} {', '.join(files)}:")
         width = max((len(k) for k in result.counts), default=0)
         for kind, n in result.counts.items():
             self.stdout.write(f"  {kind.replace('_', ' '):<{width}}  {n:>6}")

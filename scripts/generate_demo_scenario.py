@@ -1,0 +1,1242 @@
+#!/usr/bin/env python3
+"""Generate scenarios/demo.yaml: the synthetic Northshire partnership for `make demo`.
+
+Deterministic: a seeded random generator, dates computed from a fixed "demo today"
+(DEMO_TODAY) and written as absolute dates, so running it twice gives the same file and
+the file can be committed and reviewed. Every child, person and professional is invented;
+NHS numbers are in the 999 range (never issued) with a valid check digit.
+
+    .venv/bin/python scripts/generate_demo_scenario.py            # writes scenarios/demo.yaml
+    .venv/bin/python scripts/generate_demo_scenario.py --check    # fails if the file is stale
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from safeguard.core.validators import nhs_number_is_valid  # noqa: E402
+
+OUTPUT = ROOT / "scenarios" / "demo.yaml"
+SEED = 20261126
+DEMO_TODAY = dt.date(2026, 11, 26)
+DEMO_PASSWORD = "safeguard-demo"  # demo only: documented in docs/demo.md
+LA = "nsc"
+
+AGENCIES = [
+    {
+        "code": "nsc",
+        "name": "Northshire Children's Services",
+        "kind": "childrens_social_care",
+        "teams": [
+            ("front-door", "Children's Front Door"),
+            ("early-help", "Early Help Team"),
+            ("family-support", "Family Support Team"),
+            ("child-protection", "Child Protection Team"),
+            ("children-in-care", "Children in Care Team"),
+            ("leaving-care", "Leaving Care Team"),
+            ("get-safe", "Get Safe Exploitation Team"),
+            ("iro-service", "Independent Reviewing Service"),
+        ],
+    },
+    {
+        "code": "nsp",
+        "name": "Northshire Police",
+        "kind": "police",
+        "teams": [("public-protection", "Public Protection Unit")],
+    },
+    {"code": "nsh", "name": "Northshire Hospitals NHS Trust", "kind": "nhs_trust"},
+    {
+        "code": "nchc",
+        "name": "Northshire Community Health NHS Trust",
+        "kind": "nhs_trust",
+        "teams": [("lac-health", "Looked After Children Health Team")],
+    },
+    {"code": "elm-tree-surgery", "name": "Elm Tree Surgery", "kind": "gp_practice"},
+    {"code": "market-pharmacy", "name": "Market Square Pharmacy", "kind": "community_pharmacy"},
+    {"code": "northshire-academy", "name": "Northshire Academy", "kind": "school"},
+    {"code": "riverside-primary", "name": "Riverside Primary School", "kind": "school"},
+    {"code": "nyjs", "name": "Northshire Youth Justice Service", "kind": "youth_justice"},
+    {
+        "code": "nscp",
+        "name": "Northshire Safeguarding Children Partnership",
+        "kind": "safeguarding_partnership",
+    },
+    {"code": "nsas", "name": "Northshire Ambulance Service", "kind": "ambulance"},
+]
+
+# username, given, family, agency, team, job title, role
+PROFESSIONALS = [
+    ("sw.jones", "Megan", "Jones", "nsc", "child-protection", "Social worker", "social_worker"),
+    ("sw.okafor", "Chidi", "Okafor", "nsc", "child-protection", "Social worker", "social_worker"),
+    ("sw.taylor", "Amy", "Taylor", "nsc", "family-support", "Social worker", "social_worker"),
+    ("sw.khan", "Imran", "Khan", "nsc", "children-in-care", "Social worker", "social_worker"),
+    ("sw.murphy", "Siobhan", "Murphy", "nsc", "children-in-care", "Social worker", "social_worker"),
+    ("sw.nowak", "Piotr", "Nowak", "nsc", "children-in-care", "Social worker", "social_worker"),
+    (
+        "ehw.davies",
+        "Gareth",
+        "Davies",
+        "nsc",
+        "early-help",
+        "Early help practitioner",
+        "social_worker",
+    ),
+    ("pa.moore", "Lauren", "Moore", "nsc", "leaving-care", "Personal adviser", "social_worker"),
+    ("tm.wright", "Joanne", "Wright", "nsc", "child-protection", "Team manager", "team_manager"),
+    ("tm.ali", "Farah", "Ali", "nsc", "children-in-care", "Team manager", "team_manager"),
+    ("iro.brown", "Colin", "Brown", "nsc", "iro-service", "Independent reviewing officer", "iro"),
+    (
+        "gs.campbell",
+        "Nicola",
+        "Campbell",
+        "nsc",
+        "get-safe",
+        "Get Safe practitioner",
+        "exploitation_worker",
+    ),
+    (
+        "pc.robinson",
+        "Tom",
+        "Robinson",
+        "nsp",
+        "public-protection",
+        "Detective constable",
+        "police_officer",
+    ),
+    ("pc.hall", "Aisha", "Hall", "nsp", "public-protection", "Police constable", "police_officer"),
+    (
+        "nurse.green",
+        "Helen",
+        "Green",
+        "nchc",
+        "lac-health",
+        "Looked after children nurse",
+        "health_practitioner",
+    ),
+    ("dr.rahman", "Saira", "Rahman", "elm-tree-surgery", None, "GP", "gp"),
+    ("ph.wilson", "Owen", "Wilson", "market-pharmacy", None, "Pharmacist", "pharmacist"),
+    (
+        "dsl.edwards",
+        "Kate",
+        "Edwards",
+        "northshire-academy",
+        None,
+        "Designated safeguarding lead",
+        "school_safeguarding_lead",
+    ),
+    (
+        "dsl.young",
+        "Ben",
+        "Young",
+        "riverside-primary",
+        None,
+        "Designated safeguarding lead",
+        "school_safeguarding_lead",
+    ),
+    (
+        "analyst.king",
+        "Ruth",
+        "King",
+        "nscp",
+        None,
+        "Partnership business analyst",
+        "partnership_analyst",
+    ),
+    ("admin.scott", "Liam", "Scott", "nsc", None, "System administrator", "administrator"),
+]
+
+GIVEN_F = [
+    "Olivia",
+    "Amelia",
+    "Isla",
+    "Ava",
+    "Mia",
+    "Ivy",
+    "Lily",
+    "Grace",
+    "Freya",
+    "Sophia",
+    "Ella",
+    "Poppy",
+    "Zara",
+    "Aaliyah",
+    "Maya",
+    "Chloe",
+    "Ruby",
+    "Evie",
+    "Layla",
+    "Hannah",
+]
+GIVEN_M = [
+    "Oliver",
+    "George",
+    "Noah",
+    "Arthur",
+    "Leo",
+    "Oscar",
+    "Harry",
+    "Jack",
+    "Charlie",
+    "Jacob",
+    "Ethan",
+    "Mason",
+    "Rohan",
+    "Kai",
+    "Tyler",
+    "Reece",
+    "Callum",
+    "Dylan",
+    "Kofi",
+    "Adam",
+]
+FAMILY = [
+    "Smith",
+    "Brown",
+    "Wilson",
+    "Evans",
+    "Thomas",
+    "Roberts",
+    "Walker",
+    "Wright",
+    "Hughes",
+    "Green",
+    "Lewis",
+    "Hill",
+    "Clarke",
+    "Mensah",
+    "Begum",
+    "Hussain",
+    "Kowalski",
+    "Doyle",
+    "Price",
+    "Baker",
+    "Fletcher",
+    "Marsh",
+    "Carter",
+    "Ward",
+    "Osei",
+    "Palmer",
+    "Reid",
+    "Harper",
+    "Lloyd",
+    "Bennett",
+    "Ellis",
+    "Stone",
+    "Webb",
+    "Mills",
+    "Foster",
+    "Lane",
+    "Shaw",
+    "Holmes",
+    "Dixon",
+    "Barker",
+]
+ETHNICITIES = ["WBRI"] * 10 + [
+    "WOTH",
+    "MWBC",
+    "MWAS",
+    "APKN",
+    "ABAN",
+    "BAFR",
+    "BCRB",
+    "WROM",
+    "MOTH",
+]
+
+CONDITIONS = [
+    ("Asthma", "195967001", "Salbutamol inhaler", "2 puffs when needed"),
+    ("Epilepsy", "84757009", "Levetiracetam", "250 mg twice daily"),
+    ("Type 1 diabetes", "46635009", "Insulin aspart", "as per plan"),
+    (
+        "Attention deficit hyperactivity disorder",
+        "406506008",
+        "Methylphenidate",
+        "18 mg each morning",
+    ),
+]
+
+# status, how many, age range (years on demo today)
+PLAN = [
+    ("early_help", 5, (3, 14)),
+    ("child_in_need", 6, (2, 15)),
+    ("cp_neglect", 2, (1, 12)),
+    ("cp_physical", 2, (2, 12)),
+    ("cp_sexual", 1, (9, 15)),
+    ("cp_emotional", 2, (4, 14)),
+    ("cp_multiple", 1, (3, 11)),
+    ("lac_V2", 5, (13, 17)),
+    ("lac_C1", 3, (1, 10)),
+    ("lac_C2", 5, (5, 16)),
+    ("lac_E1", 2, (1, 4)),
+    ("lac_L1", 1, (6, 12)),
+    ("lac_L2", 1, (0, 3)),
+    ("lac_J1", 1, (15, 17)),
+    ("care_leaver", 5, (18, 20)),
+    ("closed_returned_home", 2, (6, 14)),
+]
+
+
+class Gen:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.nhs_serial = 4000
+        self.children: list[dict] = []
+        self.caseloads = {
+            "early_help": ["ehw.davies"],
+            "cin": ["sw.taylor", "sw.jones"],
+            "cp": ["sw.jones", "sw.okafor"],
+            "lac": ["sw.khan", "sw.murphy", "sw.nowak"],
+        }
+        self.rr = {k: 0 for k in self.caseloads}
+
+    # -- helpers
+    def pick_worker(self, pool: str) -> str:
+        workers = self.caseloads[pool]
+        worker = workers[self.rr[pool] % len(workers)]
+        self.rr[pool] += 1
+        return worker
+
+    def nhs_number(self) -> str:
+        while True:
+            self.nhs_serial += 1
+            candidate = f"999{self.nhs_serial:07d}"
+            if nhs_number_is_valid(candidate):
+                return candidate
+
+    def days(self, lo: int, hi: int) -> dt.timedelta:
+        return dt.timedelta(days=self.rng.randint(lo, hi))
+
+    def dob_for(self, age_range) -> dt.date:
+        lo, hi = age_range
+        age_days = self.rng.randint(lo * 365 + 30, hi * 365 + 330)
+        return DEMO_TODAY - dt.timedelta(days=age_days)
+
+    @staticmethod
+    def at(day: dt.date, hour: int, minute: int = 0) -> str:
+        return f"{day.isoformat()}T{hour:02d}:{minute:02d}"
+
+    # -- one child
+    def child(self, n: int, status: str, age_range) -> dict:
+        rng = self.rng
+        sex = rng.choice("FM")
+        given = rng.choice(GIVEN_F if sex == "F" else GIVEN_M)
+        family = rng.choice(FAMILY)
+        dob = self.dob_for(age_range)
+        local_id = f"NS{n:05d}"
+        child: dict = {
+            "local_id": local_id,
+            "given_name": given,
+            "family_name": family,
+            "date_of_birth": dob,
+            "sex": sex,
+            "ethnicity": rng.choice(ETHNICITIES),
+            "nhs_number": self.nhs_number(),
+            "local_authority": LA,
+        }
+        age = (DEMO_TODAY - dob).days // 365
+        people = self.family(local_id, family, dob)
+        child["people"] = people
+        episodes: list[dict] = []
+        placements: list[dict] = []
+        involvements: list[dict] = []
+        events: list[dict] = []
+        health: dict = {}
+
+        mother = people[0]["id"]
+        father = people[1]["id"]
+        school = "riverside-primary" if age < 11 else "northshire-academy"
+        dsl = "dsl.young" if age < 11 else "dsl.edwards"
+
+        def referral(day: dt.date, reason: str, source="nsc", referrer="School"):
+            events.append(
+                {
+                    "type": "referral",
+                    "occurred": day,
+                    "source": source,
+                    "recorded_by_name": "Front door duty worker",
+                    "summary": f"Referral: {reason}",
+                    "details": {"referrer": referrer, "decision": "Social work assessment"},
+                }
+            )
+
+        def visits(worker: str, start: dt.date, end: dt.date | None, every=(28, 45), where="Home"):
+            day = start + self.days(3, 6)
+            stop = min(end or DEMO_TODAY, DEMO_TODAY)
+            # Visits in the last 18 months only, to keep the file readable.
+            floor = DEMO_TODAY - dt.timedelta(days=540)
+            while day <= stop:
+                if day >= floor:
+                    events.append(
+                        {
+                            "type": "social_worker_visit",
+                            "occurred": day,
+                            "source": LA,
+                            "recorded_by": worker,
+                            "summary": rng.choice(
+                                [
+                                    "Statutory visit; child seen and spoken to.",
+                                    "Visit; discussed the plan with the child and carers.",
+                                    "Visit; child seen alone, wishes and feelings recorded.",
+                                    "Visit; home conditions checked.",
+                                ]
+                            ),
+                            "details": {"seen_alone": rng.random() < 0.7, "location": where},
+                        }
+                    )
+                day += self.days(*every)
+
+        kind = status.split("_")[0]
+        reasons = {
+            "neglect": (
+                "Concerns about neglect: poor home conditions and missed health appointments."
+            ),
+            "physical": "Unexplained bruising noticed at school.",
+            "sexual": "Disclosure to a teacher of sexual harm by an adult known to the family.",
+            "emotional": "Domestic abuse between the parents witnessed by the child.",
+            "multiple": "Neglect and domestic abuse; child frequently late and hungry at school.",
+        }
+        if status == "early_help":
+            start = DEMO_TODAY - self.days(40, 300)
+            worker = self.pick_worker("early_help")
+            episodes.append({"kind": "early_help", "start": start, "agency": LA})
+            involvements.append(
+                {"professional": worker, "role": "early_help_worker", "start": start}
+            )
+            events.append(
+                {
+                    "type": "note",
+                    "occurred": start,
+                    "source": LA,
+                    "recorded_by": worker,
+                    "summary": (
+                        "Early help assessment agreed with the family; "
+                        "team around the family set up."
+                    ),
+                }
+            )
+            visits(worker, start, None, every=(30, 50))
+            allocated = worker
+        elif status in ("child_in_need", "closed_returned_home"):
+            start = DEMO_TODAY - self.days(60, 400)
+            worker = self.pick_worker("cin")
+            referral(
+                start - self.days(20, 40), "Parents struggling to manage; child's needs not met."
+            )
+            events.append(
+                {
+                    "type": "assessment_completed",
+                    "occurred": start - self.days(1, 5),
+                    "source": LA,
+                    "recorded_by": worker,
+                    "summary": "Assessment completed: child in need plan recommended.",
+                    "details": {"outcome": "Child in need plan"},
+                }
+            )
+            ep = {
+                "kind": "child_in_need",
+                "start": start,
+                "primary_need": rng.choice(["N3", "N4", "N5", "N6"]),
+            }
+            if status == "closed_returned_home":
+                # Looked after under s20 for a few months, then home; CIN plan afterwards.
+                la_start = start - self.days(300, 500)
+                la_end = la_start + self.days(90, 200)
+                episodes.append(
+                    {
+                        "kind": "looked_after",
+                        "legal_status": "V2",
+                        "start": la_start,
+                        "end": la_end,
+                        "reason_ended": "E13",
+                    }
+                )
+                placements.append(
+                    {
+                        "type": "U6",
+                        "start": la_start,
+                        "end": la_end,
+                        "provider_type": "PR1",
+                        "provider_name": "Council foster carers",
+                        "area": "Northshire",
+                    }
+                )
+                ep["start"] = max(start, la_end)
+            episodes.append(ep)
+            involvements.append(
+                {
+                    "professional": worker,
+                    "role": "allocated_social_worker",
+                    "start": ep["start"]
+                    if status == "child_in_need"
+                    else min(ep["start"], episodes[0]["start"]),
+                }
+            )
+            involvements.append(
+                {
+                    "professional": "tm.wright",
+                    "role": "team_manager",
+                    "start": involvements[-1]["start"],
+                }
+            )
+            visits(worker, ep["start"], None, every=(35, 60))
+            allocated = worker
+        elif kind == "cp":
+            category = status.split("_")[1]
+            start = DEMO_TODAY - self.days(30, 420)
+            worker = self.pick_worker("cp")
+            referral(start - self.days(18, 30), reasons[category], source=LA)
+            events.append(
+                {
+                    "type": "concern_raised",
+                    "occurred": start - self.days(15, 17),
+                    "source": "nsp" if category in ("physical", "sexual", "emotional") else school,
+                    "recorded_by_name": "Referring officer"
+                    if category in ("physical", "sexual", "emotional")
+                    else "Designated safeguarding lead",
+                    "summary": reasons[category],
+                    "details": {"significant_harm": True},
+                }
+            )
+            if category == "sexual":
+                events.append(
+                    {
+                        "type": "disclosure",
+                        "occurred": start - self.days(19, 22),
+                        "source": school,
+                        "recorded_by": dsl,
+                        "summary": "Child disclosed sexual harm to a trusted teacher.",
+                    }
+                )
+            if category == "emotional":
+                events.append(
+                    {
+                        "type": "police_incident",
+                        "occurred": self.at(start - self.days(20, 25), rng.randint(19, 23), 10),
+                        "source": "nsp",
+                        "recorded_by": "pc.hall",
+                        "summary": "Domestic abuse incident at the family home; child present.",
+                        "details": {"incident_ref": f"NSP-{local_id}-DA"},
+                        "related": [mother, father],
+                    }
+                )
+            prior = rng.random() < 0.4
+            if prior:
+                cin_start = start - self.days(200, 400)
+                episodes.append(
+                    {
+                        "kind": "child_in_need",
+                        "start": cin_start,
+                        "end": start,
+                        "primary_need": "N1",
+                    }
+                )
+            episodes.append({"kind": "child_protection", "start": start, "cp_category": category})
+            involvements.append(
+                {
+                    "professional": worker,
+                    "role": "allocated_social_worker",
+                    "start": episodes[0]["start"],
+                }
+            )
+            involvements.append(
+                {"professional": "tm.wright", "role": "team_manager", "start": episodes[0]["start"]}
+            )
+            involvements.append(
+                {"professional": dsl, "role": "school_safeguarding_lead", "start": start}
+            )
+            visits(worker, start, None, every=(8, 14))
+            allocated = worker
+        elif kind == "lac":
+            legal = status.split("_")[1]
+            worker = self.pick_worker("lac")
+            allocated = worker
+            if legal in ("L1", "L2"):
+                start = DEMO_TODAY - self.days(1, 6)
+            elif legal == "J1":
+                start = DEMO_TODAY - self.days(20, 60)
+            else:
+                start = DEMO_TODAY - self.days(60, 900 if legal in ("V2", "C2") else 300)
+                start = max(start, dob + dt.timedelta(days=7))
+            history_start = start
+            if legal == "C2":
+                # Interim care order first, then the full care order.
+                c1_start = max(start - self.days(120, 250), dob + dt.timedelta(days=7))
+                episodes.append(
+                    {
+                        "kind": "child_protection",
+                        "start": max(c1_start - self.days(100, 200), dob + dt.timedelta(days=1)),
+                        "end": c1_start,
+                        "cp_category": rng.choice(["neglect", "physical", "multiple"]),
+                    }
+                )
+                episodes.append(
+                    {
+                        "kind": "looked_after",
+                        "legal_status": "C1",
+                        "start": c1_start,
+                        "end": start,
+                        "reason_ended": "X1",
+                    }
+                )
+                history_start = episodes[0]["start"]
+                events.append(
+                    {
+                        "type": "court_hearing",
+                        "occurred": c1_start,
+                        "source": LA,
+                        "recorded_by": worker,
+                        "summary": "Interim care order made.",
+                        "details": {
+                            "court": "Northshire Family Court",
+                            "outcome": "Interim care order (s38)",
+                        },
+                    }
+                )
+                events.append(
+                    {
+                        "type": "court_hearing",
+                        "occurred": start,
+                        "source": LA,
+                        "recorded_by": worker,
+                        "summary": "Final hearing: care order made.",
+                        "details": {
+                            "court": "Northshire Family Court",
+                            "outcome": "Care order (s31)",
+                        },
+                    }
+                )
+            elif legal == "E1":
+                c2_start = max(start - self.days(200, 300), dob + dt.timedelta(days=7))
+                episodes.append(
+                    {
+                        "kind": "looked_after",
+                        "legal_status": "C2",
+                        "start": c2_start,
+                        "end": start,
+                        "reason_ended": "X1",
+                    }
+                )
+                history_start = c2_start
+                events.append(
+                    {
+                        "type": "court_hearing",
+                        "occurred": start,
+                        "source": LA,
+                        "recorded_by": worker,
+                        "summary": "Placement order made.",
+                        "details": {
+                            "court": "Northshire Family Court",
+                            "outcome": "Placement order",
+                        },
+                    }
+                )
+            elif legal == "C1":
+                events.append(
+                    {
+                        "type": "court_hearing",
+                        "occurred": start,
+                        "source": LA,
+                        "recorded_by": worker,
+                        "summary": "Interim care order made at the first hearing.",
+                        "details": {
+                            "court": "Northshire Family Court",
+                            "outcome": "Interim care order (s38)",
+                        },
+                    }
+                )
+            elif legal == "L1":
+                events.append(
+                    {
+                        "type": "police_protection",
+                        "occurred": self.at(start, 22, 15),
+                        "source": "nsp",
+                        "recorded_by": "pc.robinson",
+                        "summary": (
+                            "Child taken into police protection: found alone "
+                            "at home, parents intoxicated."
+                        ),
+                        "related": [mother, father],
+                    }
+                )
+            elif legal == "L2":
+                events.append(
+                    {
+                        "type": "court_hearing",
+                        "occurred": start,
+                        "source": LA,
+                        "recorded_by": worker,
+                        "summary": "Emergency protection order granted.",
+                        "details": {
+                            "court": "Northshire Family Court",
+                            "outcome": "Emergency protection order (s44)",
+                        },
+                    }
+                )
+            elif legal == "J1":
+                events.append(
+                    {
+                        "type": "arrest",
+                        "occurred": self.at(start - dt.timedelta(days=1), 16, 30),
+                        "source": "nsp",
+                        "recorded_by": "pc.robinson",
+                        "summary": (
+                            "Arrested for robbery; remanded to local authority accommodation."
+                        ),
+                        "details": {"offence": "Robbery"},
+                    }
+                )
+                events.append(
+                    {
+                        "type": "court_hearing",
+                        "occurred": start,
+                        "source": "nyjs",
+                        "recorded_by_name": "Youth court officer",
+                        "summary": "Remanded to local authority accommodation.",
+                        "details": {
+                            "court": "Northshire Youth Court",
+                            "outcome": "Remand to LA accommodation",
+                        },
+                    }
+                )
+            episodes.append({"kind": "looked_after", "legal_status": legal, "start": start})
+            # Placements across the looked-after period.
+            la_eps = [e for e in episodes if e["kind"] == "looked_after"]
+            pl_start = la_eps[0]["start"]
+            types = {
+                "V2": ["U6", "K2"] + (["H5"] if age >= 16 else []),
+                "C1": ["U3", "U6"],
+                "C2": ["U6", "U4"],
+                "E1": ["U6", "A5"],
+                "L1": ["U6"],
+                "L2": ["U6"],
+                "J1": ["K1"],
+            }[legal]
+            span = (DEMO_TODAY - pl_start).days
+            if legal == "E1":
+                # Placed for adoption a few weeks after the placement order.
+                cuts = [(start - pl_start).days + 20]
+            elif len(types) > 1 and span > 60:
+                cuts = sorted(rng.sample(range(10, span), k=len(types) - 1))
+            else:
+                cuts = []
+            bounds = [pl_start] + [pl_start + dt.timedelta(days=c) for c in cuts] + [None]
+            for i, ptype in enumerate(types[: len(bounds) - 1]):
+                pl = {
+                    "type": ptype,
+                    "start": bounds[i],
+                    "provider_type": {
+                        "K1": "PR1",
+                        "K2": "PR4",
+                        "H5": "PR4",
+                        "U3": "PR1",
+                        "A5": "PR1",
+                    }.get(ptype, rng.choice(["PR1", "PR4"])),
+                    "provider_name": {
+                        "U6": "Foster carers",
+                        "U4": "Long-term foster carers",
+                        "U3": "Family and friends carers",
+                        "K2": "Hillside Children's Home",
+                        "K1": "Northshire Secure Children's Home",
+                        "H5": "Northgate supported accommodation",
+                        "A5": "Prospective adopters",
+                    }[ptype],
+                    "area": "Northshire",
+                }
+                if bounds[i + 1] is not None:
+                    pl["end"] = bounds[i + 1]
+                    pl["reason_changed"] = "CARPL"
+                if ptype == "U4":
+                    pl["intended_until_18"] = True
+                placements.append(pl)
+                if i > 0:
+                    events.append(
+                        {
+                            "type": "placement_move",
+                            "occurred": bounds[i],
+                            "source": LA,
+                            "recorded_by": worker,
+                            "summary": f"Moved to {pl['provider_name'].lower()}.",
+                            "details": {"to": pl["provider_name"]},
+                        }
+                    )
+            if legal == "V2" and age >= 16:
+                pp_start = max(dob + dt.timedelta(days=16 * 365 + 60), la_eps[0]["start"])
+                if pp_start < DEMO_TODAY:
+                    episodes.append({"kind": "pathway_plan", "start": pp_start})
+            involvements.append(
+                {"professional": worker, "role": "allocated_social_worker", "start": history_start}
+            )
+            involvements.append(
+                {"professional": "tm.ali", "role": "team_manager", "start": history_start}
+            )
+            involvements.append(
+                {"professional": "iro.brown", "role": "iro", "start": la_eps[0]["start"]}
+            )
+            involvements.append(
+                {
+                    "professional": "nurse.green",
+                    "role": "designated_nurse",
+                    "start": la_eps[0]["start"],
+                }
+            )
+            if age >= 5:
+                involvements.append(
+                    {
+                        "professional": dsl,
+                        "role": "school_safeguarding_lead",
+                        "start": la_eps[0]["start"],
+                    }
+                )
+            visits(worker, la_eps[0]["start"], None, every=(30, 48), where="Placement")
+            # Health assessments: initial about 20 working days in, then yearly (6-monthly
+            # under 5); some late, some missing, so the checks have something to find.
+            la_start = la_eps[0]["start"]
+            if (DEMO_TODAY - la_start).days > 35:
+                ha_day = la_start + self.days(18, 40)
+                assessments = [
+                    {
+                        "kind": "initial",
+                        "date": ha_day,
+                        "assessor_name": "Community paediatrician",
+                        "agency": "nchc",
+                        "outcome": "Health plan agreed.",
+                    }
+                ]
+                interval = 182 if age < 5 else 365
+                while True:
+                    ha_day = ha_day + dt.timedelta(days=interval) + self.days(-20, 60)
+                    if ha_day > DEMO_TODAY or rng.random() < 0.15:
+                        break
+                    assessments.append(
+                        {
+                            "kind": "review",
+                            "date": ha_day,
+                            "assessor": "nurse.green",
+                            "agency": "nchc",
+                            "outcome": "Review health assessment completed.",
+                        }
+                    )
+                health["assessments"] = assessments
+            if legal in ("V2", "C2") and age >= 13 and rng.random() < 0.7:
+                self.missing(local_id, events, la_eps[0]["start"], worker, people)
+                involvements.append(
+                    {
+                        "professional": "gs.campbell",
+                        "role": "exploitation_worker",
+                        "start": max(la_eps[0]["start"], DEMO_TODAY - dt.timedelta(days=200)),
+                    }
+                )
+                involvements.append(
+                    {
+                        "professional": "pc.robinson",
+                        "role": "police_officer",
+                        "start": max(la_eps[0]["start"], DEMO_TODAY - dt.timedelta(days=200)),
+                    }
+                )
+            if legal == "J1":
+                involvements.append(
+                    {
+                        "professional": "pc.robinson",
+                        "role": "police_officer",
+                        "start": start - dt.timedelta(days=1),
+                    }
+                )
+        elif status == "care_leaver":
+            la_start = dob + self.days(14 * 365 + 30, 15 * 365 + 200)
+            la_end = dob + dt.timedelta(days=18 * 365 + 5)
+            episodes.append(
+                {
+                    "kind": "looked_after",
+                    "legal_status": rng.choice(["V2", "C2"]),
+                    "start": la_start,
+                    "end": la_end,
+                    "reason_ended": "E41",
+                }
+            )
+            placements.append(
+                {
+                    "type": "U6",
+                    "start": la_start,
+                    "end": la_end - self.days(100, 200),
+                    "provider_type": "PR4",
+                    "provider_name": "Foster carers",
+                    "area": "Northshire",
+                    "reason_changed": "CARPL",
+                }
+            )
+            placements.append(
+                {
+                    "type": "H5",
+                    "start": placements[-1]["end"],
+                    "end": la_end,
+                    "provider_type": "PR4",
+                    "provider_name": "Northgate supported accommodation",
+                    "area": "Northshire",
+                }
+            )
+            pp_start = dob + dt.timedelta(days=16 * 365 + 80)
+            episodes.append({"kind": "pathway_plan", "start": pp_start})
+            involvements.append(
+                {"professional": "pa.moore", "role": "personal_adviser", "start": pp_start}
+            )
+            involvements.append(
+                {"professional": "tm.ali", "role": "team_manager", "start": la_start}
+            )
+            events.append(
+                {
+                    "type": "note",
+                    "occurred": la_end,
+                    "source": LA,
+                    "recorded_by": "pa.moore",
+                    "summary": (
+                        "Turned 18: left care; pathway plan continues with a personal adviser."
+                    ),
+                }
+            )
+            day = max(la_end, DEMO_TODAY - dt.timedelta(days=400)) + self.days(20, 40)
+            while day <= DEMO_TODAY:
+                events.append(
+                    {
+                        "type": "note",
+                        "occurred": day,
+                        "source": LA,
+                        "recorded_by": "pa.moore",
+                        "summary": rng.choice(
+                            [
+                                "Contact with personal adviser; pathway plan reviewed.",
+                                "Met at college; finances and housing discussed.",
+                                "Phone contact; young person doing well at work.",
+                            ]
+                        ),
+                    }
+                )
+                day += self.days(45, 80)
+            allocated = "pa.moore"
+        else:  # pragma: no cover
+            raise ValueError(status)
+
+        # Health: GP for everyone, a long-term condition for some.
+        first_day = min([e["start"] for e in episodes] + [i["start"] for i in involvements])
+        involvements.append(
+            {
+                "professional": "dr.rahman",
+                "role": "gp",
+                "start": max(dob, first_day - dt.timedelta(days=365)),
+            }
+        )
+        if age >= 3 and rng.random() < 0.3:
+            name, snomed, med, dose = rng.choice(CONDITIONS)
+            diag = dob + self.days(365, max(400, (DEMO_TODAY - dob).days - 60))
+            cid = f"{local_id}-cond"
+            health["conditions"] = [
+                {
+                    "id": cid,
+                    "name": name,
+                    "snomed_code": snomed,
+                    "diagnosed": diag.strftime("%Y-%m"),
+                    "chronic": True,
+                    "agency": "nsh",
+                }
+            ]
+            health["medicines"] = [
+                {
+                    "name": med,
+                    "dose": dose,
+                    "condition": cid,
+                    "prescriber": "dr.rahman",
+                    "start": diag + dt.timedelta(days=14),
+                    "long_term": True,
+                }
+            ]
+            rx_day = max(diag + dt.timedelta(days=30), DEMO_TODAY - dt.timedelta(days=120))
+            k = 1
+            while rx_day <= DEMO_TODAY - dt.timedelta(days=3):
+                ref = f"{local_id}-RX{k:02d}"
+                events.append(
+                    {
+                        "type": "prescription_issued",
+                        "occurred": rx_day,
+                        "source": "elm-tree-surgery",
+                        "recorded_by": "dr.rahman",
+                        "summary": f"{med} prescription issued.",
+                        "details": {"medicine": med, "prescription_ref": ref, "days_supply": 28},
+                    }
+                )
+                events.append(
+                    {
+                        "type": "prescription_dispensed",
+                        "occurred": rx_day + dt.timedelta(days=1),
+                        "source": "market-pharmacy",
+                        "recorded_by": "ph.wilson",
+                        "summary": f"{med} dispensed.",
+                        "details": {"medicine": med, "prescription_ref": ref},
+                    }
+                )
+                if rng.random() < 0.85:
+                    collected = rx_day + self.days(1, 4)
+                    if collected <= DEMO_TODAY:
+                        events.append(
+                            {
+                                "type": "prescription_collected",
+                                "occurred": collected,
+                                "source": "market-pharmacy",
+                                "recorded_by": "ph.wilson",
+                                "summary": f"{med} collected.",
+                                "details": {
+                                    "medicine": med,
+                                    "prescription_ref": ref,
+                                    "collected_by": "Carer" if age < 16 else "Young person",
+                                },
+                            }
+                        )
+                elif rx_day + dt.timedelta(days=8) <= DEMO_TODAY:
+                    events.append(
+                        {
+                            "type": "prescription_not_collected",
+                            "occurred": rx_day + dt.timedelta(days=8),
+                            "source": "market-pharmacy",
+                            "recorded_by": "ph.wilson",
+                            "summary": f"{med} not collected after 7 days; GP told.",
+                            "details": {"medicine": med, "prescription_ref": ref},
+                        }
+                    )
+                rx_day += dt.timedelta(days=28)
+                k += 1
+        if age >= 5 and rng.random() < 0.25 and kind in ("cp", "child", "lac"):
+            day = DEMO_TODAY - self.days(10, 200)
+            events.append(
+                {
+                    "type": "school_absence",
+                    "occurred": day,
+                    "source": school,
+                    "recorded_by": dsl,
+                    "summary": "Attendance below 85% this term; school liaising with the family.",
+                }
+            )
+
+        child["involvements"] = involvements
+        child["episodes"] = sorted(episodes, key=lambda e: e["start"])
+        if placements:
+            child["placements"] = placements
+        if health:
+            child["health"] = health
+        child["events"] = sorted(events, key=lambda e: str(e["occurred"]))
+        child["_allocated"] = allocated
+        return child
+
+    def family(self, local_id: str, family: str, dob: dt.date) -> list[dict]:
+        rng = self.rng
+        married = rng.random() < 0.5
+        mother = {
+            "id": f"{local_id}-mother",
+            "given_name": rng.choice(GIVEN_F),
+            "family_name": family,
+            "sex": "F",
+            "date_of_birth": dob - self.days(20 * 365, 38 * 365),
+            "relationship": "mother",
+            "parental_responsibility": True,
+            "pr_basis": "birth_mother",
+        }
+        father = {
+            "id": f"{local_id}-father",
+            "given_name": rng.choice(GIVEN_M),
+            "family_name": family if married else rng.choice(FAMILY),
+            "sex": "M",
+            "relationship": "father",
+        }
+        if married:
+            father.update(parental_responsibility=True, pr_basis="married_father")
+        elif rng.random() < 0.7:
+            father.update(parental_responsibility=True, pr_basis="registered_father")
+        else:
+            father.update(
+                parental_responsibility=False,
+                relationship_notes=(
+                    "Not registered on the birth certificate; no parental responsibility."
+                ),
+            )
+        people = [mother, father]
+        if rng.random() < 0.3:
+            people.append(
+                {
+                    "id": f"{local_id}-gran",
+                    "given_name": rng.choice(GIVEN_F),
+                    "family_name": family,
+                    "sex": "F",
+                    "relationship": "grandparent",
+                }
+            )
+        return people
+
+    def missing(self, local_id, events, la_start, worker, people):
+        """Two or three missing episodes with returns and return interviews."""
+        rng = self.rng
+        adult = {
+            "id": f"{local_id}-aoc",
+            "given_name": "Unknown",
+            "family_name": "adult male",
+            "known_as": rng.choice(["Jay", "Dee", "Smithy", "K"]),
+            "sex": "M",
+            "relationship": "adult_of_concern",
+            "start": DEMO_TODAY - self.days(150, 200),
+            "notes": (
+                "Older man seen with the young person; police intelligence suggests exploitation."
+            ),
+        }
+        if adult["start"] < la_start:
+            adult["start"] = la_start
+        people.append(adult)
+        events.append(
+            {
+                "type": "exploitation_concern",
+                "occurred": adult["start"],
+                "source": LA,
+                "recorded_by": worker,
+                "summary": (
+                    "Seen getting into cars with an older man; new phone and clothes unexplained."
+                ),
+                "details": {"exploitation_type": rng.choice(["sexual", "criminal", "both"])},
+                "related": [adult["id"]],
+            }
+        )
+        day = max(la_start + dt.timedelta(days=20), DEMO_TODAY - dt.timedelta(days=170))
+        for m in range(1, rng.randint(2, 3) + 1):
+            day += self.days(20, 45)
+            if day >= DEMO_TODAY - dt.timedelta(days=5):
+                break
+            ref = f"{local_id}-M{m}"
+            gone = self.at(day, rng.randint(19, 23), 30)
+            back_day = day + dt.timedelta(days=1)
+            back = self.at(back_day, rng.randint(8, 15), 0)
+            events.append(
+                {
+                    "type": "missing_from_care",
+                    "occurred": gone,
+                    "source": "nsp",
+                    "recorded_by_name": "Control room",
+                    "summary": "Reported missing from placement.",
+                    "details": {"missing_code": "M", "episode_ref": ref, "reported_by": "Carer"},
+                }
+            )
+            events.append(
+                {
+                    "type": "returned_from_missing",
+                    "occurred": back,
+                    "source": "nsp",
+                    "recorded_by": "pc.hall",
+                    "summary": "Found and returned to placement.",
+                    "details": {
+                        "episode_ref": ref,
+                        "found_at": rng.choice(
+                            ["Town centre", "A friend's house", "Address of an adult of concern"]
+                        ),
+                    },
+                }
+            )
+            delay = rng.choice([1, 2, 2, 5, None])
+            if delay is not None:
+                events.append(
+                    {
+                        "type": "return_interview_offered",
+                        "occurred": self.at(back_day + dt.timedelta(days=delay), 11, 0),
+                        "source": LA,
+                        "recorded_by": "gs.campbell",
+                        "summary": "Independent return interview offered.",
+                        "details": {
+                            "episode_ref": ref,
+                            "independent": True,
+                            "accepted": rng.random() < 0.6,
+                        },
+                    }
+                )
+            day = back_day
+
+
+def build() -> dict:
+    gen = Gen(SEED)
+    n = 1
+    children = []
+    for status, count, ages in PLAN:
+        for _ in range(count):
+            children.append(gen.child(n, status, ages))
+            n += 1
+    for c in children:
+        c.pop("_allocated")
+    agencies = []
+    for a in AGENCIES:
+        entry = {k: v for k, v in a.items() if k != "teams"}
+        if a.get("teams"):
+            entry["teams"] = [{"code": c, "name": name} for c, name in a["teams"]]
+        entry["synthetic"] = True
+        agencies.append(entry)
+    professionals = []
+    for username, given, family, agency, team, job, role in PROFESSIONALS:
+        p = {"username": username, "given_name": given, "family_name": family, "agency": agency}
+        if team:
+            p["team"] = team
+        p.update(job_title=job, role=role, password=DEMO_PASSWORD, synthetic=True)
+        professionals.append(p)
+    for c in children:
+        c["synthetic"] = True
+    # One restricted record (a staff member's child): visible only to the people named on it
+    # once need-to-know access is in place. The first child in need is chosen.
+    restricted = next(c for c in children if c["episodes"][0]["kind"] == "child_in_need")
+    restricted["restricted"] = True
+    return {
+        "safeguard_scenario": 1,
+        "title": "Northshire demo partnership",
+        "description": (
+            f"Synthetic partnership for demonstrations, generated by "
+            f"scripts/generate_demo_scenario.py (seed {SEED}, demo today {DEMO_TODAY}). "
+            "Every person, child and professional is invented."
+        ),
+        "partnership": {"agencies": agencies, "professionals": professionals},
+        "children": children,
+    }
+
+
+HEADER = """\
+# GENERATED by scripts/generate_demo_scenario.py: do not edit by hand; change the script and
+# run it again. Everyone in this file is invented (synthetic). Every demo account signs in
+# with the password "safeguard-demo" (demo only; the loader ignores passwords in production).
+# Format: docs/scenario-format.md
+"""
+
+
+def render() -> str:
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data):  # repeated dates are written out, not as &anchors
+            return True
+
+    body = yaml.dump(build(), Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+    return HEADER + body
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="fail if demo.yaml is out of date")
+    args = parser.parse_args()
+    text = render()
+    if args.check:
+        if OUTPUT.read_text(encoding="utf-8") != text:
+            print(
+                f"{OUTPUT} is out of date: run scripts/generate_demo_scenario.py", file=sys.stderr
+            )
+            return 1
+        return 0
+    OUTPUT.write_text(text, encoding="utf-8")
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
