@@ -95,8 +95,8 @@ resolved. Writes to a child's record re-evaluate that child straight after they 
 (switch off with `SAFEGUARD_CHECKS_ON_CHANGE=false`, e.g. for a bulk import, then run one
 sweep, or wrap the load in `safeguard.checks.services.checks_suspended(sweep_after=True)`).
 A re-check of one child costs a few tens of milliseconds in the request that made the write
-(figures in docs/performance.md). Conditions that become true with the passing of time (a due date passing) need the
-daily sweep. Run it shortly after midnight, e.g. with cron:
+(figures in docs/performance.md). Conditions that become true with the passing of time (a
+due date passing) need the daily sweep. Run it shortly after midnight, e.g. with cron:
 
     5 0 * * * cd /srv/safeguard && SAFEGUARD_MODE=production .venv/bin/safeguard checks run
 
