@@ -308,3 +308,24 @@ def test_docs_checks_md_is_current():
     assert path.read_text(encoding="utf-8") == as_markdown(), (
         "docs/checks.md is out of date: run `safeguard checks docs --output docs/checks.md`"
     )
+
+
+def test_many_writes_in_one_transaction_re_check_each_child_once(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.db import transaction
+
+    from safeguard.checks import services
+
+    calls = []
+    monkeypatch.setattr(services, "run_checks", lambda **kw: calls.append(tuple(kw["child_ids"])))
+    today = timezone.localdate()
+    a = factories.child(date_of_birth=today - dt.timedelta(days=3650))
+    b = factories.child(date_of_birth=today - dt.timedelta(days=3650))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        for child in (a, b, a):
+            event(child, "note", today)
+    assert calls == [(a.pk,), (b.pk,)]
+    with django_capture_on_commit_callbacks(execute=True):
+        event(a, "note", today)
+    assert calls == [(a.pk,), (b.pk,), (a.pk,)]
