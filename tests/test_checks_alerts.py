@@ -329,3 +329,26 @@ def test_many_writes_in_one_transaction_re_check_each_child_once(
     with django_capture_on_commit_callbacks(execute=True):
         event(a, "note", today)
     assert calls == [(a.pk,), (b.pk,), (a.pk,)]
+
+
+def test_checks_refuse_dates_outside_the_working_day_calendar():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError) as exc:
+        call_command("checks", "run", "--as-of", "2041-01-01")
+    assert str(exc.value) == (
+        "Checks cannot run as of 2041-01-01: the working-day calendar covers 1990-01-01 to "
+        "2040-12-31 (extend CALENDAR_LAST in safeguard/checks/calendar.py and run "
+        "`safeguard checks calendar`)"
+    )
+
+
+def test_nhs_number_alert_clears_when_the_number_is_recorded():
+    from safeguard.children.models import Child
+
+    child = looked_after_child()
+    run_checks(D(2018, 1, 1))
+    Child.objects.filter(pk=child.pk).update(nhs_number=factories.VALID_NHS_NUMBERS[1])
+    run_checks(D(2018, 1, 2))
+    alert = Alert.objects.get(check_id="CPIS-NHS-NUMBER-MISSING")
+    assert (alert.status, alert.resolved_on) == ("resolved", D(2018, 1, 2))

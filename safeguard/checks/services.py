@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from safeguard.children.models import Involvement
 
+from .calendar import CALENDAR_FIRST, CALENDAR_LAST, CalendarRangeError
 from .engine import Check, Finding, catalogue
 from .models import (
     OPEN_STATUSES,
@@ -81,6 +82,13 @@ def evaluate(
     as_of: dt.date, child_ids: Iterable[int] | None = None, checks: Iterable[Check] | None = None
 ) -> dict[str, dict[tuple[int, str], Finding]]:
     """Findings of every check (or the given ones), keyed by (child_id, subject_key)."""
+    if not CALENDAR_FIRST <= as_of <= CALENDAR_LAST:
+        # Working-day lookups outside the calendar table would silently find nothing.
+        raise CalendarRangeError(
+            f"Checks cannot run as of {as_of}: the working-day calendar covers "
+            f"{CALENDAR_FIRST} to {CALENDAR_LAST} (extend CALENDAR_LAST in "
+            "safeguard/checks/calendar.py and run `safeguard checks calendar`)"
+        )
     child_ids = None if child_ids is None else sorted(set(child_ids))
     result = {}
     with transaction.atomic():

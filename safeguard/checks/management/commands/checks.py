@@ -7,7 +7,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from safeguard.checks.calendar import fill_calendar
+from safeguard.checks.calendar import CalendarRangeError, fill_calendar
 from safeguard.checks.docs import as_markdown
 from safeguard.checks.engine import catalogue
 from safeguard.checks.services import run_checks
@@ -36,7 +36,10 @@ class Command(BaseCommand):
         if action == "run":
             as_of = _date(options["as_of"]) if options["as_of"] else None
             started = time.perf_counter()
-            result = run_checks(as_of=as_of)
+            try:
+                result = run_checks(as_of=as_of)
+            except CalendarRangeError as exc:
+                raise CommandError(str(exc)) from None
             elapsed = time.perf_counter() - started
             self.stdout.write(
                 f"Checks as of {result.as_of}: {result.findings} findings; "
