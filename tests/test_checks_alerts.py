@@ -352,3 +352,17 @@ def test_nhs_number_alert_clears_when_the_number_is_recorded():
     run_checks(D(2018, 1, 2))
     alert = Alert.objects.get(check_id="CPIS-NHS-NUMBER-MISSING")
     assert (alert.status, alert.resolved_on) == ("resolved", D(2018, 1, 2))
+
+
+def test_dry_run_prints_findings_and_changes_nothing():
+    child = looked_after_child()
+    event(child, "returned_from_missing", "2018-06", episode_ref="M9")
+    out = StringIO()
+    call_command("checks", "run", "--as-of", "2018-07-04", "--dry-run", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "Checks as of 2018-07-04 (dry run, no alert changed): 3 findings"
+    assert (
+        f"MISSING-RETURN-INTERVIEW  child {child.pk}  episode:M9  due 2018-07-03  (approximate)"
+        in lines
+    )
+    assert not Alert.objects.exists()

@@ -102,7 +102,9 @@ due date passing) need the daily sweep. Run it shortly after midnight, e.g. with
 
 or a systemd timer (`safeguard-checks.timer` with `OnCalendar=*-*-* 00:05:00` and
 `Persistent=true`, starting a oneshot `safeguard-checks.service` whose `ExecStart` is the
-same command). `--as-of DATE` re-evaluates a past day.
+same command). `--as-of DATE` evaluates another day; on a live database add `--dry-run` to
+print that day's findings without touching the alerts (a real run as of a past day moves the
+live alerts to that day; to see a case's history, use replay).
 
 ## Replay
 
