@@ -450,3 +450,14 @@ def test_first_date_with_key_at_least_handles_impossible_days():
     assert first_date_with_key_at_least(key(2019, 2, 30)) == D(2019, 3, 1)
     assert first_date_with_key_at_least(key(2019, 12, 31)) == D(2019, 12, 31)
     assert first_date_with_key_at_least(key(2020, 2, 29)) == D(2020, 2, 29)
+
+
+def test_return_interview_counts_clock_hours_across_the_change_to_gmt():
+    # Clocks went back at 02:00 on Sunday 28 October 2018: 72 hours after Friday 14:00 BST
+    # is Monday 13:00 GMT, not 14:00.
+    child = looked_after_child()
+    event(child, "returned_from_missing", "2018-10-26T14:00")
+    f = finding(RI, D(2018, 10, 30), child)
+    assert f.due_date == D(2018, 10, 29)
+    assert "by 29 October 2018 13:00" in f.detail
+    assert keys(RI, D(2018, 10, 29)) == set()

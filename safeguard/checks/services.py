@@ -239,12 +239,14 @@ def _run_checks(
                 to_update.append(alert)
             elif alert.status in OPEN_STATUSES:
                 keep_open.append((alert, finding))
-                if (alert.due_date, alert.detail, alert.approximate) != (
+                if (alert.due_date, alert.detail, alert.approximate, alert.severity) != (
                     finding.due_date,
                     finding.detail,
                     finding.approximate,
+                    by_id[cid].severity,
                 ):
                     _apply_finding(alert, finding)
+                    alert.severity = by_id[cid].severity
                     to_update.append(alert)
 
         for cid, found in findings.items():
