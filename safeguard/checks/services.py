@@ -91,7 +91,11 @@ def evaluate(
         )
     child_ids = None if child_ids is None else sorted(set(child_ids))
     result = {}
-    with transaction.atomic():
+    # On PostgreSQL one transaction, so JIT can be switched off for it alone. Not on SQLite:
+    # Safeguard opens SQLite transactions IMMEDIATE, which would hold the write lock for the
+    # whole (read-only) evaluation.
+    postgres = connection.vendor == "postgresql"
+    with transaction.atomic() if postgres else contextlib.nullcontext():
         _without_jit()
         for check in checks or catalogue():
             found: dict[tuple[int, str], Finding] = {}
