@@ -141,7 +141,9 @@ def _recipients(
 
 
 def _alerts_in_scope(check_ids: list[str], child_ids: list[int] | None, extra: Q | None = None):
-    qs = Alert.objects.filter(check_id__in=check_ids)
+    # Locked (PostgreSQL) so that two overlapping sweeps cannot both record the same
+    # transition: the second waits, then sees the first's outcome. SQLite serialises writers.
+    qs = Alert.objects.select_for_update().filter(check_id__in=check_ids)
     if extra is not None:
         qs = qs.filter(extra)
     if child_ids is None:
