@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.children.models import Involvement
@@ -67,11 +67,7 @@ def may_see_alert(user, alert: Alert) -> bool:
 def record_url(alert: Alert) -> str:
     """The part of the child's record the alert rests on."""
     name = "chronology:chronology" if alert.record_link == "chronology" else "children:summary"
-    try:
-        return reverse(name, args=[alert.child_id])
-    except NoReverseMatch:
-        suffix = "chronology/" if alert.record_link == "chronology" else ""
-        return f"/children/{alert.child_id}/{suffix}"
+    return reverse(name, args=[alert.child_id])
 
 
 def alert_rows(request, alerts) -> list[dict]:
