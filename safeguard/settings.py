@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "safeguard.chronology",
     "safeguard.scenarios",
     "safeguard.access",
+    "safeguard.checks",
 ]
 
 MIDDLEWARE = [
@@ -255,3 +256,9 @@ LOGGING = {
 
 # The partnership this instance serves: shown in the page header.
 SAFEGUARD_PARTNERSHIP_NAME = os.environ.get("SAFEGUARD_PARTNERSHIP_NAME", "Safeguard")
+
+# Safeguarding checks (docs/checks.md). Per-check threshold overrides, e.g.
+# {"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}.
+SAFEGUARD_CHECKS: dict = {}
+# Re-evaluate a child's checks straight after each write to their record commits.
+SAFEGUARD_CHECKS_ON_CHANGE = env_bool("SAFEGUARD_CHECKS_ON_CHANGE", default=True)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("safeguard.accounts.urls")),
     path("", include("safeguard.children.urls")),
     path("", include("safeguard.chronology.urls")),
+    path("", include("safeguard.checks.urls")),
     path("admin/", admin.site.urls),
     path("", include("safeguard.access.urls")),
 ]

@@ -1,0 +1,36 @@
+"""Alerts in the admin: read-only. Alerts change only through the sweep and the alert pages,
+and are never deleted (their history is the audit of what the system said and who acted)."""
+
+from django.contrib import admin
+
+from .models import Alert, AlertEvent
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class AlertEventInline(admin.TabularInline):
+    model = AlertEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ("kind", "as_of", "at", "actor", "reason")
+    fields = readonly_fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnly):
+    list_display = ("check_id", "child", "subject_key", "status", "severity", "due_date")
+    list_filter = ("check_id", "status", "severity")
+    search_fields = ("child__local_id", "child__family_name", "subject_key")
+    inlines = [AlertEventInline]

@@ -1,0 +1,180 @@
+"""Statutory social worker visits to a looked-after child (CPPCR 2010 reg 28)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+
+from safeguard.children.models import InvolvementRole
+from safeguard.core.dates import format_fuzzy
+from safeguard.episodes.models import Placement
+
+from ..engine import (
+    APPROXIMATE_PRECISIONS,
+    Check,
+    Finding,
+    Source,
+    Threshold,
+    add_months,
+    alive_on,
+    current_events,
+    first_date_with_key_at_least,
+    looked_after_on,
+    month_key,
+    register,
+)
+from ..models import Severity
+
+
+@register
+class SocialWorkerVisits(Check):
+    id = "LAC-SW-VISITS"
+    title = "Statutory social worker visit overdue"
+    severity = Severity.HIGH
+    sources = (
+        Source(
+            "Care Planning, Placement and Case Review (England) Regulations 2010",
+            "reg 28(2)-(4)",
+        ),
+    )
+    tells = (
+        InvolvementRole.ALLOCATED_SOCIAL_WORKER,
+        InvolvementRole.TEAM_MANAGER,
+        InvolvementRole.IRO,
+    )
+    description = (
+        "For a looked-after child's current placement: a visit (chronology event "
+        "`social_worker_visit`) within 1 week of the placement starting; then, measured from "
+        "the last visit, at most 6 weeks apart while that visit was in the placement's first "
+        "year; after the first year at most 3 months apart if the placement is intended to "
+        "last until the child is 18 (`Placement.intended_until_18`), else 6 weeks. An "
+        "approximate visit date (month or year) is counted from the start of its period and "
+        "the alert says so."
+    )
+    todo = (
+        "Not yet encoded (reg 28(3)-(4) branches): a child placed with a parent before the "
+        "assessment is complete (weekly until the first review, then 6-weekly); a child in a "
+        "connected-person placement with temporary approval or on an interim care order at "
+        "home (weekly until the first review, then 4-weekly); visits the child, carer or IRO "
+        "reasonably requests. They need the placement-with-parent assessment and the first "
+        "review date, which the record does not hold yet (issue: meetings)."
+    )
+    thresholds = {
+        "first_visit_days": Threshold(7, "Days after a placement starts by which to visit"),
+        "first_year_weeks": Threshold(6, "Weeks between visits in a placement's first year"),
+        "long_term_months": Threshold(
+            3, "Months between visits after the first year when the placement is to last to 18"
+        ),
+        "other_weeks": Threshold(6, "Weeks between visits after the first year otherwise"),
+    }
+
+    def findings(self, as_of, child_ids=None):
+        first_days = self.threshold("first_visit_days")
+        first_year_weeks = self.threshold("first_year_weeks")
+        long_term_months = self.threshold("long_term_months")
+        other_weeks = self.threshold("other_weeks")
+
+        as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
+        since_placement = current_events("social_worker_visit", as_of).filter(
+            child_id=OuterRef("child_id"), occurred_on__gte=OuterRef("start_date")
+        )
+        # Overdue means no visit since the placement started satisfies the interval rule
+        # that applies to it. Each rule is monotone in the visit date (if the latest visit
+        # fails it, every earlier one does), so "no visit satisfies any rule" is two NOT
+        # EXISTS range lookups on the (child, type, date) index, with no per-row "latest
+        # visit" to compute and compare.
+        with_key = since_placement.annotate(visit_key=month_key(F("occurred_on")))
+        in_first_year = with_key.filter(visit_key__lt=OuterRef("first_year_end_key"))
+        after_first_year = with_key.filter(visit_key__gte=OuterRef("first_year_end_key"))
+        in_time_first_year = in_first_year.filter(
+            occurred_on__gte=as_of - dt.timedelta(weeks=first_year_weeks)
+        )
+        in_time_long_term = after_first_year.filter(
+            occurred_on__gte=first_date_with_key_at_least(as_of_key - 32 * long_term_months)
+        )
+        in_time_other = after_first_year.filter(
+            occurred_on__gte=as_of - dt.timedelta(weeks=other_weeks)
+        )
+        latest = since_placement.order_by("-occurred_on", "-pk")
+        placements = (
+            self.restrict(Placement.objects.open_on(as_of), child_ids)
+            .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
+            .annotate(first_year_end_key=month_key(F("start_date")) + 12 * 32)
+            .filter(
+                Q(~Exists(since_placement), start_date__lt=as_of - dt.timedelta(days=first_days))
+                | (
+                    Q(Exists(since_placement))
+                    & ~Q(Exists(in_time_first_year))
+                    & (
+                        (Q(intended_until_18=True) & ~Q(Exists(in_time_long_term)))
+                        | (Q(intended_until_18=False) & ~Q(Exists(in_time_other)))
+                    )
+                )
+            )
+            .annotate(
+                last_visit=Subquery(latest.values("occurred_on")[:1]),
+                last_precision=Subquery(latest.values("precision")[:1]),
+            )
+            .values_list(
+                "pk",
+                "child_id",
+                "child__given_name",
+                "start_date",
+                "intended_until_18",
+                "last_visit",
+                "last_precision",
+            )
+        )
+        results = []
+        for pk, child_id, name, start, long_term, last, precision in placements:
+            if last is None:
+                due = start + dt.timedelta(days=first_days)
+                why = (
+                    f"{name}'s placement started on {start:%-d %B %Y} and no visit is "
+                    f"recorded since: one was due by {due:%-d %B %Y} (within {first_days} days)."
+                )
+            else:
+                in_first_year = last < add_months(start, 12)
+                if in_first_year:
+                    due, rule = (
+                        last + dt.timedelta(weeks=first_year_weeks),
+                        (f"every {first_year_weeks} weeks in the placement's first year"),
+                    )
+                elif long_term:
+                    due, rule = (
+                        add_months(last, long_term_months),
+                        (f"every {long_term_months} months: the placement is to last until 18"),
+                    )
+                else:
+                    due, rule = (
+                        last + dt.timedelta(weeks=other_weeks),
+                        (f"every {other_weeks} weeks"),
+                    )
+                when = format_fuzzy(_midnight(last), precision)
+                why = (
+                    f"{name}'s last recorded visit was {when}; the next was due by "
+                    f"{due:%-d %B %Y} ({rule})."
+                )
+                if precision in APPROXIMATE_PRECISIONS:
+                    why += (
+                        f" The last visit is dated only as {when}: the due date counts from "
+                        "the start of that period, so check the visit's real date."
+                    )
+            results.append(
+                Finding(
+                    child_id=child_id,
+                    subject_key=f"placement:{pk}",
+                    due_date=due,
+                    detail=why + " Visit the child and record it in the chronology.",
+                    approximate=last is not None and precision in APPROXIMATE_PRECISIONS,
+                    record_link="chronology",
+                )
+            )
+        return results
+
+
+def _midnight(day):
+    from django.utils import timezone
+
+    return timezone.make_aware(dt.datetime.combine(day, dt.time()))

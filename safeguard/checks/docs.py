@@ -1,0 +1,122 @@
+"""docs/checks.md, generated from the catalogue (`safeguard checks docs`)."""
+
+from __future__ import annotations
+
+from .engine import catalogue
+from .models import Severity
+
+
+def as_markdown() -> str:
+    severities = dict(Severity.choices)
+    lines = [
+        "# Safeguarding checks",
+        "",
+        "Generated from the catalogue in `safeguard/checks/catalogue/` by "
+        "`safeguard checks docs > docs/checks.md`; a test keeps it current. How the engine, "
+        "alerts, scheduling and replay work: see the end of this page.",
+        "",
+        "| Id | Title | Severity | Tells |",
+        "|---|---|---|---|",
+    ]
+    checks = catalogue()
+    for check in checks:
+        tells = ", ".join(check.role_labels())
+        lines.append(
+            f"| [`{check.id}`](#{check.id.lower()}) | {check.title} | "
+            f"{severities[check.severity]} | {tells} |"
+        )
+    lines.append("")
+    for check in checks:
+        lines += [f"## {check.id}", "", f"**{check.title}** — severity {check.severity}.", ""]
+        lines += [check.description, "", "Sources:", ""]
+        lines += [f"- {source}" for source in check.sources]
+        lines += ["", "Tells (current involvements on the day): " + ", ".join(check.role_labels())]
+        if check.also_tell:
+            lines += ["", f"Also to be told: {check.also_tell}."]
+        if check.thresholds:
+            lines += ["", "| Threshold | Default | Meaning |", "|---|---|---|"]
+            for name, threshold in check.thresholds.items():
+                lines.append(f"| `{name}` | {threshold.default} | {threshold.help} |")
+        if check.todo:
+            lines += ["", f"Not yet covered: {check.todo}"]
+        lines.append("")
+    lines += [ENGINE_NOTES.strip(), ""]
+    return "\n".join(lines)
+
+
+ENGINE_NOTES = """
+## How checks run
+
+- **As of a date.** Each check is a pure function of the record and a date: the same data and
+  date always give the same findings, so any past day can be re-evaluated
+  (`safeguard checks run --as-of 2019-03-12`). Events count when they are current (not
+  superseded or withdrawn) and dated on or before the day.
+- **Set-based.** A check is a handful of ORM queries over the whole caseload (Exists,
+  Subquery, annotations); there is no query per child. Working days come from the
+  `checks_calendarday` table (England and Wales bank holidays from the `holidays` package,
+  1990-2040), so "20 working days after X" is an indexed lookup on SQLite and PostgreSQL
+  alike. After upgrading `holidays` (new bank holidays are announced) run
+  `safeguard checks calendar` to rebuild it.
+- **Clock hours** where a rule says hours (return interviews): an event timed to the minute
+  counts from that minute; one dated to the day counts from the end of that day.
+- **Approximate dates** (month or year precision) are never guessed: a check waiting N days
+  after an approximately dated event counts from the end of its period, and the alert says
+  the date was approximate.
+- **Thresholds** set by local protocol are configuration: `SAFEGUARD_CHECKS` in settings
+  overrides a check's defaults, e.g.
+  `SAFEGUARD_CHECKS = {"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}`. An unknown
+  check id or threshold name stops the application starting the sweep with an error.
+
+## Alerts
+
+Raised -> acknowledged -> resolved automatically when the condition clears, or closed by a
+person with a recorded reason. A resolved alert is reopened if its condition recurs; a closed
+alert stays closed while its condition lasts and is reopened if the condition clears and then
+recurs. Every transition is a row in the append-only alert history (who, when, as of which
+day, why). Alerts are never deleted. Recipients are the professionals holding the check's
+involvement roles for the child on the day; roles nobody holds are shown on the alert.
+
+## Pages
+
+- `/alerts/` — my alerts: open alerts I am named on, most severe first, then soonest due
+  (`safeguard.checks.selectors.alerts_for(user)`; a home page can include the same list with
+  `checks/_alert_table.html` and `selectors.alert_rows`).
+- `/alerts/team/` (`?overdue=1`) — a team manager's view of the open (or overdue) alerts of
+  children a member of their team is involved with.
+- `/alerts/<id>/` — the alert, the rule and sources, who was told, its history, and forms to
+  acknowledge it or close it with a reason. Each alert links to the part of the child's
+  record it rests on (summary or chronology). An alert is shown only to the people named on
+  it and their team manager, and only if the access policy lets them see the child.
+
+## Scheduling the sweep
+
+`safeguard checks run` evaluates every check as of today and prints the counts raised and
+resolved. Writes to a child's record re-evaluate that child straight after they commit
+(switch off with `SAFEGUARD_CHECKS_ON_CHANGE=false`, e.g. for a bulk import, then run one
+sweep, or wrap the load in `safeguard.checks.services.checks_suspended(sweep_after=True)`).
+A re-check of one child costs a few tens of milliseconds in the request that made the write
+(figures in docs/performance.md). Conditions that become true with the passing of time (a
+due date passing) need the daily sweep. Run it shortly after midnight, e.g. with cron:
+
+    5 0 * * * cd /srv/safeguard && SAFEGUARD_MODE=production .venv/bin/safeguard checks run
+
+or a systemd timer (`safeguard-checks.timer` with `OnCalendar=*-*-* 00:05:00` and
+`Persistent=true`, starting a oneshot `safeguard-checks.service` whose `ExecStart` is the
+same command). `--as-of DATE` evaluates another day; on a live database add `--dry-run` to
+print that day's findings without touching the alerts (a real run as of a past day moves the
+live alerts to that day; to see a case's history, use replay).
+
+## Replay
+
+`safeguard replay FILE [--out alerts.csv]` loads a scenario into a scratch SQLite database in
+a temporary directory (never the configured database), walks the clock from the scenario's
+first to its last date, applies each day's records, runs the sweep as of that day and prints
+every alert raised and cleared with its date; `--out alerts.csv` also writes them as CSV
+(date, change, check_id, child, subject_key, due_date, detail). The scratch database is made
+by re-pointing Django's default connection, for the duration of the command, at a migrated
+SQLite file in a new temporary directory (`safeguard.checks.replay.scratch_database`); the
+configured database is closed first and never opened, and the file is deleted afterwards.
+Days with no change to the record are not all evaluated: the replay samples quiet stretches
+every 90 days and bisects to the exact day the findings change, which gives the same alerts
+on the same days as evaluating every day (a test compares the two) in a fraction of the time.
+"""

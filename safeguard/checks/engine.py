@@ -1,0 +1,284 @@
+"""The checks engine: what a check is, the one registry, and shared SQL building blocks.
+
+A check is a class in `safeguard/checks/catalogue/` decorated with `@register`. It declares
+its id, title, severity, source, the involvement roles it tells, its thresholds (with
+documented defaults) and one method, `findings(as_of, child_ids=None)`, which returns every
+condition that holds on `as_of` as `Finding`s. `findings` must be a pure function of the
+record and `as_of`, and must be set-based: it builds a few ORM queries over the whole
+caseload (Exists, Subquery, annotations) and turns the rows into Findings; it never runs a
+query per child. `child_ids` restricts the same queries to some children (incremental
+re-evaluation after a write).
+
+Thresholds: each check's `thresholds` gives defaults; `settings.SAFEGUARD_CHECKS` overrides
+them per check, e.g. ``SAFEGUARD_CHECKS = {"LAC-HEALTH-ASSESSMENT": {"initial_working_days":
+15}}``. Unknown check ids or threshold names are an error (a typo must not silently fall back
+to the default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
+
+from safeguard.children.models import InvolvementRole
+from safeguard.core.dates import Precision
+
+from .models import Severity
+
+APPROXIMATE_PRECISIONS = (Precision.MONTH, Precision.YEAR)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One condition that holds for one child on the as-of date."""
+
+    child_id: int
+    subject_key: str
+    due_date: dt.date
+    detail: str
+    approximate: bool = False
+    # Which part of the record caused it: "chronology" or "summary".
+    record_link: str = "summary"
+
+
+@dataclass(frozen=True)
+class Threshold:
+    default: int
+    help: str
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class Source:
+    """What the check enforces: an instrument and section, or a review recommendation."""
+
+    instrument: str
+    provision: str = ""
+    unconfirmed: bool = False
+    note: str = ""
+
+    def __str__(self):
+        text = self.instrument + (f", {self.provision}" if self.provision else "")
+        if self.unconfirmed:
+            text += " (unconfirmed: a configurable default, not read in the primary text)"
+        return text
+
+
+class Check:
+    id: str = ""
+    title: str = ""
+    severity: str = Severity.MEDIUM
+    sources: tuple[Source, ...] = ()
+    # Involvement roles whose current holders (on the as-of date) are told, in order.
+    tells: tuple[str, ...] = ()
+    # People without accounts who must also be told, and by whom (said in the alert detail).
+    also_tell: str = ""
+    description: str = ""
+    thresholds: dict[str, Threshold] = {}  # noqa: RUF012 - each check replaces it
+    todo: str = ""
+
+    def threshold(self, name: str) -> int:
+        if name not in self.thresholds:
+            raise KeyError(f"{self.id} has no threshold {name!r}")
+        overrides = check_settings().get(self.id, {})
+        return int(overrides.get(name, self.thresholds[name].default))
+
+    def findings(self, as_of: dt.date, child_ids: Iterable[int] | None = None) -> list[Finding]:
+        raise NotImplementedError
+
+    @staticmethod
+    def restrict(qs: QuerySet, child_ids: Iterable[int] | None, field_name: str = "child_id"):
+        if child_ids is None:
+            return qs
+        return qs.filter(**{f"{field_name}__in": list(child_ids)})
+
+    @classmethod
+    def role_labels(cls) -> list[str]:
+        labels = dict(InvolvementRole.choices)
+        return [str(labels.get(r, r)) for r in cls.tells]
+
+
+REGISTRY: dict[str, Check] = {}
+
+
+def register(cls: type[Check]) -> type[Check]:
+    if not cls.id or cls.id in REGISTRY:
+        raise ImproperlyConfigured(f"check id {cls.id!r} is empty or registered twice")
+    if cls.severity not in Severity.values:
+        raise ImproperlyConfigured(f"{cls.id}: unknown severity {cls.severity!r}")
+    if not cls.sources:
+        raise ImproperlyConfigured(f"{cls.id}: every check names its source")
+    unknown_roles = set(cls.tells) - set(InvolvementRole.values)
+    if unknown_roles:
+        raise ImproperlyConfigured(f"{cls.id}: unknown involvement roles {sorted(unknown_roles)}")
+    REGISTRY[cls.id] = cls()
+    return cls
+
+
+def catalogue() -> list[Check]:
+    return sorted(REGISTRY.values(), key=lambda c: c.id)
+
+
+def get_check(check_id: str) -> Check:
+    try:
+        return REGISTRY[check_id]
+    except KeyError:
+        raise KeyError(f"no check {check_id!r} (see `safeguard checks list`)") from None
+
+
+def check_settings() -> dict:
+    configured = getattr(settings, "SAFEGUARD_CHECKS", {}) or {}
+    for check_id, overrides in configured.items():
+        if check_id not in REGISTRY:
+            raise ImproperlyConfigured(f"SAFEGUARD_CHECKS: no check {check_id!r}")
+        unknown = set(overrides) - set(REGISTRY[check_id].thresholds)
+        if unknown:
+            raise ImproperlyConfigured(
+                f"SAFEGUARD_CHECKS[{check_id!r}]: unknown threshold {sorted(unknown)[0]!r} "
+                f"(known: {', '.join(REGISTRY[check_id].thresholds) or 'none'})"
+            )
+    return configured
+
+
+# --- Date arithmetic that works the same on SQLite and PostgreSQL -----------------------
+
+
+class MonthKey(Func):
+    """(year * 12 + month) * 32 + day of a date: comparing keys compares dates, and adding
+    32 * k to a key adds k calendar months (a day that does not exist in the target month
+    sorts after its last day, so "31 August + 6 months" falls due at the end of February).
+
+    Compiled natively on each engine: Django's Extract on SQLite calls a Python function per
+    row, which made the visit check ten times slower there.
+    """
+
+    output_field = IntegerField()
+    arity = 1
+
+    def as_sql(self, compiler, connection, **extra_context):
+        arg, params = compiler.compile(self.source_expressions[0])
+        sql = (
+            f"CAST((EXTRACT(YEAR FROM {arg}) * 12 + EXTRACT(MONTH FROM {arg})) * 32 "
+            f"+ EXTRACT(DAY FROM {arg}) AS INTEGER)"
+        )
+        return sql, tuple(params) * 3
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # SQLite stores a DateField as text 'YYYY-MM-DD'.
+        arg, params = compiler.compile(self.source_expressions[0])
+        sql = (
+            f"((CAST(substr({arg}, 1, 4) AS INTEGER) * 12 + CAST(substr({arg}, 6, 2) AS INTEGER))"
+            f" * 32 + CAST(substr({arg}, 9, 2) AS INTEGER))"
+        )
+        return sql, tuple(params) * 3
+
+
+def month_key(expr) -> MonthKey:
+    return MonthKey(expr)
+
+
+def months_key_offset(months: int) -> int:
+    return 32 * months
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later, clipped to the end of a shorter month (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def years_later(day: dt.date, years: int) -> dt.date:
+    """Anniversary; 29 February counts as reached on 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)
+
+
+def looked_after_on(as_of: dt.date, child_ref: str = "pk") -> Exists:
+    from safeguard.episodes.models import Episode, EpisodeKind
+
+    return Exists(
+        Episode.objects.filter(child_id=OuterRef(child_ref), kind=EpisodeKind.LOOKED_AFTER)
+        .filter(start_date__lte=as_of)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+    )
+
+
+def alive_on(as_of: dt.date, prefix: str = "") -> Q:
+    return Q(**{f"{prefix}date_of_death__isnull": True}) | Q(
+        **{f"{prefix}date_of_death__gt": as_of}
+    )
+
+
+def current_events(event_type: str, as_of: dt.date):
+    """Current (not superseded, not withdrawn) events of a type dated on or before as_of."""
+    from safeguard.chronology.models import Event
+
+    # NOT EXISTS on the unique supersedes_id index rather than Django's LEFT JOIN for
+    # superseded_by__isnull, which SQLite plans with a temporary index in every subquery.
+    corrected = Event.objects.filter(supersedes_id=OuterRef("pk"))
+    return Event.objects.filter(
+        event_type=event_type, occurred_on__lte=as_of, withdrawn=False
+    ).filter(~Exists(corrected))
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    """The same day `years` earlier (29 February -> 28 February): someone born on or before
+    it has had their `years`-th birthday by `day`."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return dt.date(day.year - years, 2, 28)
+
+
+def latest_possible_before(cutoff: dt.date, prefix: str = "") -> Q:
+    """Q: the event's period (its date and precision) ended before `cutoff`.
+
+    An approximate date ("June 2019") could be any day of its period; a check that waits a
+    number of days after an event counts from the period's last day, so it never fires
+    before it certainly should, and the alert says the date was approximate.
+    """
+    first_of_month = cutoff.replace(day=1)
+    first_of_year = cutoff.replace(month=1, day=1)
+    p = prefix
+    return (
+        Q(**{f"{p}precision__in": (Precision.DAY, Precision.EXACT), f"{p}occurred_on__lt": cutoff})
+        | Q(**{f"{p}precision": Precision.MONTH, f"{p}occurred_on__lt": first_of_month})
+        | Q(**{f"{p}precision": Precision.YEAR, f"{p}occurred_on__lt": first_of_year})
+    )
+
+
+def period_last_day(start: dt.date, precision: str) -> dt.date:
+    """The last day an event dated `start` with `precision` may have happened on."""
+    if precision == Precision.YEAR:
+        return dt.date(start.year, 12, 31)
+    if precision == Precision.MONTH:
+        return add_months(start.replace(day=1), 1) - dt.timedelta(days=1)
+    return start
+
+
+def first_date_with_key_at_least(key: int) -> dt.date:
+    """The earliest real date whose month_key is >= key (keys of impossible days such as
+    30 February sort after the month's last day)."""
+    month_index, day = divmod(key, 32)
+    year, month = divmod(month_index - 1, 12)
+    month += 1
+    if day == 0:
+        return dt.date(year, month, 1)
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return add_months(dt.date(year, month, 1), 1)

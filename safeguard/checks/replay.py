@@ -1,0 +1,221 @@
+"""Replay a scenario day by day and report when the checks would have spoken.
+
+`replay(scenario)` applies the scenario's operations on the day each became known
+(`Operation.effective`) and runs the sweep as of every day from the first to the last date,
+collecting every alert transition. It writes through the services into whatever database
+is the default connection: `scratch_database()` points that at a fresh SQLite file first
+(the `safeguard replay` command always does), so a replay never touches real records.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import datetime as dt
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import connections, transaction
+
+from .models import Alert
+from .services import checks_suspended, evaluate, run_checks
+
+CHANGE_LABELS = {
+    "raised": "raised",
+    "reopened": "raised again",
+    "resolved": "cleared",
+    "condition_cleared": "cleared (was closed)",
+}
+
+
+@dataclass(frozen=True)
+class ReplayRow:
+    date: dt.date
+    change: str  # raised / reopened / resolved
+    check_id: str
+    child: str  # the child's local id
+    subject_key: str
+    due_date: dt.date
+    detail: str
+
+    def as_text(self) -> str:
+        return (
+            f"{self.date}  {CHANGE_LABELS.get(self.change, self.change):<12} {self.check_id:<28} "
+            f"{self.child}  {self.subject_key}  (due {self.due_date})"
+        )
+
+
+CSV_FIELDS = ["date", "change", "check_id", "child", "subject_key", "due_date", "detail"]
+
+
+def write_csv(rows: list[ReplayRow], path: str | Path) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(CSV_FIELDS)
+        for r in rows:
+            writer.writerow([getattr(r, f) for f in CSV_FIELDS])
+
+
+def _signature(findings) -> frozenset:
+    return frozenset(
+        (cid, key, f.due_date, f.detail)
+        for cid, found in findings.items()
+        for key, f in found.items()
+    )
+
+
+# With the record unchanged, a finding only appears when a due date passes and only goes
+# when an age limit is reached (18 for the CAWN check): it cannot appear and go again within
+# this many days, so sampling quiet stretches this often and bisecting between samples finds
+# every day the findings change.
+QUIET_SAMPLE_DAYS = 90
+
+
+def replay(scenario) -> list[ReplayRow]:
+    """Walk the clock from the scenario's first to its last date; return every transition.
+
+    Per-write re-evaluation is suspended. Each day with operations: apply them (one
+    transaction) and evaluate the checks as of that day. Between two such days the record
+    does not change, so the findings can change only as dates pass; instead of evaluating
+    every quiet day, the replay evaluates every QUIET_SAMPLE_DAYS and bisects between
+    samples whose findings differ, to the exact day. The sweep (which writes the alerts) runs
+    as of every day the findings change, in date order, so the alerts and their history are
+    what a daily sweep would have produced. tests/test_replay.py checks this against a plain
+    day-by-day walk.
+    """
+    from safeguard.scenarios.loader import ApplyContext, apply_operations
+
+    ops = sorted(scenario.operations, key=lambda op: op.sort_key)
+    op_days = sorted({op.effective for op in ops})
+    last = scenario.last_date
+    rows: list[ReplayRow] = []
+    ctx = ApplyContext()
+    local_ids: dict[int, str] = {}
+    state = {"signature": None}
+    memo: dict[dt.date, tuple] = {}
+
+    def evaluate_on(day):
+        if day not in memo:
+            findings = evaluate(day)
+            memo[day] = (_signature(findings), findings)
+        return memo[day]
+
+    def sweep(day):
+        signature, findings = evaluate_on(day)
+        if signature == state["signature"]:
+            return
+        result = run_checks(as_of=day, findings=findings)
+        state["signature"] = signature
+        for t in result.transitions:
+            if t.child_id not in local_ids:
+                from safeguard.children.models import Child
+
+                local_ids[t.child_id] = Child.objects.get(pk=t.child_id).local_id
+            rows.append(
+                ReplayRow(
+                    date=day,
+                    change=str(t.kind),
+                    check_id=t.check_id,
+                    child=local_ids[t.child_id],
+                    subject_key=t.subject_key,
+                    due_date=t.due_date,
+                    detail=Alert.objects.get(pk=t.alert_id).detail,
+                )
+            )
+
+    def changes_between(a, b):
+        """Sweep every day in (a, b] on which the findings differ from the day before."""
+        if evaluate_on(a)[0] == evaluate_on(b)[0] and b - a <= dt.timedelta(days=1):
+            return
+        if b - a == dt.timedelta(days=1):
+            sweep(b)
+            return
+        if evaluate_on(a)[0] == evaluate_on(b)[0]:
+            return
+        mid = a + (b - a) / 2
+        changes_between(a, mid)
+        changes_between(mid, b)
+
+    with checks_suspended():
+        i = 0
+        for k, day in enumerate(op_days):
+            todays = []
+            while i < len(ops) and ops[i].effective <= day:
+                todays.append(ops[i])
+                i += 1
+            with transaction.atomic():
+                apply_operations(todays, ctx)
+            memo.clear()  # the record changed
+            sweep(day)
+            quiet_end = (op_days[k + 1] - dt.timedelta(days=1)) if k + 1 < len(op_days) else last
+            a = day
+            while a < quiet_end:
+                b = min(a + dt.timedelta(days=QUIET_SAMPLE_DAYS), quiet_end)
+                changes_between(a, b)
+                a = b
+    return rows
+
+
+def replay_daily(scenario) -> list[ReplayRow]:
+    """The plain walk: evaluate every day. Slow; the reference replay() is tested against."""
+    from safeguard.scenarios.loader import ApplyContext, apply_operations
+
+    ops = sorted(scenario.operations, key=lambda op: op.sort_key)
+    rows: list[ReplayRow] = []
+    ctx = ApplyContext()
+    day, i = scenario.first_date, 0
+    with checks_suspended():
+        while day <= scenario.last_date:
+            todays = []
+            while i < len(ops) and ops[i].effective <= day:
+                todays.append(ops[i])
+                i += 1
+            if todays:
+                with transaction.atomic():
+                    apply_operations(todays, ctx)
+            for t in run_checks(as_of=day).transitions:
+                rows.append(
+                    ReplayRow(
+                        date=day,
+                        change=str(t.kind),
+                        check_id=t.check_id,
+                        child=Alert.objects.get(pk=t.alert_id).child.local_id,
+                        subject_key=t.subject_key,
+                        due_date=t.due_date,
+                        detail=Alert.objects.get(pk=t.alert_id).detail,
+                    )
+                )
+            day += dt.timedelta(days=1)
+    return rows
+
+
+@contextlib.contextmanager
+def scratch_database() -> Iterator[Path]:
+    """Point the default connection at a fresh, migrated SQLite file for the duration.
+
+    The configured database is never opened: its connection is closed, the default alias is
+    re-pointed at `<tmpdir>/replay.sqlite3`, and restored (and the file removed) afterwards.
+    """
+    handler = connections
+    original = handler.settings
+    handler["default"].close()
+    with tempfile.TemporaryDirectory(prefix="safeguard-replay-") as tmp:
+        path = Path(tmp) / "replay.sqlite3"
+        scratch = dict(original)
+        scratch["default"] = {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(path),
+            "OPTIONS": {"init_command": "PRAGMA foreign_keys=ON; PRAGMA synchronous=OFF;"},
+        }
+        handler.settings = handler.configure_settings(scratch)
+        del handler["default"]
+        try:
+            call_command("migrate", verbosity=0, interactive=False)
+            yield path
+        finally:
+            handler["default"].close()
+            handler.settings = original
+            del handler["default"]

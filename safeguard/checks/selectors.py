@@ -1,0 +1,98 @@
+"""Reading alerts: each professional's list and a team manager's view of the team."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.urls import reverse
+from django.utils import timezone
+
+from safeguard.children.models import Involvement
+
+from .models import OPEN_STATUSES, SEVERITY_RANK, Alert, AlertRecipient
+
+_severity_order = Case(
+    *[When(severity=s, then=Value(rank)) for s, rank in SEVERITY_RANK.items()],
+    default=Value(9),
+    output_field=IntegerField(),
+)
+
+
+def _ordered(qs: QuerySet[Alert]) -> QuerySet[Alert]:
+    return (
+        qs.annotate(severity_rank=_severity_order)
+        .select_related("child")
+        .order_by("severity_rank", "due_date", "pk")
+    )
+
+
+def alerts_for(user) -> QuerySet[Alert]:
+    """Open alerts the professional is named on, most severe first, then soonest due."""
+    if not user.is_authenticated:
+        return Alert.objects.none()
+    named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user.pk)
+    return _ordered(Alert.objects.filter(status__in=OPEN_STATUSES).filter(Exists(named)))
+
+
+def team_alerts(manager, *, overdue_only: bool = False, on: dt.date | None = None):
+    """Open alerts for children a member of the manager's team is currently involved with."""
+    if not manager.is_authenticated or manager.team_id is None:
+        return Alert.objects.none()
+    on = on or timezone.localdate()
+    team_involved = Involvement.objects.current(on).filter(
+        child_id=OuterRef("child_id"), professional__team_id=manager.team_id
+    )
+    qs = Alert.objects.filter(status__in=OPEN_STATUSES).filter(Exists(team_involved))
+    if overdue_only:
+        qs = qs.filter(due_date__lt=on)
+    return _ordered(qs)
+
+
+def may_see_alert(user, alert: Alert) -> bool:
+    """Recipients, and team managers of a team involved with the child."""
+    if not user.is_authenticated:
+        return False
+    if alert.recipients.filter(professional_id=user.pk).exists():
+        return True
+    if user.role == "team_manager" and user.team_id:
+        return Involvement.objects.filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()),
+            child_id=alert.child_id,
+            professional__team_id=user.team_id,
+        ).exists()
+    return False
+
+
+def record_url(alert: Alert) -> str:
+    """The part of the child's record the alert rests on."""
+    name = "chronology:chronology" if alert.record_link == "chronology" else "children:summary"
+    return reverse(name, args=[alert.child_id])
+
+
+def alert_rows(request, alerts) -> list[dict]:
+    """Alerts ready for checks/_alert_table.html, keeping only children the access policy
+    lets this professional see. A home page shows a person's list with
+    ``{% include "checks/_alert_table.html" with rows=alert_rows %}`` where
+    ``alert_rows = alert_rows(request, alerts_for(request.user))``."""
+    from safeguard.access.policy import visible_children
+
+    from .engine import REGISTRY
+
+    alerts = list(alerts)
+    visible = set(
+        visible_children(request, area="summary")
+        .filter(pk__in={a.child_id for a in alerts})
+        .values_list("pk", flat=True)
+    )
+    today = timezone.localdate()
+    return [
+        {
+            "alert": a,
+            "check": REGISTRY.get(a.check_id),
+            "overdue": a.due_date < today,
+            "url": record_url(a),
+        }
+        for a in alerts
+        if a.child_id in visible
+    ]

@@ -1,0 +1,131 @@
+"""Alert pages: my alerts, my team's alerts, one alert (acknowledge / close with a reason).
+
+    My alerts       /alerts/                    checks:mine
+    Team alerts     /alerts/team/[?overdue=1]   checks:team     team managers
+    Alert           /alerts/<id>/               checks:detail   recipients and their team
+                                                                manager
+    Acknowledge     POST /alerts/<id>/acknowledge/  checks:acknowledge
+    Close           POST /alerts/<id>/close/        checks:close
+
+Alerts name a child, so an alert is shown only if the access policy lets the professional
+see that child's summary, as well as being named on it (or managing a team that is).
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from safeguard.access.policy import visible_children
+from safeguard.children.models import InvolvementRole
+
+from .engine import REGISTRY
+from .forms import AcknowledgeForm, CloseForm
+from .models import Alert
+from .selectors import alert_rows, alerts_for, may_see_alert, record_url, team_alerts
+
+ROLE_LABELS = dict(InvolvementRole.choices)
+
+
+@login_required
+def mine(request):
+    return render(
+        request,
+        "checks/mine.html",
+        {
+            "rows": alert_rows(request, list(alerts_for(request.user))),
+            "is_manager": request.user.role == "team_manager" and request.user.team_id,
+        },
+    )
+
+
+@login_required
+def team(request):
+    if request.user.role != "team_manager" or not request.user.team_id:
+        raise Http404("Only team managers have a team view")
+    overdue_only = request.GET.get("overdue") == "1"
+    alerts = list(team_alerts(request.user, overdue_only=overdue_only))
+    return render(
+        request,
+        "checks/team.html",
+        {"rows": alert_rows(request, alerts), "overdue_only": overdue_only},
+    )
+
+
+def _open_alert(request, alert_id) -> Alert:
+    try:
+        alert = Alert.objects.select_related("child").get(pk=alert_id)
+    except Alert.DoesNotExist:
+        raise Http404("No alert found") from None
+    if not may_see_alert(request.user, alert) or not (
+        visible_children(request, area="summary").filter(pk=alert.child_id).exists()
+    ):
+        raise Http404("No alert found")
+    return alert
+
+
+def _detail(request, alert, *, ack_form=None, close_form=None, status=200):
+    errors = []
+    for form in (ack_form, close_form):
+        if form is not None and form.is_bound:
+            for field, messages in form.errors.items():
+                errors += [{"text": m, "href": f"#id_{field}"} for m in messages]
+    return render(
+        request,
+        "checks/detail.html",
+        {
+            "alert": alert,
+            "check": REGISTRY.get(alert.check_id),
+            "url": record_url(alert),
+            "history": alert.history.select_related("actor").order_by("at", "id"),
+            "recipients": [
+                (r.professional, ROLE_LABELS.get(r.role, r.role))
+                for r in alert.recipients.select_related("professional")
+            ],
+            "unfilled": [ROLE_LABELS.get(r, r) for r in alert.unfilled_roles.split(",") if r],
+            "ack_form": ack_form or AcknowledgeForm(),
+            "close_form": close_form or CloseForm(),
+            "errors": errors,
+        },
+        status=status,
+    )
+
+
+@login_required
+def detail(request, alert_id: int):
+    return _detail(request, _open_alert(request, alert_id))
+
+
+@login_required
+@require_POST
+def acknowledge(request, alert_id: int):
+    from .services import acknowledge_alert
+
+    alert = _open_alert(request, alert_id)
+    form = AcknowledgeForm(request.POST)
+    if form.is_valid():
+        try:
+            acknowledge_alert(actor=request.user, alert=alert, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
+        else:
+            return redirect("checks:detail", alert_id=alert.pk)
+    return _detail(request, alert, ack_form=form, status=400)
+
+
+@login_required
+@require_POST
+def close(request, alert_id: int):
+    from .services import close_alert
+
+    alert = _open_alert(request, alert_id)
+    form = CloseForm(request.POST)
+    if form.is_valid():
+        try:
+            close_alert(actor=request.user, alert=alert, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
+        else:
+            return redirect("checks:detail", alert_id=alert.pk)
+    return _detail(request, alert, close_form=form, status=400)
