@@ -86,6 +86,8 @@ def _user(role, team):
         first_name=role.title(),
         last_name=f"Tester{n}",
         is_staff=role == Role.ADMINISTRATOR,
+        # A superuser, so that every admin page renders in full for the leak check.
+        is_superuser=role == Role.ADMINISTRATOR,
     )
 
 
@@ -123,6 +125,12 @@ def world(db):
         name_on(children["restricted_named"], user)
     involve(outsider, children["not_involved"])
     involve(outsider, children["restricted_named"])
+    # Rows for the admin pages to show (the leak check reads them as the administrator).
+    from django.apps import apps
+
+    if apps.is_installed("safeguard.checks"):
+        for child in children.values():
+            _alert(child, SimpleNamespace(users=users))
     return SimpleNamespace(
         users=users, children=children, member=users[Role.SOCIAL_WORKER], objects={}
     )
@@ -154,19 +162,22 @@ def _alert(child, world):
     alert_model = apps.get_model("checks", "Alert")
     recipient_model = apps.get_model("checks", "AlertRecipient")
     today = timezone.localdate()
-    alert = alert_model.objects.create(
+    alert, created = alert_model.objects.get_or_create(
         check_id="matrix_test",
         child=child,
         subject_key="matrix",
-        severity="high",
-        status="raised",
-        due_date=today,
-        detail="Matrix test alert",
-        first_raised_on=today,
-        raised_on=today,
+        defaults={
+            "severity": "high",
+            "status": "raised",
+            "due_date": today,
+            "detail": f"Matrix test alert about {child.family_name}",
+            "first_raised_on": today,
+            "raised_on": today,
+        },
     )
-    for user in world.users.values():
-        recipient_model.objects.create(alert=alert, professional=user, role="other")
+    if created:
+        for user in world.users.values():
+            recipient_model.objects.create(alert=alert, professional=user, role="other")
     return alert.pk
 
 
@@ -174,11 +185,21 @@ def _alert(child, world):
 OBJECT_FACTORIES = {"grant_id": _grant, "alert_id": _alert}
 
 
-def _kwargs(params, child, world):
+def _admin_object_id(name: str) -> str:
+    """For admin:<app>_<model>_<view>, the id of a real row, so the page renders in full."""
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        if name.startswith(prefix):
+            row = model._default_manager.order_by("pk").first()
+            return str(row.pk) if row else "1"
+    return "1"
+
+
+def _kwargs(params, child, world, name=""):
     values = {
         "child_id": child.pk,
         "user_id": world.member.pk,
-        "object_id": "1",
+        "object_id": _admin_object_id(name),
         "id": "1",
         "pk": "1",
         "content_type_id": "1",
@@ -206,7 +227,7 @@ def _url(name, params, child, world):
         return "/" + route
     # Search by local ID, so that the query echoed back on the page is not a name.
     query = {"children:search": f"?q={child.local_id}"}.get(name, "")
-    return reverse(name, kwargs=_kwargs(params, child, world) or None) + query
+    return reverse(name, kwargs=_kwargs(params, child, world, name) or None) + query
 
 
 def _redirected_to_sign_in(response) -> bool:

@@ -21,7 +21,7 @@ class AlertEventInline(admin.TabularInline):
     model = AlertEvent
     extra = 0
     can_delete = False
-    readonly_fields = ("kind", "as_of", "at", "actor", "reason")
+    readonly_fields = ("kind", "as_of", "at", "actor")
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None):
@@ -30,7 +30,27 @@ class AlertEventInline(admin.TabularInline):
 
 @admin.register(Alert)
 class AlertAdmin(ReadOnly):
-    list_display = ("check_id", "child", "subject_key", "status", "severity", "due_date")
+    # Child by id only, and no search by name: the admin shows no child's name
+    # (docs/access.md, "The admin site"); alerts are read on the alert pages.
+    list_display = ("check_id", "child_id", "subject_key", "status", "severity", "due_date")
     list_filter = ("check_id", "status", "severity")
-    search_fields = ("child__local_id", "child__family_name", "subject_key")
+    search_fields = ("child__local_id", "subject_key")
+    # The detail and reasons describe the child's situation: read them on the alert pages.
+    exclude = ("child", "detail")
+    readonly_fields = (
+        "check_id",
+        "child_id",
+        "subject_key",
+        "severity",
+        "status",
+        "due_date",
+        "approximate",
+        "record_link",
+        "unfilled_roles",
+        "first_raised_on",
+        "raised_on",
+        "resolved_on",
+        "closed_on",
+        "finding_present",
+    )
     inlines = [AlertEventInline]

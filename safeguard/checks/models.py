@@ -96,7 +96,9 @@ class Alert(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.check_id} for {self.child} ({self.subject_key}): {self.status}"
+        # The child by id, not name: this string shows in the admin and in logs, where
+        # children's names do not belong (docs/access.md, "The admin site").
+        return f"{self.check_id} for child {self.child_id} ({self.subject_key}): {self.status}"
 
     @property
     def is_open(self) -> bool:
