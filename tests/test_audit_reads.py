@@ -173,3 +173,30 @@ def test_pharmacist_lists_their_children_without_plans_or_placement(client):
             "area", flat=True
         )
     ) == {"identity"}
+
+
+def test_alert_pages_audit_the_children_they_name(client, setup):
+    from django.utils import timezone
+
+    from safeguard.checks.models import Alert, AlertRecipient
+
+    sw, child = setup
+    today = timezone.localdate()
+    alert = Alert.objects.create(
+        check_id="LAC-HEALTH-ASSESSMENT",
+        child=child,
+        subject_key="initial",
+        severity="high",
+        status="raised",
+        due_date=today,
+        detail="Initial health assessment overdue",
+        first_raised_on=today,
+        raised_on=today,
+    )
+    AlertRecipient.objects.create(alert=alert, professional=sw, role="allocated_social_worker")
+    assert client.get("/alerts/").status_code == 200
+    (listed,) = reads(sw, action="search_result", path="/alerts/")
+    assert (listed.child, listed.area) == (child, "summary")
+    assert client.get(f"/alerts/{alert.pk}/").status_code == 200
+    (viewed,) = reads(sw, action="view", path=f"/alerts/{alert.pk}/")
+    assert viewed.child == child

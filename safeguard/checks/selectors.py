@@ -75,6 +75,7 @@ def alert_rows(request, alerts) -> list[dict]:
     lets this professional see. A home page shows a person's list with
     ``{% include "checks/_alert_table.html" with rows=alert_rows %}`` where
     ``alert_rows = alert_rows(request, alerts_for(request.user))``."""
+    from safeguard.access.audit import audit_search_results
     from safeguard.access.policy import visible_children
 
     from .engine import REGISTRY
@@ -86,7 +87,7 @@ def alert_rows(request, alerts) -> list[dict]:
         .values_list("pk", flat=True)
     )
     today = timezone.localdate()
-    return [
+    rows = [
         {
             "alert": a,
             "check": REGISTRY.get(a.check_id),
@@ -96,3 +97,7 @@ def alert_rows(request, alerts) -> list[dict]:
         for a in alerts
         if a.child_id in visible
     ]
+    # Each child named in the list is a read of their record (docs/security.md, "Audit").
+    shown = {row["alert"].child_id: row["alert"].child for row in rows}
+    audit_search_results(request, list(shown.values()), area="summary")
+    return rows

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from safeguard.access.audit import record_read
 from safeguard.access.policy import visible_children
 from safeguard.children.models import InvolvementRole
 
@@ -62,6 +63,8 @@ def _open_alert(request, alert_id) -> Alert:
         visible_children(request, area="summary").filter(pk=alert.child_id).exists()
     ):
         raise Http404("No alert found")
+    # The alert page shows the child's name and situation: audit the read first.
+    record_read(request, alert.child, area="summary")
     return alert
 
 
