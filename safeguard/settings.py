@@ -218,9 +218,9 @@ if MODE == "production":
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Second factor (TOTP, django-otp) for every account. Demo and test modes may turn it off
-# for the synthetic demo accounts; production cannot start without it unless asked
-# explicitly (see docs/security.md).
+# Second factor (TOTP, django-otp) for every account: on by default in production, off by
+# default in demo and test modes (the synthetic demo accounts sign in with a password).
+# `check --deploy` warns if production turns it off (see docs/security.md).
 SAFEGUARD_REQUIRE_OTP = env_bool("SAFEGUARD_REQUIRE_OTP", default=MODE == "production")
 OTP_TOTP_ISSUER = os.environ.get("SAFEGUARD_PARTNERSHIP_NAME", "Safeguard")
 
