@@ -84,3 +84,15 @@ def test_pages_need_sign_in(client, setup, settings):
         response = client.get(path)
         assert response.status_code == 302
         assert response["Location"].startswith("/sign-in/?next=")
+
+
+def test_home_page_lists_my_alerts_before_my_caseload(client, setup):
+    client.force_login(setup["sw"])
+    page = client.get("/").content.decode()
+    assert page.index("My alerts") < page.index("Children I work with")
+    assert "Return interview not offered within 72 hours" in page
+    assert f'href="/alerts/{setup["alert"].pk}/"' in page
+    client.force_login(setup["outsider"])
+    page = client.get("/").content.decode()
+    assert "You have no open alerts." in page
+    assert "Return interview not offered" not in page

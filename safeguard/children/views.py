@@ -18,6 +18,7 @@ from django.shortcuts import render
 from safeguard.access.audit import audit_search_results
 from safeguard.access.policy import allowed_areas, open_child
 from safeguard.access.roles import has_capability
+from safeguard.checks.selectors import alert_rows, alerts_for
 from safeguard.core.forms import error_summary
 
 from . import selectors
@@ -31,9 +32,11 @@ def _list_area(rows) -> str:
 
 @login_required
 def caseload(request):
+    """The home page: my open alerts (most severe, soonest due first), then my caseload."""
     rows = selectors.caseload_for(request)
     audit_search_results(request, [row.child for row in rows], area=_list_area(rows))
-    return render(request, "children/caseload.html", {"rows": rows})
+    alerts = alert_rows(request, list(alerts_for(request.user)))
+    return render(request, "children/caseload.html", {"rows": rows, "alert_rows": alerts})
 
 
 @login_required
