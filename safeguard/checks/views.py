@@ -68,7 +68,7 @@ def _open_alert(request, alert_id) -> Alert:
     return alert
 
 
-def _detail(request, alert, *, ack_form=None, close_form=None, status=200):
+def _detail(request, alert, *, ack_form=None, close_form=None):
     errors = []
     for form in (ack_form, close_form):
         if form is not None and form.is_bound:
@@ -91,7 +91,6 @@ def _detail(request, alert, *, ack_form=None, close_form=None, status=200):
             "close_form": close_form or CloseForm(),
             "errors": errors,
         },
-        status=status,
     )
 
 
@@ -100,21 +99,27 @@ def detail(request, alert_id: int):
     return _detail(request, _open_alert(request, alert_id))
 
 
+def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
+    """Validate the form, call the service; on a problem, show the alert page with the
+    error summary (200, like every other GOV.UK form here)."""
+    alert = _open_alert(request, alert_id)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            action(actor=request.user, alert=alert, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
+        else:
+            return redirect("checks:detail", alert_id=alert.pk)
+    return _detail(request, alert, **{form_name: form})
+
+
 @login_required
 @require_POST
 def acknowledge(request, alert_id: int):
     from .services import acknowledge_alert
 
-    alert = _open_alert(request, alert_id)
-    form = AcknowledgeForm(request.POST)
-    if form.is_valid():
-        try:
-            acknowledge_alert(actor=request.user, alert=alert, note=form.cleaned_data["note"])
-        except ValidationError as exc:
-            form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
-        else:
-            return redirect("checks:detail", alert_id=alert.pk)
-    return _detail(request, alert, ack_form=form, status=400)
+    return _act_on_alert(request, alert_id, AcknowledgeForm, acknowledge_alert, "ack_form")
 
 
 @login_required
@@ -122,13 +127,4 @@ def acknowledge(request, alert_id: int):
 def close(request, alert_id: int):
     from .services import close_alert
 
-    alert = _open_alert(request, alert_id)
-    form = CloseForm(request.POST)
-    if form.is_valid():
-        try:
-            close_alert(actor=request.user, alert=alert, reason=form.cleaned_data["reason"])
-        except ValidationError as exc:
-            form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
-        else:
-            return redirect("checks:detail", alert_id=alert.pk)
-    return _detail(request, alert, close_form=form, status=400)
+    return _act_on_alert(request, alert_id, CloseForm, close_alert, "close_form")

@@ -255,3 +255,56 @@ def test_pages_at_mobile_width(browser, live_server, artifacts, request):
     journey.goto(f"/children/{world.sarah.pk}/chronology/")
     journey.check("chronology")
     context.close()
+
+
+def test_alerts_journey(journey):
+    """A social worker sees their alerts on the home page, opens one, acknowledges it and
+    closes it with a reason (the reason is required: the error summary first)."""
+    from django.utils import timezone
+
+    from safeguard.checks.models import Alert
+    from safeguard.checks.services import run_checks
+
+    web_data.build()
+    run_checks(timezone.localdate())
+    page = journey.page
+    journey.goto("/sign-in/")
+    page.get_by_label("Username").fill("sam.walker")
+    page.get_by_label("Password").fill(web_data.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(journey.base_url + "/")
+
+    home_alerts = page.get_by_role("region", name="Alerts").locator("tbody tr")
+    assert home_alerts.count() >= 1
+    journey.check("home-with-alerts")
+
+    page.get_by_role("link", name="Alerts", exact=True).click()
+    page.wait_for_url(journey.base_url + "/alerts/")
+    assert page.get_by_role("heading", name="My alerts", level=1).is_visible()
+    journey.check("my-alerts")
+
+    first = page.get_by_role("region", name="Alerts").locator("tbody tr").first
+    first.locator("td").nth(3).get_by_role("link").click()
+    page.wait_for_url(re.compile(r".*/alerts/\d+/$"))
+    alert_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    journey.check("alert-detail")
+
+    page.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_url(re.compile(rf".*/alerts/{alert_id}/$"))
+    assert Alert.objects.get(pk=alert_id).status == "acknowledged"
+    journey.check("alert-acknowledged")
+
+    page.get_by_role("button", name="Close alert").click()
+    summary = page.locator(".govuk-error-summary")
+    summary.wait_for()
+    assert "Enter why the alert is being closed" in summary.inner_text()
+    journey.check("alert-close-error")
+
+    page.get_by_label("Why does this alert need no further action?").fill(
+        "Considered with the team manager: not needed because the plan already covers it"
+    )
+    page.get_by_role("button", name="Close alert").click()
+    page.wait_for_url(re.compile(r".*/alerts/.*"))
+    alert = Alert.objects.get(pk=alert_id)
+    assert alert.status == "closed"
+    journey.check("alert-closed")
