@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection, transaction
+from django.utils import timezone
 
 from safeguard.accounts.models import Agency, Role, User
 from safeguard.children.models import Child, Involvement, Relationship
@@ -176,6 +177,49 @@ def test_good_file_loads_with_counts(tmp_path):
     assert not User.objects.get(username="pc.two").has_usable_password()
 
 
+RESTRICTED = GOOD.replace(
+    "    involvements:\n",
+    "    restricted: true\n"
+    "    restricted_to:\n"
+    "      - professional: sw.one\n"
+    "        reason: Allocated worker for a staff member's child\n"
+    "    involvements:\n"
+    "      - {professional: pc.two, role: police_officer, start: 2020-01-06}\n",
+)
+
+
+@pytest.mark.django_db
+def test_restricted_child_is_visible_to_the_named_professional_only(tmp_path):
+    from safeguard.access.models import AuditEntry, RestrictedAccess
+    from safeguard.access.policy import visible_children
+    from tests.access_helpers import request_for
+
+    path = write(tmp_path, RESTRICTED)
+    ops = parse_files([path]).operations
+    register = next(op for op in ops if op.kind == "register_child")
+    naming = next(op for op in ops if op.kind == "name_on_restricted_record")
+    # The first dated fact is the asthma diagnosed in 2012.
+    assert naming.effective == register.effective == dt.date(2012, 1, 1)
+    assert ops.index(naming) == ops.index(register) + 1
+    assert str(naming.source) == (
+        f"{path}, line {line_of(RESTRICTED, 'restricted_to:') + 1}, "
+        "children[0].restricted_to[0]"
+    )
+
+    result = load([path])
+    assert result.counts["restricted_grants"] == 1
+    child = Child.objects.get(local_id="T0001")
+    sw, officer = User.objects.get(username="sw.one"), User.objects.get(username="pc.two")
+    grant = RestrictedAccess.objects.get(child=child)
+    assert (grant.user, grant.reason) == (sw, "Allocated worker for a staff member's child")
+    entry = AuditEntry.objects.get(action="restricted_grant", child=child)
+    assert (entry.via, entry.reason) == ("scenario-loader", grant.reason)
+    assert list(visible_children(request_for(sw))) == [child]
+    # The officer is involved today, which would be enough for an ordinary record.
+    assert Involvement.objects.current().filter(professional=officer, child=child).exists()
+    assert list(visible_children(request_for(officer))) == []
+
+
 @pytest.mark.django_db
 def test_sarah_loads_and_supports_the_review_alerts():
     result = load([SARAH])
@@ -320,7 +364,24 @@ def test_demo_partnership_covers_every_status():
         for u in User.objects.filter(username__in=["sw.jones", "analyst.king"])
     )
     assert Placement.objects.filter(end_date__isnull=True).count() >= 15
-    assert Child.objects.filter(restricted=True).count() == 1
+    # The one restricted record is seen by the people named on it (its current allocated
+    # worker and team manager) and by nobody else involved.
+    from safeguard.access.models import RestrictedAccess
+    from safeguard.access.policy import visible_children_for_user
+
+    restricted = Child.objects.get(restricted=True)
+    at_demo_noon = timezone.make_aware(dt.datetime.combine(today, dt.time(12)))
+    named = set(User.objects.filter(restricted_grants__child=restricted))
+    current = Involvement.objects.current(today).filter(child=restricted)
+    assert named == {
+        i.professional for i in current.filter(role__in=["allocated_social_worker", "team_manager"])
+    }
+    involved = {i.professional for i in current}
+    assert involved - named, "someone involved but not named shows the restriction"
+    for user in involved:
+        sees = visible_children_for_user(user, now=at_demo_noon).filter(pk=restricted.pk)
+        assert sees.exists() == (user in named), user.username
+    assert RestrictedAccess.objects.count() == result.counts["restricted_grants"] == len(named)
 
 
 # --------------------------------------------------------------------------- bad files
@@ -342,7 +403,7 @@ BAD_CASES = [
         '{path}, line {line}, children[0].nick_name: unknown key (did you mean "given_name"? '
         "allowed here: local_id, given_name, family_name, preferred_name, date_of_birth, "
         "date_of_death, sex, ethnicity, nhs_number, upn, restricted, local_authority, registered, "
-        "people, involvements, episodes, placements, health, events, synthetic)",
+        "people, involvements, restricted_to, episodes, placements, health, events, synthetic)",
     ),
     (
         "unknown top-level key",
@@ -498,6 +559,40 @@ BAD_CASES = [
         "C2, D1, E1, V2, V3, V4, L1, L2, L3, J1, J2, J3",
     ),
     (
+        "restricted_to on a child that is not restricted",
+        lambda t: t.replace(
+            "    involvements:\n",
+            "    restricted_to:\n      - {professional: sw.one, reason: Named worker}\n"
+            "    involvements:\n",
+        ),
+        "restricted_to:",
+        "{path}, line {line}, children[0].restricted_to: only allowed on a restricted record "
+        "(add `restricted: true` to the child)",
+    ),
+    (
+        "unknown professional named on a restricted record",
+        lambda t: t.replace(
+            "    involvements:\n",
+            "    restricted: true\n    restricted_to:\n"
+            "      - {professional: sw.uno, reason: Named worker}\n    involvements:\n",
+        ),
+        "sw.uno",
+        "{path}, line {line}, children[0].restricted_to[0].professional: unknown professional "
+        'username "sw.uno" (did you mean "sw.one"?)',
+    ),
+    (
+        "professional named twice on a restricted record",
+        lambda t: t.replace(
+            "    involvements:\n",
+            "    restricted: true\n    restricted_to:\n"
+            "      - {professional: sw.one, reason: Named worker}\n"
+            "      - {professional: sw.one, reason: Named again}\n    involvements:\n",
+        ),
+        "Named again",
+        '{path}, line {line}, children[0].restricted_to[1].professional: "sw.one" is already '
+        "named on this record (line {named})",
+    ),
+    (
         "team not in the agency",
         lambda t: t.replace("team: cic", "team: cin"),
         "team: cin",
@@ -525,6 +620,8 @@ def test_bad_file_is_refused_with_exact_error_and_nothing_changes(
         extra["first"] = line_of(text, "- id: t-missing")
     if "{prev}" in expected:
         extra["prev"] = line_of(text, "sex: F")
+    if "{named}" in expected:
+        extra["named"] = line_of(text, "Named worker")
     message = expected.format(path=path, line=line_of(text, needle), **extra)
     assert str(caught.value) == message
     assert table_counts() == before

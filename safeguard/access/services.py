@@ -89,7 +89,16 @@ def name_on_restricted_record(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": "Say why this person needs the restricted record"})
+    if not child.restricted:
+        # Naming gives nothing on an ordinary record (involvement decides), so it is a mistake.
+        raise ValidationError(
+            {"child": f"{child.local_id} is not a restricted record: nobody needs naming on it"}
+        )
     with transaction.atomic():
+        if RestrictedAccess.objects.active().filter(child=child, user=user).exists():
+            raise ValidationError(
+                {"user": f"{user.username} is already named on {child.local_id}'s record"}
+            )
         grant = RestrictedAccess.objects.create(
             child=child, user=user, granted_by=actor, reason=reason, expires_at=expires_at
         )

@@ -33,6 +33,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, Validat
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from safeguard.access import services as access_services
 from safeguard.access.audit import audit_context
 from safeguard.accounts import services as account_services
 from safeguard.accounts.models import Agency, Team, User
@@ -375,7 +376,8 @@ def _read_file(path: str | Path) -> Rec:
 
 # --------------------------------------------------------------------------- operations
 
-# Within one day: the partnership, then the child's registration, the people around them,
+# Within one day: the partnership, then the child's registration, the people named on a
+# restricted record (so it is never without them), the people around them,
 # ends (placements before episodes, so a placement never outlives its episode), starts
 # (episodes before the placements inside them), events, and last the date of death.
 PHASES = (
@@ -383,6 +385,7 @@ PHASES = (
     "team",
     "professional",
     "register_child",
+    "name_on_record",
     "person",
     "end_placement",
     "end",
@@ -625,6 +628,18 @@ def _apply_end_involvement(op: Operation, ctx: ApplyContext):
     return children_services.end_involvement(
         actor=ctx.actor, involvement=ctx.get(*op.key), end_date=op.data["end_date"]
     )
+
+
+def _apply_restricted_grant(op: Operation, ctx: ApplyContext):
+    grant = access_services.name_on_restricted_record(
+        actor=ctx.actor,
+        child=ctx.get("child", op.child),
+        user=ctx.get("professional", op.data["professional"]),
+        reason=op.data["reason"],
+    )
+    ctx.objects[op.key] = grant
+    ctx.counts["restricted_grants"] += 1
+    return grant
 
 
 def _apply_episode(op: Operation, ctx: ApplyContext):
@@ -977,6 +992,7 @@ class _Builder:
                 _apply_end_involvement,
                 {"start_date": "start", "end_date": "end"},
             )
+        grants = self._restricted_to(local_id, rec)
         for ep in rec.get("episodes", []):
             self._check_order(ep, "start", "end")
             if "agency" in ep:
@@ -1075,6 +1091,43 @@ class _Builder:
         for op in undated:
             known = op.record.get("recorded") or op.record.get("start") or register.effective
             op.effective = max(known, register.effective)
+        for op in grants:
+            op.effective = register.effective
+
+    def _restricted_to(self, local_id: str, rec: Rec) -> list[Operation]:
+        """Operations naming professionals on a restricted record (dated by the caller)."""
+        if "restricted_to" in rec and not rec.get("restricted"):
+            raise rec.error(
+                "restricted_to",
+                "only allowed on a restricted record (add `restricted: true` to the child)",
+            )
+        named: dict[str, Rec] = {}
+        grants = []
+        for entry in rec.get("restricted_to", []):
+            username = entry["professional"]
+            if username in named:
+                first = named[username]
+                raise entry.error(
+                    "professional",
+                    f"{_quote(username)} is already named on this record (line "
+                    f"{first.key_lines['professional']})",
+                )
+            named[username] = entry
+            self._ref(entry, "professional", "professional")
+            grants.append(
+                self._op(
+                    "name_on_restricted_record",
+                    "name_on_record",
+                    None,  # the day the record opens, known once the child's facts are read
+                    entry,
+                    local_id,
+                    ("restricted_grant", f"{local_id}/{entry.path}"),
+                    {"professional": username, "reason": entry["reason"]},
+                    _apply_restricted_grant,
+                    {"user": "professional"},
+                )
+            )
+        return grants
 
     def _dated_pair(
         self,
@@ -1574,6 +1627,7 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "people",
         "relationships",
         "involvements",
+        "restricted_grants",
         "episodes",
         "placements",
         "conditions",

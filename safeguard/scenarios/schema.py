@@ -128,6 +128,13 @@ INVOLVEMENT = {
     "synthetic": SYNTHETIC,
 }
 
+RESTRICTED_TO = {
+    "professional": Field(
+        "ref", "Username of the professional named on the record", True, ref_kind="professional"
+    ),
+    "reason": Field("text", "Why this person needs the restricted record", True),
+}
+
 EPISODE = {
     "kind": choice(EpisodeKind.values, "Kind of episode", True),
     "start": Field("date", "Start date", True),
@@ -241,6 +248,12 @@ CHILD = {
     ),
     "people": Field("list", "Family, carers and adults of concern", schema=PERSON),
     "involvements": Field("list", "Professionals working with the child", schema=INVOLVEMENT),
+    "restricted_to": Field(
+        "list",
+        "Professionals named on a restricted record, the only people who may see it (only "
+        "with `restricted: true`)",
+        schema=RESTRICTED_TO,
+    ),
     "episodes": Field("list", "Early help, CIN, CP, looked-after, pathway plan", schema=EPISODE),
     "placements": Field("list", "Looked-after placements", schema=PLACEMENT),
     "health": Field("map", "Health record", schema=HEALTH),
@@ -268,6 +281,7 @@ _SECTIONS = [
     ("children[]", CHILD),
     ("children[].people[]", PERSON),
     ("children[].involvements[]", INVOLVEMENT),
+    ("children[].restricted_to[]", RESTRICTED_TO),
     ("children[].episodes[]", EPISODE),
     ("children[].placements[]", PLACEMENT),
     ("children[].health", HEALTH),
