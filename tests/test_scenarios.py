@@ -202,8 +202,7 @@ def test_restricted_child_is_visible_to_the_named_professional_only(tmp_path):
     assert naming.effective == register.effective == dt.date(2012, 1, 1)
     assert ops.index(naming) == ops.index(register) + 1
     assert str(naming.source) == (
-        f"{path}, line {line_of(RESTRICTED, 'restricted_to:') + 1}, "
-        "children[0].restricted_to[0]"
+        f"{path}, line {line_of(RESTRICTED, 'restricted_to:') + 1}, children[0].restricted_to[0]"
     )
 
     result = load([path])

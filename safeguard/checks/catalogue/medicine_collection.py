@@ -124,9 +124,10 @@ class MedicineNotCollected(Check):
                 f"{f' (prescription {ref})' if ref else ''} and no collection is recorded; it "
                 f"should have been collected by {due:%-d %B %Y} ({days} days). {name} is "
                 "looked after and the medicine is for a chronic condition: a missed supply "
-                "risks her or his health. The GP, pharmacy and social worker should find out "
-                f"why. {carer_text[0].upper()}{carer_text[1:]} must be told: carers have no "
-                "account here, so the allocated social worker tells them (Recommendation 7)."
+                "puts the child's health at risk. The GP, pharmacy and social worker should "
+                f"find out why. {carer_text[0].upper()}{carer_text[1:]} must be told: carers "
+                "have no account here, so the allocated social worker tells them "
+                "(Recommendation 7)."
             )
             if approximate:
                 detail += f" The prescription is dated only as {when}."
