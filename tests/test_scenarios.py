@@ -846,6 +846,11 @@ def test_demo_command_loads_once_and_prints_sign_ins():
     assert "sw.jones" in text and "sw.patel" in text
     children = Child.objects.count()
     assert children >= 41  # the demo partnership and Sarah
+    # docs/demo.md sends people to sw.patel to read Sarah's record: it must be visible.
+    from safeguard.access.policy import visible_children_for_user
+
+    patel = User.objects.get(username="sw.patel")
+    assert visible_children_for_user(patel).filter(local_id="WCF-SARAH").exists()
     out = StringIO()
     call_command("demo", "--no-serve", stdout=out)
     assert "not loading the demo again" in out.getvalue()
