@@ -642,15 +642,42 @@ def _apply_restricted_grant(op: Operation, ctx: ApplyContext):
     return grant
 
 
-def _apply_episode(op: Operation, ctx: ApplyContext):
-    d = dict(op.data)
-    agency = ctx.maybe("agency", d.pop("agency"))
-    ep = episode_services.record_episode(
-        actor=ctx.actor, child=ctx.get("child", op.child), agency=agency, **d
-    )
-    ctx.objects[op.key] = ep
-    ctx.counts["episodes"] += 1
-    return ep
+def _record_for_child(service, count_key: str, **refs: str):
+    """An apply function for one fact about the operation's child: resolve its references
+    to other scenario objects (field name -> kind of object), call the service, remember the
+    result under the operation's key and count it."""
+
+    def apply(op: Operation, ctx: ApplyContext):
+        data = dict(op.data)
+        for name, kind in refs.items():
+            data[name] = ctx.maybe(kind, data.pop(name))
+        obj = service(actor=ctx.actor, child=ctx.get("child", op.child), **data)
+        ctx.objects[op.key] = obj
+        ctx.counts[count_key] += 1
+        return obj
+
+    return apply
+
+
+_apply_episode = _record_for_child(episode_services.record_episode, "episodes", agency="agency")
+_apply_placement = _record_for_child(
+    episode_services.record_placement, "placements", agency="agency"
+)
+_apply_condition = _record_for_child(
+    health_services.record_condition, "conditions", agency="agency"
+)
+_apply_medicine = _record_for_child(
+    health_services.record_medicine,
+    "medicines",
+    condition="condition",
+    prescriber="professional",
+)
+_apply_health_assessment = _record_for_child(
+    health_services.record_health_assessment,
+    "health_assessments",
+    agency="agency",
+    assessor="professional",
+)
 
 
 def _apply_end_episode(op: Operation, ctx: ApplyContext):
@@ -662,17 +689,6 @@ def _apply_end_episode(op: Operation, ctx: ApplyContext):
     )
 
 
-def _apply_placement(op: Operation, ctx: ApplyContext):
-    d = dict(op.data)
-    agency = ctx.maybe("agency", d.pop("agency"))
-    pl = episode_services.record_placement(
-        actor=ctx.actor, child=ctx.get("child", op.child), agency=agency, **d
-    )
-    ctx.objects[op.key] = pl
-    ctx.counts["placements"] += 1
-    return pl
-
-
 def _apply_end_placement(op: Operation, ctx: ApplyContext):
     return episode_services.end_placement(
         actor=ctx.actor,
@@ -682,55 +698,16 @@ def _apply_end_placement(op: Operation, ctx: ApplyContext):
     )
 
 
-def _apply_condition(op: Operation, ctx: ApplyContext):
-    d = dict(op.data)
-    agency = ctx.maybe("agency", d.pop("agency"))
-    cond = health_services.record_condition(
-        actor=ctx.actor, child=ctx.get("child", op.child), agency=agency, **d
-    )
-    ctx.objects[op.key] = cond
-    ctx.counts["conditions"] += 1
-    return cond
-
-
 def _apply_resolve_condition(op: Operation, ctx: ApplyContext):
     return health_services.resolve_condition(
         actor=ctx.actor, condition=ctx.get(*op.key), resolved_on=op.data["resolved_on"]
     )
 
 
-def _apply_medicine(op: Operation, ctx: ApplyContext):
-    d = dict(op.data)
-    condition = ctx.maybe("condition", d.pop("condition"))
-    prescriber = ctx.maybe("professional", d.pop("prescriber"))
-    med = health_services.record_medicine(
-        actor=ctx.actor,
-        child=ctx.get("child", op.child),
-        condition=condition,
-        prescriber=prescriber,
-        **d,
-    )
-    ctx.objects[op.key] = med
-    ctx.counts["medicines"] += 1
-    return med
-
-
 def _apply_end_medicine(op: Operation, ctx: ApplyContext):
     return health_services.end_medicine(
         actor=ctx.actor, medicine=ctx.get(*op.key), end_date=op.data["end_date"]
     )
-
-
-def _apply_health_assessment(op: Operation, ctx: ApplyContext):
-    d = dict(op.data)
-    agency = ctx.maybe("agency", d.pop("agency"))
-    assessor = ctx.maybe("professional", d.pop("assessor"))
-    ha = health_services.record_health_assessment(
-        actor=ctx.actor, child=ctx.get("child", op.child), agency=agency, assessor=assessor, **d
-    )
-    ctx.objects[op.key] = ha
-    ctx.counts["health_assessments"] += 1
-    return ha
 
 
 def _event_common(op: Operation, ctx: ApplyContext) -> dict:
