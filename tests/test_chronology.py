@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from safeguard.chronology import services
 from safeguard.chronology.models import Event
-from safeguard.chronology.selectors import TimelineFilter, agencies_in_timeline, timeline
+from safeguard.chronology.selectors import TimelineFilter, timeline
 from safeguard.episodes import services as episode_services
 from tests import factories
 
@@ -189,4 +189,3 @@ def test_filters_by_agency_type_and_period(setup):
         TimelineFilter(agencies=frozenset({"wcf"}), date_from=dt.date(2019, 1, 1)),
     )
     assert [e.entry_type for e in both] == ["note", "episode_start"]
-    assert [a.code for a in agencies_in_timeline(child)] == ["wmp", "wcf"]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
-from safeguard.core.dates import PRECISION_RANK, Precision, format_fuzzy
+from safeguard.core.dates import PRECISION_RANK, Precision, format_fuzzy, period_end
 from safeguard.episodes.models import Episode, Placement
 from safeguard.health.models import Condition, HealthAssessment
 
@@ -196,22 +196,9 @@ def timeline(child, flt: TimelineFilter | None = None) -> list[TimelineEntry]:
     entries = _event_entries(child, flt) + _record_entries(child, flt)
     if flt.date_from:
         start = _midnight(flt.date_from)
-        entries = [e for e in entries if e.when >= start or _period_end(e) > start]
+        entries = [e for e in entries if e.when >= start or period_end(e.when, e.precision) > start]
     if flt.date_to:
         end = _midnight(flt.date_to + dt.timedelta(days=1))
         entries = [e for e in entries if e.when < end]
     entries.sort(key=lambda e: e.sort_key)
     return entries
-
-
-def _period_end(entry: TimelineEntry) -> dt.datetime:
-    from safeguard.core.dates import period_end
-
-    return period_end(entry.when, entry.precision)
-
-
-def agencies_in_timeline(child):
-    """Agencies with at least one entry for this child (for the agency filter)."""
-    from safeguard.accounts.models import Agency
-
-    return Agency.objects.filter(events__child=child).distinct().order_by("name")

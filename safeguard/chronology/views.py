@@ -38,8 +38,9 @@ from .selectors import TimelineFilter, timeline
 def _options(child, areas):
     """Agencies and types present in the child's whole timeline, for the filter form."""
     everything = filter_timeline(timeline(child, TimelineFilter(include_superseded=True)), areas)
-    agencies = sorted({(e.agency_code, e.agency_name) for e in everything if e.agency_code})
-    agencies.sort(key=lambda a: a[1])
+    agencies = sorted(
+        {(e.agency_code, e.agency_name) for e in everything if e.agency_code}, key=lambda a: a[1]
+    )
     types: dict[str, dict[str, str]] = {}
     for e in everything:
         types.setdefault(e.category, {})[e.entry_type] = e.type_label

@@ -721,13 +721,9 @@ def _event_common(op: Operation, ctx: ApplyContext) -> dict:
         common["recorded_by_name"] = d["recorded_by_name"]
     if "related" in d:
         common["related_persons"] = [ctx.get("person", ref) for ref in d["related"]]
-    for key in ("summary", "details", "synthetic"):
+    for key in ("event_type", "occurred", "summary", "details", "synthetic"):
         if key in d:
             common[key] = d[key]
-    if "event_type" in d:
-        common["event_type"] = d["event_type"]
-    if "occurred" in d:
-        common["occurred"] = d["occurred"]
     return common
 
 
