@@ -189,3 +189,13 @@ def test_filters_by_agency_type_and_period(setup):
         TimelineFilter(agencies=frozenset({"wcf"}), date_from=dt.date(2019, 1, 1)),
     )
     assert [e.entry_type for e in both] == ["note", "episode_start"]
+
+
+def test_period_starts_at_midnight_and_includes_its_first_instant(setup):
+    # An exact time has no period of its own: it must be kept by its start alone.
+    child, police, _ = setup
+    record(child, police, "2019-03-01T00:00", "on the first instant")
+    record(child, police, "2019-02-28T23:59", "a minute before")
+    record(child, police, "2019-02", "February, approximate")
+    kept = timeline(child, TimelineFilter(date_from=dt.date(2019, 3, 1)))
+    assert summaries(kept) == ["on the first instant"]
