@@ -15,16 +15,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from safeguard.access.audit import record_read
-from safeguard.access.policy import visible_children
 from safeguard.children.models import InvolvementRole
 
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
-from .models import Alert
-from .selectors import alert_rows, alerts_for, may_see_alert, record_url, team_alerts
+from .selectors import alert_rows, alerts_for, open_alert, record_url, team_alerts
 
 ROLE_LABELS = dict(InvolvementRole.choices)
 
@@ -54,20 +52,6 @@ def team(request):
     )
 
 
-def _open_alert(request, alert_id) -> Alert:
-    try:
-        alert = Alert.objects.select_related("child").get(pk=alert_id)
-    except Alert.DoesNotExist:
-        raise Http404("No alert found") from None
-    if not may_see_alert(request.user, alert) or not (
-        visible_children(request, area="summary").filter(pk=alert.child_id).exists()
-    ):
-        raise Http404("No alert found")
-    # The alert page shows the child's name and situation: audit the read first.
-    record_read(request, alert.child, area="summary")
-    return alert
-
-
 def _detail(request, alert, *, ack_form=None, close_form=None):
     errors = []
     for form in (ack_form, close_form):
@@ -81,6 +65,7 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
             "alert": alert,
             "check": REGISTRY.get(alert.check_id),
             "url": record_url(alert),
+            "resolve_url": reverse("recording:resolve-alert", args=[alert.pk]),
             "history": alert.history.select_related("actor").order_by("at", "id"),
             "recipients": [
                 (r.professional, ROLE_LABELS.get(r.role, r.role))
@@ -96,13 +81,13 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
 
 @login_required
 def detail(request, alert_id: int):
-    return _detail(request, _open_alert(request, alert_id))
+    return _detail(request, open_alert(request, alert_id))
 
 
 def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
     """Validate the form, call the service; on a problem, show the alert page with the
     error summary (200, like every other GOV.UK form here)."""
-    alert = _open_alert(request, alert_id)
+    alert = open_alert(request, alert_id)
     form = form_class(request.POST)
     if form.is_valid():
         try:
