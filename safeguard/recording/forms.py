@@ -252,3 +252,28 @@ def event_form_class(event_type_code: str) -> type[EventForm]:
 
 def all_event_form_classes() -> dict[str, type[EventForm]]:
     return {code: event_form_class(code) for code in EVENT_TYPES}
+
+
+@cache
+def correction_form_class(event_type_code: str) -> type[EventForm]:
+    """The event's form plus the reason for the correction (the original is kept)."""
+    base = event_form_class(event_type_code)
+    reason = forms.CharField(
+        label="Why are you correcting this entry?",
+        help_text="The original stays in the chronology, marked as corrected, with this reason.",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Say why the entry is being corrected"},
+    )
+    return type(f"Correct{base.__name__}", (base,), {"reason": reason, "__module__": __name__})
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing this entry?",
+        help_text="For example, it was recorded on the wrong child’s record. The entry stays "
+        "in the chronology, marked as withdrawn, with this reason.",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Say why the entry is being withdrawn"},
+    )
