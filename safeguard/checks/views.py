@@ -81,7 +81,29 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
 
 @login_required
 def detail(request, alert_id: int):
-    return _detail(request, open_alert(request, alert_id))
+    alert = open_alert(request, alert_id)
+    if request.GET.get("recorded"):
+        _say_outcome(request, alert)
+    return _detail(request, alert)
+
+
+def _say_outcome(request, alert) -> None:
+    """After the alert's action was recorded (recording:event redirects here with
+    ?recorded=<type>): say honestly whether the re-check, run when the record committed,
+    resolved the alert."""
+    from django.contrib import messages
+
+    if alert.status == "resolved":
+        messages.success(request, "Saved. The alert is resolved: the record now shows it.")
+    elif alert.is_open:
+        messages.warning(
+            request,
+            "Saved, but the alert is still open: the checks still find what it is about. "
+            "Read what it asks for again, or close it with a reason if no record can "
+            "resolve it.",
+        )
+    else:
+        messages.success(request, f"Saved. The alert was already {alert.get_status_display()}.")
 
 
 def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):

@@ -18,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from safeguard.access import roles
 from safeguard.access.policy import open_child, open_child_for_write, session_verified
@@ -108,26 +109,6 @@ def _alert_for(request, child):
     return alert
 
 
-def _alert_outcome(request, alert) -> None:
-    """Tell the user, honestly, whether saving resolved the alert.
-
-    The child's checks re-run when the record's transaction commits (core.changes), so by
-    now the alert row says whether the condition has cleared.
-    """
-    alert.refresh_from_db()
-    if alert.status == "resolved":
-        messages.success(request, "Saved. The alert is resolved: the record now shows it.")
-    elif alert.is_open:
-        messages.warning(
-            request,
-            "Saved, but the alert is still open: the check still finds what it is about. "
-            "Read what the alert asks for, or close it with a reason if no record can "
-            "resolve it.",
-        )
-    else:
-        messages.success(request, f"Saved. The alert was already {alert.get_status_display()}.")
-
-
 @login_required
 def record(request, child_id: int, event_type: str):
     etype = EVENT_TYPES.get(event_type)
@@ -159,8 +140,10 @@ def record(request, child_id: int, event_type: str):
                     form.apply_service_errors(exc)
                 else:
                     if alert is not None:
-                        _alert_outcome(request, alert)
-                        return redirect("checks:detail", alert_id=alert.pk)
+                        # The child's checks re-run once the write commits; the alert page,
+                        # on the next request, says whether this resolved the alert.
+                        url = reverse("checks:detail", args=[alert.pk])
+                        return redirect(f"{url}?recorded={etype.code}")
                     messages.success(request, f"{etype.label} recorded for {child.full_name}.")
                     if "chronology" in roles.areas_for(request.user.role):
                         return redirect("chronology:chronology", child_id=child.pk)
