@@ -297,7 +297,7 @@ def _resolve_through_pages(client, alert, user, edit=None):
     form = form_page.context["form"]
     data = {**date_parts("occurred", YESTERDAY), "occurred_precision": "day"}
     data["summary"] = "Done, as the alert asked"
-    for name, field in form.fields.items():
+    for name in form.fields:
         if name.startswith("detail_") and form.initial.get(name) is not None:
             data[name] = form.initial[name]
     if "related_persons" in form.initial:
