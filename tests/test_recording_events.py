@@ -437,3 +437,64 @@ def test_an_alert_about_another_child_is_refused(client, world):
     client.force_login(world["sw"])
     url = f"/children/{world['child'].pk}/record/social_worker_visit/?alert={alert.pk}"
     assert client.get(url).status_code == 404
+
+
+# --- the chronology page ------------------------------------------------------------------
+
+
+def test_chronology_marks_significant_entries_and_invents_no_time(client, world):
+    child = world["child"]
+    event(child, "missing_from_care", "2024-03-02", missing_code="M")
+    event(child, "note", "2024-03-01T09:30")
+    client.force_login(world["sw"])
+    page = client.get(f"/children/{child.pk}/chronology/").content.decode()
+    rows = page.split('<tr class="govuk-table__row" data-entry-type="')[1:]
+    missing = next(r for r in rows if r.startswith("missing_from_care"))
+    note = next(r for r in rows if r.startswith("note"))
+    assert "Significant" in missing and "Significant" not in note
+    # Loaded with no recording time: the day only, no invented 00:00.
+    assert "2 March 2024" in missing and "00:00" not in missing
+    assert "1 March 2024 09:30" in note
+    assert "missing code: M" in missing
+    # Newest first by default; oldest first on request.
+    assert page.index("Missing") < page.index("Case note")
+    page = client.get(f"/children/{child.pk}/chronology/?order=oldest").content.decode()
+    assert page.index('data-entry-type="note"') < page.index('data-entry-type="missing_from_care"')
+
+
+def test_chronology_is_paginated_keeping_the_filters(client, world):
+    child = world["child"]
+    for day in range(1, 56):
+        event(child, "note", (dt.date(2024, 1, 1) + dt.timedelta(days=day)).isoformat())
+    client.force_login(world["sw"])
+    page = client.get(f"/children/{child.pk}/chronology/?type=note").content.decode()
+    assert page.count('data-entry-type="note"') == 50
+    assert 'class="govuk-pagination"' in page
+    assert 'href="?type=note&amp;page=2"' in page
+    second = client.get(f"/children/{child.pk}/chronology/?type=note&page=2").content.decode()
+    assert second.count('data-entry-type="note"') == 5
+
+
+def test_csv_link_only_for_roles_that_may_export(client, world):
+    child = world["child"]
+    event(child, "note", "2024-03-01")
+    client.force_login(world["sw"])
+    assert 'id="export-csv"' in client.get(f"/children/{child.pk}/chronology/").content.decode()
+    iro = factories.user("iro", role="iro")
+    involve(child, iro, "iro")
+    client.force_login(iro)
+    page = client.get(f"/children/{child.pk}/chronology/").content.decode()
+    assert 'id="export-csv"' not in page
+    assert client.get(f"/children/{child.pk}/chronology.csv").status_code == 404
+    # The IRO may record case notes: the button is offered.
+    assert 'id="record-something"' in page
+
+
+def test_summary_offers_record_something_to_writers(client, world):
+    child = world["child"]
+    client.force_login(world["sw"])
+    assert 'id="record-something"' in client.get(f"/children/{child.pk}/").content.decode()
+    analyst = factories.user("an", role="partnership_analyst")
+    client.force_login(analyst)
+    assert client.get(f"/children/{child.pk}/record/").status_code == 404
+    assert client.get(f"/children/{child.pk}/record/note/").status_code == 404

@@ -70,6 +70,19 @@ class TimelineEntry:
         return format_fuzzy(self.when, self.precision)
 
     @property
+    def recorded_label(self) -> str:
+        """When it was recorded. A record loaded with only a recording date holds local
+        midnight to the microsecond: show the day, not an invented "00:00" (a live save
+        carries its real time, never exactly midnight to the microsecond)."""
+        if self.recorded_at is None:
+            return ""
+        local = timezone.localtime(self.recorded_at)
+        day = f"{local.day} {local.strftime('%b %Y')}"
+        if local.time() == dt.time():
+            return day
+        return f"{day} {local:%H:%M}"
+
+    @property
     def significant(self) -> bool:
         return self.entry_type in SIGNIFICANT_TYPES
 

@@ -69,7 +69,11 @@ def chronology(request, child_id: int):
     form = _filter_form(request, agencies)
     if form.is_bound and not form.is_valid():
         entries = None
-        anchors = {**ChronologyFilterForm.date_anchors, "agency": "agency-1"}
+        anchors = {
+            **ChronologyFilterForm.date_anchors,
+            "agency": "agency-1",
+            "order": "order-newest",
+        }
         if type_groups:
             anchors["type"] = f"type-{type_groups[0][1][0][0]}"
         errors = error_summary(form, anchors)
