@@ -14,10 +14,13 @@ from safeguard.checks.models import Alert
 from safeguard.checks.services import run_checks
 from safeguard.chronology.models import Event
 from tests import factories
-from tests.browser.test_journey import journey  # noqa: F401  (the fixture)
+from tests.browser import test_journey
 from tests.checks_helpers import involve, looked_after_child, placement
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The social worker journey's fixture: a page with axe-core, the strict CSP and screenshots.
+journey = test_journey.journey
 
 PASSWORD = "correct-horse-battery-staple"
 TODAY = timezone.localdate()
