@@ -224,12 +224,12 @@ def people_choices(child) -> list[tuple[str, str]]:
         .select_related("person")
         .order_by("person__family_name", "person__given_name", "pk")
     )
-    seen: dict[str, str] = {}
-    for rel in rows:
-        key = str(rel.person_id)
-        label = f"{rel.person} ({rel.get_relationship_display().lower()})"
-        seen[key] = label if key not in seen else f"{seen[key]}"
-    return list(seen.items())
+    people: dict[str, str] = {}
+    for rel in rows:  # a person with two relationships is listed once
+        people.setdefault(
+            str(rel.person_id), f"{rel.person} ({rel.get_relationship_display().lower()})"
+        )
+    return list(people.items())
 
 
 @cache
