@@ -498,3 +498,36 @@ def test_summary_offers_record_something_to_writers(client, world):
     client.force_login(analyst)
     assert client.get(f"/children/{child.pk}/record/").status_code == 404
     assert client.get(f"/children/{child.pk}/record/note/").status_code == 404
+
+
+# --- the alert page leads with the action -------------------------------------------------
+
+
+def test_alert_page_leads_with_the_action_the_deadline_and_one_owner(client):
+    child = _young_looked_after(30)
+    placement(child, TODAY - dt.timedelta(days=30))
+    team = factories.team()
+    sw = factories.user("sw", team_obj=team)
+    iro = factories.user("iro", role="iro", team_obj=team)
+    involve(child, iro, "iro")
+    involve(child, sw, "allocated_social_worker")
+    alert = _raise("LAC-SW-VISITS", child)
+    client.force_login(sw)
+    page = client.get(f"/alerts/{alert.pk}/").content.decode()
+    action = page.index('id="resolve-action"')
+    assert action < page.index("Owner") < page.index("Also told")
+    assert f"Record the visit by {alert.due_date:%-d %B %Y}" in page
+    overdue_since = alert.due_date + dt.timedelta(days=1)
+    assert f"since {overdue_since:%-d %B %Y}" in page
+    owner = page[page.index('id="alert-owner"') : page.index("Also told")]
+    assert sw.display_name in owner and iro.display_name not in owner
+    # The rule and its caveats are one click away.
+    assert page.index('class="govuk-details"') < page.index("(LAC-SW-VISITS)")
+    # The list offers the action too.
+    mine = client.get("/alerts/").content.decode()
+    assert f'href="/alerts/{alert.pk}/resolve/"' in mine
+    # Closed by a person reads as such.
+    client.post(f"/alerts/{alert.pk}/close/", {"reason": "Visit recorded elsewhere"})
+    page = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "Closed by a person (not resolved by a record)" in page
+    assert 'id="resolve-action"' not in page

@@ -107,6 +107,7 @@ def alert_rows(request, alerts) -> list[dict]:
             "alert": a,
             "check": REGISTRY.get(a.check_id),
             "overdue": a.due_date < today,
+            "overdue_since": a.due_date + dt.timedelta(days=1),
             "url": record_url(a),
         }
         for a in alerts
