@@ -17,7 +17,7 @@ from .models import AuditEntry
 def _label(model, name: str) -> str:
     attname = name[:-3] if name.endswith("_id") else name
     try:
-        return str(model._meta.get_field(attname).verbose_name)
+        return str(model._meta.get_field(attname).verbose_name).capitalize()
     except FieldDoesNotExist:
         return name.replace("_", " ")
 

@@ -292,3 +292,24 @@ def child_summary(
         current_medicines=medicines,
         last_health_assessment=assessment,
     )
+
+
+def pending_involvement_requests(child: Child, user) -> list:
+    """Requests to be involved waiting for a decision, for those who may decide: a role
+    that allocates involvements, or the child's allocated social worker."""
+    from safeguard.access.roles import may_write
+
+    from .models import InvolvementRequest, InvolvementRole, RequestStatus
+
+    may_decide = may_write(user.role, "record:involvement") or (
+        Involvement.objects.current(dt.date.today())
+        .filter(child=child, professional=user, role=InvolvementRole.ALLOCATED_SOCIAL_WORKER)
+        .exists()
+    )
+    if not may_decide:
+        return []
+    return list(
+        InvolvementRequest.objects.filter(child=child, status=RequestStatus.PENDING)
+        .select_related("requester")
+        .order_by("requested_at")
+    )

@@ -62,7 +62,7 @@ def _check_nhs_number_free(child: Child) -> None:
     ):
         raise ValidationError(
             {
-                "nhs_number": "Another child's record already has this NHS number: check the "
+                "nhs_number": "Another child’s record already has this NHS number: check the "
                 "number, or ask the front door or your manager"
             }
         )
@@ -320,3 +320,52 @@ def record_referral_outcome(
         )
         child_record_changed(referral.child_id)
     return referral
+
+
+def next_local_id() -> str:
+    """The next free local child ID of the form SG000123 (unique; a clash retries)."""
+    last = Child.objects.filter(local_id__startswith="SG").order_by("-local_id").first()
+    number = int(last.local_id[2:]) + 1 if last and last.local_id[2:].isdigit() else 1
+    return f"SG{number:06d}"
+
+
+def possible_duplicates(
+    *, nhs_number: str = "", given_name: str = "", family_name: str = "", date_of_birth=None
+):
+    """Children who may be the one about to be registered: the same NHS number, or the same
+    name and date of birth (names compared without case). The caller decides what the
+    user may be shown of them."""
+    from django.db.models import Q
+
+    match = Q(pk__in=[])
+    if nhs_number:
+        match |= Q(nhs_number=normalise_nhs_number(nhs_number))
+    if date_of_birth and given_name and family_name:
+        match |= Q(
+            date_of_birth=date_of_birth,
+            given_name__iexact=given_name.strip(),
+            family_name__iexact=family_name.strip(),
+        )
+    return Child.objects.filter(match).order_by("pk")
+
+
+def register_child_and_allocate(*, actor, involvement_role: str, **fields) -> Child:
+    """Register a child and make the registering professional involved (so they can see
+    what they created), in one transaction."""
+    from .models import InvolvementRole  # noqa: F401 (role codes validated by the model)
+
+    if not fields.get("local_id"):
+        fields["local_id"] = next_local_id()
+    with transaction.atomic():
+        child = register_child(actor=actor, **fields)
+        start = timezone.localdate()
+        if child.date_of_birth and child.date_of_birth > start:
+            raise ValidationError({"date_of_birth": "The date of birth must be in the past"})
+        record_involvement(
+            actor=actor,
+            child=child,
+            professional=actor,
+            role=involvement_role,
+            start_date=start,
+        )
+    return child
