@@ -447,3 +447,68 @@ def test_referral_with_outcome(client, world):
     referral = Referral.objects.get()
     assert referral.get_outcome_display() == "Closed after no contact"
     assert referral.referred_by == world["sw"]
+
+
+# --- scenario format: unborn and approximate DOB, postcode, referrals ---------------------
+
+
+SCENARIO = """\
+safeguard_scenario: 1
+partnership:
+  agencies:
+    - {code: tcs, name: Test Children's Services, kind: childrens_social_care}
+    - {code: tcamhs, name: Test CAMHS, kind: camhs}
+children:
+  - local_id: U0001
+    given_name: Baby
+    family_name: Unborn
+    expected_date_of_delivery: 2030-06-01
+    sex: U
+    local_authority: tcs
+  - local_id: A0001
+    given_name: Ali
+    family_name: Assessed
+    date_of_birth: 2009-01-01
+    date_of_birth_precision: year
+    age_assessed: true
+    age_assessment_note: Merton-compliant assessment, March 2024
+    postcode: wr1 2ab
+    sex: M
+    local_authority: tcs
+    referrals:
+      - service: camhs
+        to_agency: tcamhs
+        from_agency: tcs
+        date: 2024-01-10
+        reason: Low mood and poor sleep
+        outcome: no_contact
+        outcome_date: 2024-03-01
+"""
+
+
+def test_scenario_loads_unborn_assessed_and_referrals(tmp_path):
+    from safeguard.scenarios.loader import load
+
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    result = load([path])
+    assert result.counts["children"] == 2 and result.counts["referrals"] == 1
+    unborn = Child.objects.get(local_id="U0001")
+    assert unborn.date_of_birth is None and unborn.age_on(TODAY) is None
+    assessed = Child.objects.get(local_id="A0001")
+    assert assessed.date_of_birth_display == "2009 (year only) (age assessed)"
+    assert assessed.postcode == "WR1 2AB"
+    referral = assessed.referrals.get()
+    assert (referral.outcome, referral.outcome_date) == ("no_contact", dt.date(2024, 3, 1))
+    assert referral.to_agency.code == "tcamhs"
+
+
+def test_scenario_child_with_both_dob_and_edd_is_refused(tmp_path):
+    from safeguard.scenarios.loader import ScenarioError, load
+
+    text = SCENARIO.replace("    sex: U\n", "    sex: U\n    date_of_birth: 2030-01-01\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="not both"):
+        load([path])
+    assert not Child.objects.exists()
