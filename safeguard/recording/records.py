@@ -21,10 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from safeguard.access import roles
-from safeguard.access.audit import field_changes
 from safeguard.access.models import AuditEntry
 from safeguard.access.policy import open_child, open_child_for_write, session_verified
-from safeguard.access.versions import _label, _shown
+from safeguard.access.versions import field_label, shown
 from safeguard.accounts.models import Role
 from safeguard.children import services as children_services
 from safeguard.children.models import (
@@ -102,7 +101,9 @@ def _attempt(form, save, field_map=None):
 
 # --- register and identity ---------------------------------------------------------------
 
-_IDENTITY_NAMES = [n for n in f._IDENTITY]
+_IDENTITY_NAMES = children_services.IDENTITY_FIELDS
+# Identity fields stored as NULL when blank (the rest are blank strings).
+_NULLABLE = {"date_of_birth", "expected_date_of_delivery"}
 
 
 @login_required
@@ -165,7 +166,7 @@ def _identity_history(child) -> list:
     out = []
     for entry in entries:
         entry.changed = [
-            f"{_label(Child, name)}: {_shown(c.get('before'))} → {_shown(c.get('after'))}"
+            f"{field_label(Child, name)}: {shown(c.get('before'))} → {shown(c.get('after'))}"
             for name, c in entry.changes.items()
             if name not in ("version",)
         ]
@@ -205,9 +206,6 @@ def identity(request, child_id: int):
         intro=_alert_intro(alert),
     )
 
-
-_NULLABLE = {"date_of_birth", "expected_date_of_delivery"}
-_ = field_changes  # the audit's own diff; the history shows its stored result
 
 # --- people --------------------------------------------------------------------------------
 
