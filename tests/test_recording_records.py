@@ -250,7 +250,7 @@ def test_add_a_person_with_parental_responsibility_and_end_it(client, world):
     assert client.post(f"/children/{child.pk}/people/add/", data).status_code == 302
     rel = child.relationships.get()
     assert rel.parental_responsibility and rel.person.given_name == "Mary"
-    end = {"which": rel.pk, **_date("end_date", TODAY)}
+    end = {"which": f"{rel.pk}:", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/people/end/", end).status_code == 302
     rel.refresh_from_db()
     assert rel.end_date == TODAY
@@ -294,10 +294,11 @@ def test_team_manager_allocates_and_ends_with_a_version_check(client, world):
     }
     assert client.post(f"/children/{child.pk}/involvements/add/", data).status_code == 302
     inv = Involvement.objects.get(child=child, professional=worker)
-    stale = {"which": inv.pk, "version": 0, **_date("end_date", TODAY)}
+    # The choice carries the version the user saw: an older one is refused.
+    stale = {"which": f"{inv.pk}:0", **_date("end_date", TODAY)}
     page = client.post(f"/children/{child.pk}/involvements/end/", stale).content.decode()
     assert "Someone else changed this record" in page
-    ok = {"which": inv.pk, "version": 1, **_date("end_date", TODAY)}
+    ok = {"which": f"{inv.pk}:1", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/involvements/end/", ok).status_code == 302
     inv.refresh_from_db()
     assert inv.end_date == TODAY and inv.version == 2
@@ -357,10 +358,10 @@ def test_episode_placement_and_move(client, world):
     old, new = Placement.objects.filter(child=child).order_by("start_date")
     assert (old.end_date, old.reason_changed, old.version) == (TODAY, "CHILD", 2)
     assert new.end_date is None
-    end = {"which": new.pk, "version": 1, "reason_changed": "E", **_date("end_date", TODAY)}
+    end = {"which": f"{new.pk}:1", "reason_changed": "E", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/placements/end/", end).status_code == 302
     ep = Episode.objects.get(child=child)
-    end_ep = {"which": ep.pk, "reason_ended": "E11", **_date("end_date", TODAY)}
+    end_ep = {"which": f"{ep.pk}:", "reason_ended": "E11", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/episodes/end/", end_ep).status_code == 302
     assert Episode.objects.get(child=child).end_date == TODAY
 
@@ -399,10 +400,10 @@ def test_condition_medicine_and_stopping_it(client, world):
     assert client.post(f"/children/{child.pk}/medicines/add/", med).status_code == 302
     medicine = Medicine.objects.get()
     assert medicine.condition == condition
-    bad = {"which": medicine.pk, **_date("end_date", dt.date(2014, 1, 1))}
+    bad = {"which": f"{medicine.pk}:", **_date("end_date", dt.date(2014, 1, 1))}
     page = client.post(f"/children/{child.pk}/medicines/end/", bad).content.decode()
     assert "The end date must be the same as or after the start date" in page
-    ok = {"which": medicine.pk, **_date("end_date", TODAY)}
+    ok = {"which": f"{medicine.pk}:", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/medicines/end/", ok).status_code == 302
     assert Medicine.objects.get().end_date == TODAY
     assert _writes(Medicine) == 2

@@ -167,10 +167,6 @@ class EndForm(forms.Form):
         self.fields["which"].choices = list(choices)
 
 
-class EndWithVersionForm(EndForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
 class EndEpisodeForm(EndForm):
     reason_ended = forms.CharField(
         label="Reason ended (SSDA903 reason episode ceased code, or in words)",
@@ -179,7 +175,7 @@ class EndEpisodeForm(EndForm):
     )
 
 
-class EndPlacementForm(EndWithVersionForm):
+class EndPlacementForm(EndForm):
     reason_changed = forms.CharField(
         label="Reason for the change (SSDA903 code)", required=False, max_length=8
     )

@@ -234,11 +234,21 @@ def person_add(request, child_id: int):
 
 
 def _end_page(request, child, *, title, rows, label, form_class, save, empty):
-    choices = [(str(r.pk), label(r)) for r in rows]
+    """Choose one of `rows` and end it. A versioned row's choice carries the version the
+    user saw ("pk:version"), so ending it after someone else changed it is refused."""
+    posted = request.POST.get("which", "")
+    choices = []
+    for r in rows:
+        value = f"{r.pk}:{getattr(r, 'version', '')}"
+        if posted.partition(":")[0] == str(r.pk):
+            value = posted  # keep the version the user saw, for the service to check
+        choices.append((value, label(r)))
     form = form_class(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
-        row = next(r for r in rows if str(r.pk) == form.cleaned_data["which"])
-        if _attempt(form, lambda: save(row, form.cleaned_data)):
+        pk, _, version = form.cleaned_data["which"].partition(":")
+        row = next(r for r in rows if str(r.pk) == pk)
+        data = form.cleaned_data | {"version": version or None}
+        if _attempt(form, lambda: save(row, data)):
             return _saved(request, child, f"{label(row)}: ended.")
     return _page(request, form, title, child, nothing_to_do=empty if not rows else "")
 
@@ -299,8 +309,8 @@ def involvement_end(request, child_id: int):
         child,
         title="End an involvement",
         rows=rows,
-        label=lambda r: f"{r.professional} ({r.get_role_display()}, version {r.version})",
-        form_class=f.EndWithVersionForm,
+        label=lambda r: f"{r.professional} ({r.get_role_display()} from {r.start_date:%-d %B %Y})",
+        form_class=f.EndForm,
         save=lambda r, d: children_services.end_involvement(
             actor=request.user,
             involvement=r,
