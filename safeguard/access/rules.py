@@ -28,6 +28,8 @@ class Rule:
                    form that names no child
       object       signed in, and the object in the URL (`param`, e.g. alert_id) is about
                    a child visible in `area`; otherwise 404
+      contribute   signed in with a role in roles.CONTRIBUTE_ROLES (403 otherwise); names
+                   no child, and a POST without a valid match token writes nothing (400)
       admin        the Django admin: superusers and administrators only (its own gate)
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
@@ -78,6 +80,9 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"
     ),
+    # Contribute without seeing (safeguard/recording/contribute.py).
+    "recording:contribute-find": Rule("contribute"),
+    "recording:contribute-record": Rule("contribute"),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves

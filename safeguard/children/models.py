@@ -21,6 +21,9 @@ class Child(models.Model):
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField()
+    # Where the child lives (one of the identifiers contribute-without-seeing matches on);
+    # compared without case or spaces.
+    postcode = models.CharField("home postcode", max_length=8, blank=True)
     date_of_death = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices)
     ethnicity = models.CharField(max_length=4, choices=Ethnicity.choices, default=Ethnicity.NOBT)
