@@ -50,6 +50,7 @@ class Rule:
 PUBLIC = Rule("public")
 
 ACCESS_RULES: dict[str, Rule] = {
+    "favicon": PUBLIC,
     "accounts:sign-in": PUBLIC,
     "accounts:sign-out": Rule("public", get_status=405, description="POST only"),
     "access:otp-verify": Rule("second_factor"),

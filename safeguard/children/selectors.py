@@ -315,13 +315,17 @@ def child_summary(
 # --- Partnership counts (no names) ------------------------------------------------------
 
 
-def children_by_status(on: dt.date | None = None) -> dict:
+def children_by_status(request, on: dt.date | None = None) -> dict:
     """Living children on the record by open plan, counted in SQL: the partnership
     analyst's view, which names no child and reads no one's record."""
     from django.db.models import Count
 
+    from safeguard.access.policy import countable_children
+
     on = on or today()
-    living = Child.objects.filter(Q(date_of_death__isnull=True) | Q(date_of_death__gt=on))
+    living = countable_children(request).filter(
+        Q(date_of_death__isnull=True) | Q(date_of_death__gt=on)
+    )
     by_kind = dict(
         Episode.objects.open_on(on)
         .filter(child__in=living)

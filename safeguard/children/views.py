@@ -50,7 +50,7 @@ def caseload(request):
         return render(
             request,
             "children/home_analyst.html",
-            {"counts": selectors.children_by_status(), "alerts": open_alert_counts()},
+            {"counts": selectors.children_by_status(request), "alerts": open_alert_counts()},
         )
     if role == Role.ADMINISTRATOR or (request.user.is_superuser and scope_for(role) == "none"):
         return render(request, "children/home_administrator.html", _administrator_home())
@@ -98,6 +98,11 @@ def search(request):
             "form": form,
             "rows": rows,
             "errors": error_summary(form) if form.is_bound else [],
+            # Where to go for a child the search does not show; saying so never depends
+            # on whether such a child exists.
+            "may_contribute": may_contribute(request.user.role),
+            "may_break_glass": has_capability(request.user.role, "break_glass"),
+            "may_see_team": scope_for(request.user.role) == "team",
         },
     )
 
