@@ -1343,7 +1343,7 @@ def build_worcestershire() -> dict:
                 "occurred": _day(120),
                 "source": "severn-vale-college",
                 "recorded_by": "dsl.wood",
-                "summary": "Seen at the college gates with older men in a car; referred to Get Safe.",
+                "summary": "Seen at the college gates with older men in a car; told Get Safe.",
                 "details": {"exploitation_type": "sexual"},
             },
             {
