@@ -283,3 +283,16 @@ def test_the_case_holders_see_the_notice_on_their_home_page(world):
     client = Client()
     client.force_login(world.elsewhere)
     assert "New information from partners" not in client.get("/").content.decode()
+
+
+def test_notices_can_be_marked_read_by_their_recipient_only(world):
+    token = _token(_find(world.client, nhs_number=NHS))
+    _record(world.client, token)
+    client = Client()
+    client.force_login(world.worker)
+    url = f"/notices/{world.child.pk}/read/"
+    assert world.client.post(url).status_code == 404  # the officer may not see the child
+    assert client.post(url).status_code == 302
+    assert Notice.objects.get(recipient=world.worker).read_at is not None
+    assert Notice.objects.get(recipient=world.manager).read_at is None
+    assert "New information from partners" not in client.get("/").content.decode()

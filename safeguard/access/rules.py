@@ -77,6 +77,9 @@ ACCESS_RULES: dict[str, Rule] = {
     "checks:detail": Rule("object", area="summary", param="alert_id"),
     "checks:acknowledge": Rule("object", area="summary", param="alert_id", get_status=405),
     "checks:close": Rule("object", area="summary", param="alert_id", get_status=405),
+    "checks:notices-read": Rule(
+        "child", area="identity", get_status=405, description="POST only: my notices, read"
+    ),
     # Recording (safeguard/recording): the alert's action leads to the page that records it.
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"

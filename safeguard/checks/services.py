@@ -510,3 +510,10 @@ def notify_case_holders(*, child, text: str, on: dt.date | None = None) -> list[
     return Notice.objects.bulk_create(
         [Notice(recipient_id=pk, child=child, text=text) for pk in recipients]
     )
+
+
+def mark_notices_read(user, *, child_id: int) -> int:
+    """Mark the user's unread notices about the child read; how many were."""
+    return Notice.objects.filter(recipient=user, child_id=child_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
