@@ -31,6 +31,10 @@ class Rule:
       contribute   signed in with a role in roles.CONTRIBUTE_ROLES (403 otherwise); names
                    no child, and a POST without a valid match token writes nothing (400)
       admin        the Django admin: superusers and administrators only (its own gate)
+      write        signed in with a role that may write `write` (access.roles.WRITES:
+                   "event:<category>"; "event:<event_type>" for the category of the type
+                   in the URL; "event:any" for any event), and the child visible in
+                   `area`; otherwise 404, and nothing is written
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
     checks the same allow/refuse outcome.
@@ -39,6 +43,7 @@ class Rule:
     kind: str
     area: str = ""
     capability: str = ""
+    write: str = ""
     param: str = ""
     # Status of a refusal for a role without the capability (checks:team answers 404).
     refusal: int = 403
@@ -87,6 +92,10 @@ ACCESS_RULES: dict[str, Rule] = {
     # Contribute without seeing (safeguard/recording/contribute.py).
     "recording:contribute-find": Rule("contribute"),
     "recording:contribute-record": Rule("contribute"),
+    "recording:event-types": Rule("write", area="identity", write="event:any"),
+    "recording:event": Rule("write", area="identity", write="event:<event_type>"),
+    "recording:correct-event": Rule("write", area="chronology", write="event:<event_id>"),
+    "recording:withdraw-event": Rule("write", area="chronology", write="event:<event_id>"),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves

@@ -224,12 +224,12 @@ def people_choices(child) -> list[tuple[str, str]]:
         .select_related("person")
         .order_by("person__family_name", "person__given_name", "pk")
     )
-    seen: dict[str, str] = {}
-    for rel in rows:
-        key = str(rel.person_id)
-        label = f"{rel.person} ({rel.get_relationship_display().lower()})"
-        seen[key] = label if key not in seen else f"{seen[key]}"
-    return list(seen.items())
+    people: dict[str, str] = {}
+    for rel in rows:  # a person with two relationships is listed once
+        people.setdefault(
+            str(rel.person_id), f"{rel.person} ({rel.get_relationship_display().lower()})"
+        )
+    return list(people.items())
 
 
 @cache
@@ -252,3 +252,28 @@ def event_form_class(event_type_code: str) -> type[EventForm]:
 
 def all_event_form_classes() -> dict[str, type[EventForm]]:
     return {code: event_form_class(code) for code in EVENT_TYPES}
+
+
+@cache
+def correction_form_class(event_type_code: str) -> type[EventForm]:
+    """The event's form plus the reason for the correction (the original is kept)."""
+    base = event_form_class(event_type_code)
+    reason = forms.CharField(
+        label="Why are you correcting this entry?",
+        help_text="The original stays in the chronology, marked as corrected, with this reason.",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Say why the entry is being corrected"},
+    )
+    return type(f"Correct{base.__name__}", (base,), {"reason": reason, "__module__": __name__})
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you withdrawing this entry?",
+        help_text="For example, it was recorded on the wrong child’s record. The entry stays "
+        "in the chronology, marked as withdrawn, with this reason.",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Say why the entry is being withdrawn"},
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import contribute, views
+from . import contribute, events, views
 
 app_name = "recording"
 
@@ -8,4 +8,16 @@ urlpatterns = [
     path("alerts/<int:alert_id>/resolve/", views.resolve_alert, name="resolve-alert"),
     path("contribute/", contribute.contribute_find, name="contribute-find"),
     path("contribute/entry/", contribute.contribute_record, name="contribute-record"),
+    path("children/<int:child_id>/record/", events.event_types, name="event-types"),
+    path("children/<int:child_id>/record/<slug:event_type>/", events.record, name="event"),
+    path(
+        "children/<int:child_id>/chronology/<int:event_id>/correct/",
+        events.correct,
+        name="correct-event",
+    ),
+    path(
+        "children/<int:child_id>/chronology/<int:event_id>/withdraw/",
+        events.withdraw,
+        name="withdraw-event",
+    ),
 ]
