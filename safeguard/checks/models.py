@@ -160,3 +160,25 @@ class AlertEvent(AppendOnlyModel):
 
     def __str__(self):
         return f"{self.alert_id} {self.kind} as of {self.as_of}"
+
+
+class Notice(models.Model):
+    """Something a professional must be told at once that is not an alert: a partner added
+    information to a child's record (contribute-without-seeing). Shown on the recipient's
+    home page under "New information from partners" until marked read."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notices"
+    )
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="notices")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at"])]
+
+    def __str__(self):
+        # No child name: this string may reach logs (see Alert.__str__).
+        return f"Notice {self.pk} for user {self.recipient_id} about child {self.child_id}"

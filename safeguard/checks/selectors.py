@@ -136,3 +136,45 @@ def open_alert(request, alert_id) -> Alert:
     # The alert page shows the child's name and situation: audit the read first.
     record_read(request, alert.child, area="summary")
     return alert
+
+
+def unread_notices(user, *, limit: int = 20) -> list:
+    """Notices to the professional not yet marked read, newest first, about children they
+    may still see (a notice must not outlive the access that justified it)."""
+    from safeguard.access.policy import visible_children_for_user
+
+    from .models import Notice
+
+    if not user.is_authenticated:
+        return []
+    visible = visible_children_for_user(user, area="identity").filter(pk=OuterRef("child_id"))
+    return list(
+        Notice.objects.filter(recipient=user, read_at__isnull=True)
+        .filter(Exists(visible))
+        .select_related("child")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def open_alert_counts(on: dt.date | None = None) -> list[dict]:
+    """Open alerts across the partnership by check: how many, and how many overdue. One
+    aggregate query; no child is named (for the partnership analyst)."""
+    from django.db.models import Count
+
+    from .engine import get_check
+
+    on = on or timezone.localdate()
+    rows = (
+        Alert.objects.filter(status__in=OPEN_STATUSES)
+        .values("check_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=on)))
+        .order_by("check_id")
+    )
+    result = []
+    for row in rows:
+        try:
+            title = get_check(row["check_id"]).title or row["check_id"]
+        except LookupError:
+            title = row["check_id"]
+        result.append({"check": title, "open": row["open"], "overdue": row["overdue"]})
+    return result

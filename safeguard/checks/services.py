@@ -43,6 +43,7 @@ from .models import (
     AlertEventKind,
     AlertRecipient,
     AlertStatus,
+    Notice,
 )
 
 logger = logging.getLogger(__name__)
@@ -471,3 +472,48 @@ def checks_suspended(*, sweep_after: bool = False, as_of: dt.date | None = None)
         _state.suspended -= 1
     if sweep_after:
         run_checks(as_of=as_of)
+
+
+# --- Notices: told at once, not an alert ------------------------------------------------
+
+# Who is told when a partner adds to a child's record: the people who hold the case.
+NOTICE_INVOLVEMENT_ROLES = ("allocated_social_worker", "team_manager")
+
+
+def notice_recipients(child_id: int, *, on: dt.date | None = None) -> list[int]:
+    """The child's current allocated social worker(s) and team manager(s): those involved
+    in those roles, and the team managers of the allocated workers' teams."""
+    from safeguard.accounts.models import Role, User
+
+    on = on or timezone.localdate()
+    current = Involvement.objects.current(on).filter(child_id=child_id)
+    involved = set(
+        current.filter(role__in=NOTICE_INVOLVEMENT_ROLES, professional__is_active=True).values_list(
+            "professional_id", flat=True
+        )
+    )
+    worker_teams = current.filter(role="allocated_social_worker").values("professional__team_id")
+    managers = set(
+        User.objects.filter(
+            role=Role.TEAM_MANAGER, is_active=True, team_id__in=worker_teams
+        ).values_list("pk", flat=True)
+    )
+    return sorted(involved | managers)
+
+
+def notify_case_holders(*, child, text: str, on: dt.date | None = None) -> list[Notice]:
+    """A notice to each of the child's case holders. Call it inside the write's transaction,
+    so the notices exist exactly when the information they announce does."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notify_case_holders must run inside the transaction of the write")
+    recipients = notice_recipients(child.pk, on=on)
+    return Notice.objects.bulk_create(
+        [Notice(recipient_id=pk, child=child, text=text) for pk in recipients]
+    )
+
+
+def mark_notices_read(user, *, child_id: int) -> int:
+    """Mark the user's unread notices about the child read; how many were."""
+    return Notice.objects.filter(recipient=user, child_id=child_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

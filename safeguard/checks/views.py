@@ -6,6 +6,8 @@
                                                                 manager
     Acknowledge     POST /alerts/<id>/acknowledge/  checks:acknowledge
     Close           POST /alerts/<id>/close/        checks:close
+    Notices read    POST /notices/<child_id>/read/  checks:notices-read  my notices about
+                                                                         the child, read
 
 Alerts name a child, so an alert is shown only if the access policy lets the professional
 see that child's summary, as well as being named on it (or managing a team that is).
@@ -151,3 +153,18 @@ def close(request, alert_id: int):
     from .services import close_alert
 
     return _act_on_alert(request, alert_id, CloseForm, close_alert, "close_form")
+
+
+@login_required
+@require_POST
+def notices_read(request, child_id: int):
+    """Mark the professional's notices about a child read (they leave the home page)."""
+    from safeguard.access.policy import visible_children
+
+    from .services import mark_notices_read
+
+    # 404 for a child the professional may not see, as for every page about a child.
+    if not visible_children(request, area="identity").filter(pk=child_id).exists():
+        raise Http404("No child found")
+    mark_notices_read(request.user, child_id=child_id)
+    return redirect("children:caseload")
