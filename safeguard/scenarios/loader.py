@@ -983,6 +983,9 @@ class _Builder:
                 },
             )
             data["agency"] = ep.get("agency", la)
+            if "end" not in ep and "reason_ended" in ep:
+                # Known before the end date is (an export of a record written that way).
+                data["reason_ended"] = ep["reason_ended"]
             self._dated_pair(
                 ep,
                 local_id,
@@ -1017,6 +1020,8 @@ class _Builder:
                 },
             )
             data["agency"] = pl.get("agency", la)
+            if "end" not in pl and "reason_changed" in pl:
+                data["reason_changed"] = pl["reason_changed"]
             self._dated_pair(
                 pl,
                 local_id,
