@@ -39,3 +39,317 @@ def test_sarah_round_trip(tmp_path):
     before, after, text = exported_then_reloaded([SARAH], "WCF-SARAH", tmp_path)
     assert_same_record(before, after)
     assert len(before["chronology.Event"]) >= 80
+
+
+# --------------------------------------------------------------------------- property test
+
+import datetime as dt  # noqa: E402
+
+from django.utils import timezone  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from safeguard.access import services as access_services  # noqa: E402
+from safeguard.accounts import services as account_services  # noqa: E402
+from safeguard.children import services as children_services  # noqa: E402
+from safeguard.children.codes import Ethnicity  # noqa: E402
+from safeguard.children.models import InvolvementRole, RelationshipType  # noqa: E402
+from safeguard.chronology import services as chronology_services  # noqa: E402
+from safeguard.core.dates import FuzzyMoment, Precision  # noqa: E402
+from safeguard.episodes import services as episode_services  # noqa: E402
+from safeguard.health import services as health_services  # noqa: E402
+from tests.factories import VALID_NHS_NUMBERS  # noqa: E402
+
+# Text that YAML would misread if written bare, next to ordinary words.
+WORDS = st.sampled_from(
+    ["Amy", "O'Neil", "yes", "No", "null", "~", "123", "2019-06", "a: b", "#hash", "Zoë", '"q"']
+)
+TEXT = st.lists(WORDS, min_size=1, max_size=3).map(" ".join)
+NOTES = st.one_of(st.just(""), TEXT, st.lists(TEXT, min_size=2, max_size=3).map("\n".join))
+DAY = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2020, 12, 31))
+
+
+def after(data, start: dt.date, max_days=900) -> dt.date:
+    return start + dt.timedelta(days=data.draw(st.integers(0, max_days)))
+
+
+def maybe(data, strategy, default=None):
+    return data.draw(st.one_of(st.just(default), strategy))
+
+
+def fuzzy_after(data, day: dt.date) -> FuzzyMoment:
+    """A moment on or after `day`, at a random precision (year and month periods end after
+    the day, so the child is born before they end)."""
+    precision = data.draw(st.sampled_from(list(Precision)))
+    day = after(data, day)
+    if precision == Precision.YEAR:
+        start = dt.datetime(day.year, 1, 1)
+    elif precision == Precision.MONTH:
+        start = dt.datetime(day.year, day.month, 1)
+    elif precision == Precision.DAY:
+        start = dt.datetime(day.year, day.month, day.day)
+    else:
+        start = dt.datetime(day.year, day.month, day.day) + dt.timedelta(
+            seconds=data.draw(st.integers(0, 86399)),
+            microseconds=data.draw(st.sampled_from([0, 0, 123456])),
+        )
+    return FuzzyMoment(timezone.make_aware(start), precision)
+
+
+def build_record(data):
+    """A child's record written through the services, with random content."""
+    la = account_services.create_agency(
+        actor=None, code="la", name="Local Authority", kind="childrens_social_care"
+    )
+    police = account_services.create_agency(
+        actor=None, code="pol", name="Police", kind="police", synthetic=True
+    )
+    team = account_services.create_team(actor=None, agency=la, code="cic", name="CiC")
+    sw = account_services.create_professional(
+        actor=None,
+        username="sw.a",
+        first_name="Sam",
+        last_name="A",
+        agency=la,
+        role="social_worker",
+        team=team,
+        job_title="Social worker",
+        email="a@example.org",
+    )
+    pc = account_services.create_professional(
+        actor=None,
+        username="pc.b",
+        first_name="Pat",
+        last_name="B",
+        agency=police,
+        role="police_officer",
+        phone="01234",
+    )
+    pros, agencies = [sw, pc], [la, police]
+    dob = data.draw(DAY)
+    restricted = data.draw(st.booleans())
+    child = children_services.register_child(
+        actor=None,
+        local_id="PROP-1",
+        given_name=data.draw(TEXT),
+        family_name=data.draw(TEXT),
+        preferred_name=maybe(data, TEXT, ""),
+        date_of_birth=dob,
+        sex=data.draw(st.sampled_from(["M", "F", "U"])),
+        ethnicity=data.draw(st.sampled_from(Ethnicity.values)),
+        nhs_number=maybe(data, st.sampled_from(VALID_NHS_NUMBERS), ""),
+        restricted=restricted,
+        synthetic=data.draw(st.booleans()),
+    )
+    if restricted:
+        access_services.name_on_restricted_record(
+            actor=sw, child=child, user=data.draw(st.sampled_from(pros)), reason=data.draw(TEXT)
+        )
+    people = []
+    for _ in range(data.draw(st.integers(0, 3))):
+        person = children_services.record_person(
+            actor=sw,
+            given_name=data.draw(TEXT),
+            family_name=maybe(data, TEXT, ""),
+            date_of_birth=maybe(data, DAY),
+            sex=data.draw(st.sampled_from(["M", "F", "U"])),
+            notes=data.draw(NOTES),
+            synthetic=data.draw(st.booleans()),
+        )
+        people.append(person)
+        start = maybe(data, DAY)
+        pr = data.draw(st.booleans())
+        for _ in range(data.draw(st.integers(1, 2))):  # sometimes two relationships
+            children_services.record_relationship(
+                actor=sw,
+                child=child,
+                person=person,
+                relationship=data.draw(st.sampled_from(RelationshipType.values)),
+                parental_responsibility=pr,
+                pr_basis="pr_order" if pr else "",
+                start_date=start,
+                end_date=after(data, start) if start and data.draw(st.booleans()) else None,
+                notes=data.draw(NOTES),
+            )
+    for _ in range(data.draw(st.integers(0, 2))):
+        start = after(data, dob)
+        children_services.record_involvement(
+            actor=sw,
+            child=child,
+            professional=data.draw(st.sampled_from(pros)),
+            role=data.draw(st.sampled_from(InvolvementRole.values)),
+            start_date=start,
+            end_date=after(data, start) if data.draw(st.booleans()) else None,
+        )
+    # Looked-after episodes one after another, each with a placement; a CIN plan beside.
+    day = after(data, dob, 2000)
+    for i in range(data.draw(st.integers(0, 2))):
+        end = after(data, day, 400) if data.draw(st.booleans()) or i == 0 else None
+        episode = episode_services.record_episode(
+            actor=sw,
+            child=child,
+            kind="looked_after",
+            legal_status=data.draw(st.sampled_from(["C2", "V2", "J1"])),
+            start_date=day,
+            agency=data.draw(st.sampled_from(agencies)),
+            notes=data.draw(NOTES),
+            reason_ended=maybe(data, st.just("E13"), ""),
+            synthetic=data.draw(st.booleans()),
+        )
+        episode_services.record_placement(
+            actor=sw,
+            child=child,
+            placement_type=data.draw(st.sampled_from(["U1", "K2", "R1"])),
+            start_date=day,
+            end_date=end,
+            provider_type=maybe(data, st.just("PR1"), ""),
+            provider_name=maybe(data, TEXT, ""),
+            postcode=maybe(data, st.just("WR1 1AA"), ""),
+            reason_changed=maybe(data, st.just("CARPL"), "") if end else "",
+            intended_until_18=data.draw(st.booleans()),
+            agency=la,
+            synthetic=data.draw(st.booleans()),
+        )
+        if end is None:
+            break
+        episode_services.end_episode(actor=sw, episode=episode, end_date=end)
+        day = end
+    if data.draw(st.booleans()):
+        episode_services.record_episode(
+            actor=sw,
+            child=child,
+            kind="child_in_need",
+            primary_need="N1",
+            start_date=after(data, dob),
+            agency=la,
+        )
+    conditions = []
+    for _ in range(data.draw(st.integers(0, 2))):
+        moment = fuzzy_after(data, dob)
+        conditions.append(
+            health_services.record_condition(
+                actor=sw,
+                child=child,
+                name=data.draw(TEXT),
+                snomed_code=maybe(data, st.just("84757009"), ""),
+                diagnosed_on=moment.date,
+                diagnosed_precision=moment.precision,
+                chronic=data.draw(st.booleans()),
+                resolved_on=after(data, moment.date) if data.draw(st.booleans()) else None,
+                agency=maybe(data, st.sampled_from(agencies)),
+            )
+        )
+    for _ in range(data.draw(st.integers(0, 2))):
+        start = after(data, dob)
+        health_services.record_medicine(
+            actor=sw,
+            child=child,
+            name=data.draw(TEXT),
+            dose=maybe(data, TEXT, ""),
+            condition=maybe(data, st.sampled_from(conditions)) if conditions else None,
+            prescriber=maybe(data, st.sampled_from(pros)),
+            prescriber_name=maybe(data, TEXT, ""),
+            start_date=start,
+            end_date=after(data, start) if data.draw(st.booleans()) else None,
+            long_term=data.draw(st.booleans()),
+        )
+    for _ in range(data.draw(st.integers(0, 2))):
+        health_services.record_health_assessment(
+            actor=sw,
+            child=child,
+            kind=data.draw(st.sampled_from(["initial", "review"])),
+            date=after(data, dob),
+            assessor=maybe(data, st.sampled_from(pros)),
+            assessor_name=maybe(data, TEXT, ""),
+            agency=maybe(data, st.sampled_from(agencies)),
+            outcome=data.draw(NOTES),
+        )
+    latest = []
+    for _ in range(data.draw(st.integers(1, 5))):
+        moment = fuzzy_after(data, dob)
+        recorded = moment.start + dt.timedelta(
+            minutes=data.draw(st.integers(0, 60 * 24 * 400)),
+            microseconds=data.draw(st.sampled_from([0, 654321])),
+        )
+        event_type = data.draw(st.sampled_from(["note", "social_worker_visit", "arrest"]))
+        details = {}
+        if event_type == "social_worker_visit" and data.draw(st.booleans()):
+            details = {"seen_alone": data.draw(st.booleans()), "location": data.draw(TEXT)}
+        recorder = maybe(data, st.sampled_from(pros))
+        event = chronology_services.record_event(
+            actor=recorder,
+            child=child,
+            event_type=event_type,
+            occurred=moment,
+            source_agency=data.draw(st.sampled_from(agencies)),
+            summary=data.draw(NOTES.filter(bool)),
+            details=details,
+            related_persons=data.draw(st.lists(st.sampled_from(people), unique=True))
+            if people
+            else (),
+            recorded_by_name="" if recorder else maybe(data, TEXT, ""),
+            recorded_at=recorded,
+            synthetic=data.draw(st.booleans()),
+        )
+        latest.append(event)
+    # Corrections and withdrawals, in chains (each amends the latest version).
+    for _ in range(data.draw(st.integers(0, 4))):
+        i = data.draw(st.integers(0, len(latest) - 1))
+        original = latest[i]
+        recorded = original.recorded_at + dt.timedelta(minutes=data.draw(st.integers(0, 9999)))
+        actor = maybe(data, st.sampled_from(pros))
+        if data.draw(st.booleans()):
+            changes = {}
+            if data.draw(st.booleans()):
+                changes["summary"] = data.draw(TEXT)
+            if data.draw(st.booleans()):
+                changes["occurred"] = fuzzy_after(data, dob)
+                if changes["occurred"].start > recorded:
+                    recorded = changes["occurred"].start
+            if data.draw(st.booleans()):
+                changes["synthetic"] = not original.synthetic
+            if people and data.draw(st.booleans()):
+                changes["related_persons"] = data.draw(
+                    st.lists(st.sampled_from(people), unique=True)
+                )
+            if data.draw(st.booleans()):
+                changes["source_agency"] = data.draw(st.sampled_from(agencies))
+            latest[i] = chronology_services.correct_event(
+                actor=actor,
+                original=original,
+                reason=data.draw(TEXT),
+                recorded_at=recorded,
+                **changes,
+            )
+        else:
+            latest[i] = chronology_services.withdraw_event(
+                actor=actor, original=original, reason=data.draw(TEXT), recorded_at=recorded
+            )
+    if data.draw(st.booleans()):
+        children_services.record_date_of_death(
+            actor=sw, child=child, date_of_death=after(data, dob, 7000)
+        )
+    return Child.objects.get(pk=child.pk)
+
+
+@pytest.mark.django_db
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+def test_records_written_through_the_services_round_trip(data, tmp_path_factory):
+    with transaction.atomic():
+        with transaction.atomic():
+            child = build_record(data)
+            before = record_of(child)
+            text = export_yaml(child)
+            transaction.set_rollback(True)
+        assert not Child.objects.exists()
+        path = tmp_path_factory.mktemp("export") / "record.yaml"
+        path.write_text(text, encoding="utf-8")
+        load([path])
+        after_ = record_of(Child.objects.get(local_id="PROP-1"))
+        transaction.set_rollback(True)
+    assert_same_record(before, after_)
