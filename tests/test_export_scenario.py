@@ -6,9 +6,10 @@ import pytest
 from django.db import transaction
 
 from safeguard.children.models import Child
-from safeguard.scenarios.export import export_yaml
+from safeguard.scenarios.export import export_child, export_yaml
 from safeguard.scenarios.loader import load
 from tests.export_helpers import (
+    assert_exporter_covers_record_models,
     assert_same_record,
     record_of,
 )
@@ -39,6 +40,172 @@ def test_sarah_round_trip(tmp_path):
     before, after, text = exported_then_reloaded([SARAH], "WCF-SARAH", tmp_path)
     assert_same_record(before, after)
     assert len(before["chronology.Event"]) >= 80
+
+
+def test_every_model_about_a_child_is_exported_or_declared_not_part_of_the_record():
+    assert_exporter_covers_record_models()
+
+
+def _fields(model):
+    return {f.name for f in model._meta.concrete_fields} | {
+        f.name for f in model._meta.many_to_many
+    }
+
+
+def test_every_field_of_every_exported_model_is_written_or_declared_not_exported():
+    from safeguard.children.models import Person
+    from safeguard.scenarios.export import PERSON, SECTIONS
+
+    for section in SECTIONS:
+        written = {name for k in section.keys for name in k.fields}
+        unaccounted = _fields(section.model) - written - set(section.not_exported)
+        assert not unaccounted, f"{section.path}: {sorted(unaccounted)} not exported"
+        assert set(section.not_exported) <= _fields(section.model), section.path
+        assert {k.key for k in section.keys} <= set(section.schema), section.path
+    person_written = {
+        k.attr.split(".")[1] for k in PERSON.keys if isinstance(k.attr, str) and "." in k.attr
+    }
+    assert not _fields(Person) - person_written - {"id"}
+
+
+SIBLINGS = """\
+safeguard_scenario: 1
+partnership:
+  agencies:
+    - {code: la, name: Local Authority, kind: childrens_social_care}
+    - {code: pol, name: Police, kind: police}
+  professionals:
+    - {username: sw.one, given_name: Sam, family_name: One, agency: la, role: social_worker}
+    - {username: pc.two, given_name: Pat, family_name: Two, agency: pol, role: police_officer}
+children:
+  - local_id: SIB-1
+    given_name: Amy
+    family_name: Sibling
+    date_of_birth: 2005-03-01
+    sex: F
+    local_authority: la
+    people:
+      - {id: mum, given_name: Jo, relationship: mother, parental_responsibility: true,
+         pr_basis: birth_mother}
+    involvements:
+      - {professional: sw.one, role: allocated_social_worker, start: 2018-01-01}
+    events:
+      - {id: a1, type: note, occurred: 2018-02-01, source: la, summary: About Amy,
+         related: [mum]}
+  - local_id: SIB-2
+    given_name: Ben
+    family_name: Sibling
+    date_of_birth: 2007-06-01
+    sex: M
+    nhs_number: "943 476 5919"
+    local_authority: la
+    people:
+      - {person: mum, relationship: mother, parental_responsibility: true, pr_basis: birth_mother}
+      - {id: ben-friend, given_name: Kit, relationship: family_friend}
+    involvements:
+      - {professional: pc.two, role: police_officer, start: 2018-01-01}
+    events:
+      - {id: b1, type: arrest, occurred: 2018-03-01, source: pol, recorded_by: pc.two,
+         summary: Secret about Ben, related: [mum, ben-friend]}
+      - {corrects: b1, reason: Wrong day, occurred: 2018-03-02, recorded: 2018-03-05}
+"""
+
+
+@pytest.mark.django_db
+def test_the_export_names_only_the_one_child(tmp_path):
+    path = tmp_path / "siblings.yaml"
+    path.write_text(SIBLINGS, encoding="utf-8")
+    load([path])
+    data = export_child(Child.objects.get(local_id="SIB-1"))
+    text = export_yaml(Child.objects.get(local_id="SIB-1"))
+    assert [c["local_id"] for c in data["children"]] == ["SIB-1"]
+    for other in ("SIB-2", "Ben", "Secret about Ben", "Kit", "9434765919", "pc.two", "pol"):
+        assert other not in text
+    # The shared mother is written inline for Amy, as her own person.
+    assert data["children"][0]["people"][0]["given_name"] == "Jo"
+
+
+@pytest.mark.django_db
+def test_the_sibling_with_a_correction_round_trips(tmp_path):
+    path = tmp_path / "siblings.yaml"
+    path.write_text(SIBLINGS, encoding="utf-8")
+    before, after, text = exported_then_reloaded([path], "SIB-2", tmp_path)
+    assert_same_record(before, after)
+    events = export_child(Child.objects.get(local_id="SIB-2"))["children"][0]["events"]
+    assert events[1] == {
+        "id": "SIB-2-E2",
+        "corrects": "SIB-2-E1",
+        "reason": "Wrong day",
+        "occurred": "2018-03-02",
+        "recorded": "2018-03-05",
+    }
+
+
+@pytest.mark.django_db
+def test_export_scenario_command_writes_the_file_and_audits_the_export(tmp_path):
+    from safeguard.access.models import AuditEntry
+    from safeguard.cli import main
+
+    path = tmp_path / "siblings.yaml"
+    path.write_text(SIBLINGS, encoding="utf-8")
+    load([path])
+    amy = Child.objects.get(local_id="SIB-1")
+    out = tmp_path / "amy.yaml"
+    main(["export-scenario", "--child", "SIB-1", "--out", str(out)])
+    assert out.read_text(encoding="utf-8") == export_yaml(amy)
+    entry = AuditEntry.objects.get(action="export")
+    assert (entry.child_id, entry.via, entry.actor_id, entry.area) == (
+        amy.pk,
+        "export-scenario",
+        None,
+        "export",
+    )
+    # The underscore name works too, and a database id finds the child.
+    out2 = tmp_path / "amy2.yaml"
+    main(["export_scenario", "--child", str(amy.pk), "--out", str(out2)])
+    assert out2.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
+    assert AuditEntry.objects.filter(action="export", child=amy).count() == 2
+
+
+@pytest.mark.django_db
+def test_export_scenario_command_refuses_an_unknown_child_and_audits_nothing():
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from safeguard.access.models import AuditEntry
+
+    with pytest.raises(CommandError, match="No child with local id or id 'NOPE'"):
+        call_command("export_scenario", child="NOPE")
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+@pytest.mark.django_db
+def test_replaying_the_export_of_sarah_gives_the_same_alerts(tmp_path):
+    from safeguard.checks.replay import replay
+    from safeguard.scenarios.loader import parse_files
+
+    with transaction.atomic():
+        load([SARAH])
+        text = export_yaml(Child.objects.get(local_id="WCF-SARAH"))
+        transaction.set_rollback(True)
+    exported = tmp_path / "sarah-export.yaml"
+    exported.write_text(text, encoding="utf-8")
+    results = []
+    for path in (SARAH, exported):
+        scenario = parse_files([path])
+        with transaction.atomic():
+            rows = replay(scenario)
+            transaction.set_rollback(True)
+        # Subject keys can hold row ids, which differ between two loads.
+        results.append(
+            (
+                scenario.first_date,
+                scenario.last_date,
+                [(r.date, r.change, r.check_id, r.child, r.due_date, r.detail) for r in rows],
+            )
+        )
+    assert results[1] == results[0]
+    assert len(results[0][2]) > 10
 
 
 # --------------------------------------------------------------------------- property test

@@ -108,6 +108,12 @@ class Key:
 
     key: str
     attr: str | Callable[[Any], Any]
+    # The model fields a function attr reads (a string attr names its own).
+    covers: tuple[str, ...] = ()
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.covers or ((self.attr.split(".")[0],) if isinstance(self.attr, str) else ())
 
 
 @dataclass(frozen=True)
@@ -122,8 +128,8 @@ class Section:
     not_exported: dict[str, str] = field(default_factory=dict)
 
 
-def K(key: str, attr: str | Callable[[Any], Any] | None = None) -> Key:
-    return Key(key, attr or key)
+def K(key: str, attr: str | Callable[[Any], Any] | None = None, *covers: str) -> Key:
+    return Key(key, attr or key, covers)
 
 
 _ID = "database id, not part of the record's content"
@@ -158,7 +164,7 @@ PROFESSIONAL = Section(
         K("given_name", "first_name"),
         K("family_name", "last_name"),
         K("agency", "agency"),
-        K("team", lambda u: u.team.code if u.team_id else None),
+        K("team", "team.code"),
         K("job_title"),
         K("role"),
         K("email"),
@@ -172,6 +178,8 @@ PROFESSIONAL = Section(
         "is_superuser": "site permissions are not given by scenario files",
         "is_staff": "site permissions are not given by scenario files",
         "is_active": "accounts are loaded active",
+        "groups": "site permissions are not given by scenario files",
+        "user_permissions": "site permissions are not given by scenario files",
         "scenario_ref": "set by the loader to the username",
     },
 )
@@ -283,7 +291,12 @@ CONDITION = Section(
     (
         K("name"),
         K("snomed_code"),
-        K("diagnosed", lambda c: fuzzy_text(c.diagnosed_on, c.diagnosed_precision)),
+        K(
+            "diagnosed",
+            lambda c: fuzzy_text(c.diagnosed_on, c.diagnosed_precision),
+            "diagnosed_on",
+            "diagnosed_precision",
+        ),
         K("chronic"),
         K("resolved", "resolved_on"),
         K("agency"),
@@ -293,8 +306,6 @@ CONDITION = Section(
     {
         "id": _ID,
         "child": "the child it is listed under",
-        "diagnosed_on": "written with its precision as `diagnosed`",
-        "diagnosed_precision": "written with its date as `diagnosed`",
     },
 )
 MEDICINE = Section(
@@ -338,13 +349,13 @@ EVENT = Section(
     S.EVENT,
     (
         K("type", "event_type"),
-        K("occurred", lambda e: fuzzy_text(e.occurred_at, e.precision)),
-        K("recorded", lambda e: moment_text(e.recorded_at)),
+        K("occurred", lambda e: fuzzy_text(e.occurred_at, e.precision), "occurred_at", "precision"),
+        K("recorded", lambda e: moment_text(e.recorded_at), "recorded_at"),
         K("source", "source_agency"),
         K("recorded_by"),
         K("recorded_by_name"),
         K("summary"),
-        K("details", lambda e: dict(e.details) or None),
+        K("details", lambda e: dict(e.details) or None, "details"),
         K("related", "related_persons"),
         K("synthetic"),
     ),
@@ -353,7 +364,6 @@ EVENT = Section(
         "uid": "a unique identifier, new on each load",
         "child": "the child it is listed under",
         "occurred_on": "derived from `occurred`",
-        "precision": "written with its date as `occurred`",
         "supersedes": "written as `corrects` or `withdraws`",
         "withdrawn": "written as `withdraws`",
         "correction_reason": "written as `reason`",
