@@ -434,6 +434,10 @@ class _Exporter:
                 f"{user.username} has no agency, so cannot be written as a professional "
                 "(every professional in a scenario file belongs to an agency)"
             )
+        if not user.first_name.strip() or not user.last_name.strip():
+            raise ExportError(
+                f"{user.username} has no given or family name (a scenario file needs both)"
+            )
         self.users.setdefault(user.pk, user)
         self.agency(user.agency)
         return user.username
@@ -468,6 +472,13 @@ class _Exporter:
         return value
 
     def row(self, section: Section, obj, skip=()) -> dict[str, Any]:
+        if section in (EPISODE, PLACEMENT) and obj.agency_id is None:
+            # The loader gives an episode or placement without `agency` the local
+            # authority's: writing none would change the record on reload.
+            raise ExportError(
+                f"{obj} of {self.child.local_id} has no responsible agency (the scenario "
+                "format gives it the local authority's)"
+            )
         out = {}
         for key in section.keys:
             if key.key in skip:
