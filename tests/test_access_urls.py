@@ -309,6 +309,15 @@ def _check(name, rule, role, scenario, response, child, world, method="GET") -> 
         else:
             expect(allowed_status(response.status_code), "to be let in")
         return problems
+    if rule.kind == "write":
+        # A recording page: the role may write that kind of record (roles.WRITES) and,
+        # for a page about a child, may see the child's identity; 404 otherwise.
+        may_write = roles.may_write(role, rule.capability)
+        if not may_write or (rule.area and not may_see(role, scenario, rule.area)):
+            refused(404)
+        else:
+            expect(allowed_status(response.status_code), "to be let in")
+        return problems
     if rule.kind == "break_glass":
         if not roles.has_capability(role, "break_glass"):
             refused(403)

@@ -910,7 +910,9 @@ class _Builder:
         local_id = rec["local_id"]
         self._define(self.children, local_id, rec, "local_id", "child local_id")
         self._ref(rec, "local_authority", "agency")
-        dob = rec["date_of_birth"]
+        # An unborn child has no date of birth but an expected date of delivery (the
+        # service's validation says which one is missing or that both were given).
+        dob = rec.get("date_of_birth") or rec.get("expected_date_of_delivery")
         self._check_order(rec, "date_of_birth", "date_of_death")
         first_op = len(self.ops)
         identity = _copy(
@@ -921,10 +923,15 @@ class _Builder:
                 "family_name": "family_name",
                 "preferred_name": "preferred_name",
                 "date_of_birth": "date_of_birth",
+                "date_of_birth_precision": "date_of_birth_precision",
+                "age_assessed": "age_assessed",
+                "age_assessment_note": "age_assessment_note",
+                "expected_date_of_delivery": "expected_date_of_delivery",
                 "sex": "sex",
                 "ethnicity": "ethnicity",
                 "nhs_number": "nhs_number",
                 "upn": "upn",
+                "postcode": "postcode",
                 "restricted": "restricted",
                 "synthetic": "synthetic",
             },

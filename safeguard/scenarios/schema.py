@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from safeguard.accounts.models import AgencyKind, Role
 from safeguard.children.codes import Ethnicity, Sex
-from safeguard.children.models import InvolvementRole, PRBasis, RelationshipType
+from safeguard.children.models import DOBPrecision, InvolvementRole, PRBasis, RelationshipType
 from safeguard.chronology.event_types import EVENT_TYPES
 from safeguard.episodes.codes import (
     CINPrimaryNeed,
@@ -233,12 +233,25 @@ CHILD = {
     "given_name": Field("text", "Given name", True),
     "family_name": Field("text", "Family name", True),
     "preferred_name": Field("text", "Preferred name"),
-    "date_of_birth": Field("date", "Date of birth", True),
+    "date_of_birth": Field(
+        "date",
+        "Date of birth (an approximate one: the first day of the month or year it names); "
+        "give this or `expected_date_of_delivery`",
+    ),
+    "date_of_birth_precision": choice(
+        DOBPrecision.values, "How exactly the date of birth is known (default day)"
+    ),
+    "age_assessed": Field("bool", "Age disputed and assessed (the date of birth is assessed)"),
+    "age_assessment_note": Field("text", "Who assessed the age, when, and why"),
+    "expected_date_of_delivery": Field(
+        "date", "An unborn child's expected date of delivery (no `date_of_birth` then)"
+    ),
     "date_of_death": Field("date", "Date of death"),
     "sex": choice(Sex.values, "Sex (M, F, U)", True),
     "ethnicity": choice(Ethnicity.values, "DfE ethnicity code (default NOBT)"),
     "nhs_number": Field("nhs", "NHS number (10 digits, modulus-11 check digit)"),
     "upn": Field("upn", "Unique pupil number"),
+    "postcode": Field("text", "Home postcode (UK postcode, e.g. WR1 2AB)"),
     "restricted": Field("bool", "Restricted record"),
     "local_authority": Field(
         "ref", "Code of the responsible children's social care agency", True, ref_kind="agency"
