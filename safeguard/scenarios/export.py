@@ -110,6 +110,8 @@ class Key:
     attr: str | Callable[[Any], Any]
     # The model fields a function attr reads (a string attr names its own).
     covers: tuple[str, ...] = ()
+    # A value left out like None: the loader's default (e.g. precision "day").
+    omit: Any = None
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -128,8 +130,8 @@ class Section:
     not_exported: dict[str, str] = field(default_factory=dict)
 
 
-def K(key: str, attr: str | Callable[[Any], Any] | None = None, *covers: str) -> Key:
-    return Key(key, attr or key, covers)
+def K(key: str, attr: str | Callable[[Any], Any] | None = None, *covers: str, omit=None) -> Key:
+    return Key(key, attr or key, covers, omit)
 
 
 _ID = "database id, not part of the record's content"
@@ -137,7 +139,7 @@ _ID = "database id, not part of the record's content"
 # Imported late to keep the module's import order the same as the loader's.
 from safeguard.access.models import RestrictedAccess  # noqa: E402
 from safeguard.accounts.models import Team  # noqa: E402
-from safeguard.children.models import Involvement  # noqa: E402
+from safeguard.children.models import Involvement, Referral  # noqa: E402
 from safeguard.episodes.models import Episode, Placement  # noqa: E402
 from safeguard.health.models import Condition, HealthAssessment, Medicine  # noqa: E402
 
@@ -193,11 +195,16 @@ CHILD = Section(
         K("family_name"),
         K("preferred_name"),
         K("date_of_birth"),
+        K("date_of_birth_precision", omit="day"),
+        K("age_assessed"),
+        K("age_assessment_note"),
+        K("expected_date_of_delivery"),
         K("date_of_death"),
         K("sex"),
         K("ethnicity"),
         K("nhs_number"),
         K("upn"),
+        K("postcode"),
         K("restricted"),
         K("synthetic"),
     ),
@@ -341,6 +348,25 @@ HEALTH_ASSESSMENT = Section(
     ),
     {"id": _ID, "child": "the child it is listed under"},
 )
+REFERRAL = Section(
+    "children[].referrals[]",
+    Referral,
+    S.REFERRAL,
+    (
+        K("service"),
+        K("date"),
+        K("reason"),
+        K("to_agency"),
+        K("from_agency"),
+        K("referred_by"),
+        K("referred_by_name"),
+        K("outcome"),
+        K("outcome_date"),
+        K("outcome_note"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
 # Events are written by `_event` (an amendment writes only what it changes); the table
 # still declares where each key comes from.
 EVENT = Section(
@@ -381,6 +407,7 @@ CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
     ("health.conditions", CONDITION, "conditions", ("diagnosed_on", "id")),
     ("health.medicines", MEDICINE, "medicines", ("start_date", "id")),
     ("health.assessments", HEALTH_ASSESSMENT, "health_assessments", ("date", "id")),
+    ("referrals", REFERRAL, "referrals", ("date", "id")),
     ("events", EVENT, "events", ("recorded_at", "id")),
 )
 
@@ -398,6 +425,10 @@ NOT_RECORD_MODELS = {
     "checks.Alert": "alerts are derived from the record by the checks",
     "access.BreakGlassAccess": "emergency access history, not the record",
     "access.AuditEntry": "the audit trail of the record, not the record",
+    "children.InvolvementRequest": (
+        "a request to be involved is access workflow, timed when it was made; what it "
+        "decided (the involvement) is exported"
+    ),
 }
 
 
@@ -455,7 +486,7 @@ class _Exporter:
     def value(self, section: Section, key: Key, obj) -> Any:
         spec = section.schema[key.key]
         value = _attr(obj, key.attr)
-        if value is None or value == "" or value is False:
+        if value is None or value == "" or value is False or value == key.omit:
             return None
         if spec.kind == "ref":
             return {

@@ -680,6 +680,26 @@ _apply_health_assessment = _record_for_child(
 )
 
 
+_apply_referral = _record_for_child(
+    children_services.record_referral,
+    "referrals",
+    to_agency="agency",
+    from_agency="agency",
+    referred_by="professional",
+)
+
+
+def _apply_referral_outcome(op: Operation, ctx: ApplyContext):
+    d = op.data
+    return children_services.record_referral_outcome(
+        actor=ctx.actor,
+        referral=ctx.get(*op.key),
+        outcome=d["outcome"],
+        outcome_date=d["outcome_date"],
+        note=d.get("outcome_note", ""),
+    )
+
+
 def _apply_end_episode(op: Operation, ctx: ApplyContext):
     return episode_services.end_episode(
         actor=ctx.actor,
@@ -1046,6 +1066,8 @@ class _Builder:
         health = rec.get("health")
         if health is not None:
             self._health(local_id, health)
+        for referral in rec.get("referrals", []):
+            self._referral(local_id, referral)
         for ev in rec.get("events", []):
             self._event(local_id, rec, ev)
         if "date_of_death" in rec:
@@ -1078,6 +1100,59 @@ class _Builder:
             op.effective = max(known, register.effective)
         for op in grants:
             op.effective = register.effective
+
+    def _referral(self, local_id: str, rec: Rec):
+        for key in ("to_agency", "from_agency", "referred_by"):
+            if key in rec:
+                self._ref(rec, key, "professional" if key == "referred_by" else "agency")
+        for given, needs in (("outcome", "outcome_date"), ("outcome_date", "outcome")):
+            if given in rec and needs not in rec:
+                raise ScenarioError(
+                    SourceRef(rec.file, rec.line, rec.sub(needs)),
+                    f"missing (a referral with `{given}` needs `{needs}`)",
+                )
+        self._check_order(rec, "date", "outcome_date")
+        data = _copy(
+            rec,
+            {
+                "service": "service",
+                "date": "date",
+                "reason": "reason",
+                "referred_by_name": "referred_by_name",
+                "synthetic": "synthetic",
+            },
+        )
+        for key in ("to_agency", "from_agency", "referred_by"):
+            data[key] = rec.get(key)
+        outcome = _copy(
+            rec,
+            {"outcome": "outcome", "outcome_date": "outcome_date", "outcome_note": "outcome_note"},
+        )
+        key = ("referral", f"{local_id}/{rec.path}")
+        # The outcome is known on its own date (replay sees the referral open until then).
+        later = "outcome_date" in rec and rec["outcome_date"] > rec["date"]
+        self._op(
+            "record_referral",
+            "start",
+            rec["date"],
+            rec,
+            local_id,
+            key,
+            data if later else {**data, **outcome},
+            _apply_referral,
+        )
+        if later:
+            self._op(
+                "record_referral_outcome",
+                "end",
+                rec["outcome_date"],
+                rec,
+                local_id,
+                key,
+                outcome,
+                _apply_referral_outcome,
+                {"note": "outcome_note"},
+            ).source = rec.src("outcome_date")
 
     def _restricted_to(self, local_id: str, rec: Rec) -> list[Operation]:
         """Operations naming professionals on a restricted record (dated by the caller)."""
@@ -1240,6 +1315,10 @@ class _Builder:
                 diagnosed_precision=moment.precision,
                 agency=cond.get("agency"),
             )
+            # Resolved the day it was diagnosed: one operation (an end op would run first).
+            same_day = cond.get("resolved") == moment.date
+            if same_day:
+                data["resolved_on"] = cond["resolved"]
             key = ("condition", cond_id)
             self._op(
                 "record_condition",
@@ -1252,7 +1331,7 @@ class _Builder:
                 _apply_condition,
                 {"diagnosed_on": "diagnosed", "resolved_on": "resolved"},
             )
-            if "resolved" in cond:
+            if "resolved" in cond and not same_day:
                 self._op(
                     "resolve_condition",
                     "end",
@@ -1618,6 +1697,7 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "conditions",
         "medicines",
         "health_assessments",
+        "referrals",
         "events",
         "corrections",
         "withdrawals",

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from safeguard.accounts.models import AgencyKind, Role
 from safeguard.children.codes import Ethnicity, Sex
-from safeguard.children.models import DOBPrecision, InvolvementRole, PRBasis, RelationshipType
+from safeguard.children.models import (
+    DOBPrecision,
+    InvolvementRole,
+    PRBasis,
+    ReferralOutcome,
+    ReferralService,
+    RelationshipType,
+)
 from safeguard.chronology.event_types import EVENT_TYPES
 from safeguard.episodes.codes import (
     CINPrimaryNeed,
@@ -203,6 +210,20 @@ HEALTH_ASSESSMENT = {
     "synthetic": SYNTHETIC,
 }
 
+REFERRAL = {
+    "service": choice(ReferralService.values, "Service the child was referred to", True),
+    "date": Field("date", "Date referred", True),
+    "reason": Field("text", "Why the child was referred", True),
+    "to_agency": Field("ref", "Agency referred to", ref_kind="agency"),
+    "from_agency": Field("ref", "Agency that referred", ref_kind="agency"),
+    "referred_by": Field("ref", "Username of the referrer", ref_kind="professional"),
+    "referred_by_name": Field("text", "Referrer's name when they have no account"),
+    "outcome": choice(ReferralOutcome.values, "What came of it (with `outcome_date`)"),
+    "outcome_date": Field("date", "Date of the outcome"),
+    "outcome_note": Field("text", "Notes on the outcome"),
+    "synthetic": SYNTHETIC,
+}
+
 HEALTH = {
     "conditions": Field("list", "Conditions", schema=CONDITION),
     "medicines": Field("list", "Medicines", schema=MEDICINE),
@@ -270,6 +291,9 @@ CHILD = {
     "episodes": Field("list", "Early help, CIN, CP, looked-after, pathway plan", schema=EPISODE),
     "placements": Field("list", "Looked-after placements", schema=PLACEMENT),
     "health": Field("map", "Health record", schema=HEALTH),
+    "referrals": Field(
+        "list", "Referrals to other services and what came of them", schema=REFERRAL
+    ),
     "events": Field("list", "Chronology events", schema=EVENT),
     "synthetic": SYNTHETIC,
 }
@@ -301,6 +325,7 @@ _SECTIONS = [
     ("children[].health.conditions[]", CONDITION),
     ("children[].health.medicines[]", MEDICINE),
     ("children[].health.assessments[]", HEALTH_ASSESSMENT),
+    ("children[].referrals[]", REFERRAL),
     ("children[].events[]", EVENT),
 ]
 
