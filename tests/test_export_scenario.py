@@ -184,6 +184,10 @@ def test_a_condition_resolved_the_day_it_was_diagnosed_loads_and_round_trips(tmp
         "    episodes:",
         "    health:\n      conditions:\n"
         "        - {name: Chickenpox, diagnosed: 2025-11-05, resolved: 2025-11-05}\n"
+        # Treated before the diagnosis was recorded: the condition is known from then.
+        "        - {id: asthma, name: Asthma, diagnosed: 2025-12-01}\n"
+        "      medicines:\n"
+        "        - {name: Salbutamol, condition: asthma, start: 2025-11-10}\n"
         "    episodes:",
     )
     path = tmp_path / "cond.yaml"

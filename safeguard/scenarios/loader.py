@@ -1291,6 +1291,7 @@ class _Builder:
         )
 
     def _health(self, local_id: str, rec: Rec):
+        condition_ops: dict[str, Operation] = {}
         for cond in rec.get("conditions", []):
             if "agency" in cond:
                 self._ref(cond, "agency", "agency")
@@ -1320,7 +1321,7 @@ class _Builder:
             if same_day:
                 data["resolved_on"] = cond["resolved"]
             key = ("condition", cond_id)
-            self._op(
+            condition_ops[cond_id] = self._op(
                 "record_condition",
                 "start",
                 moment.date,
@@ -1347,6 +1348,11 @@ class _Builder:
             self._check_order(med, "start", "end")
             if "condition" in med:
                 self._ref(med, "condition", "condition")
+                treated = condition_ops.get(med["condition"])
+                if treated is not None and med["start"] < treated.effective:
+                    # Treated before the diagnosis was recorded: the condition is known
+                    # from the medicine's start, so the medicine can refer to it.
+                    treated.effective = med["start"]
             if "prescriber" in med:
                 self._ref(med, "prescriber", "professional")
             data = _copy(
