@@ -250,7 +250,7 @@ def test_add_a_person_with_parental_responsibility_and_end_it(client, world):
     assert client.post(f"/children/{child.pk}/people/add/", data).status_code == 302
     rel = child.relationships.get()
     assert rel.parental_responsibility and rel.person.given_name == "Mary"
-    end = {"which": rel.pk, **_date("end_date", TODAY)}
+    end = {"which": f"{rel.pk}:", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/people/end/", end).status_code == 302
     rel.refresh_from_db()
     assert rel.end_date == TODAY
@@ -294,10 +294,11 @@ def test_team_manager_allocates_and_ends_with_a_version_check(client, world):
     }
     assert client.post(f"/children/{child.pk}/involvements/add/", data).status_code == 302
     inv = Involvement.objects.get(child=child, professional=worker)
-    stale = {"which": inv.pk, "version": 0, **_date("end_date", TODAY)}
+    # The choice carries the version the user saw: an older one is refused.
+    stale = {"which": f"{inv.pk}:0", **_date("end_date", TODAY)}
     page = client.post(f"/children/{child.pk}/involvements/end/", stale).content.decode()
     assert "Someone else changed this record" in page
-    ok = {"which": inv.pk, "version": 1, **_date("end_date", TODAY)}
+    ok = {"which": f"{inv.pk}:1", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/involvements/end/", ok).status_code == 302
     inv.refresh_from_db()
     assert inv.end_date == TODAY and inv.version == 2
@@ -357,10 +358,10 @@ def test_episode_placement_and_move(client, world):
     old, new = Placement.objects.filter(child=child).order_by("start_date")
     assert (old.end_date, old.reason_changed, old.version) == (TODAY, "CHILD", 2)
     assert new.end_date is None
-    end = {"which": new.pk, "version": 1, "reason_changed": "E", **_date("end_date", TODAY)}
+    end = {"which": f"{new.pk}:1", "reason_changed": "E", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/placements/end/", end).status_code == 302
     ep = Episode.objects.get(child=child)
-    end_ep = {"which": ep.pk, "reason_ended": "E11", **_date("end_date", TODAY)}
+    end_ep = {"which": f"{ep.pk}:", "reason_ended": "E11", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/episodes/end/", end_ep).status_code == 302
     assert Episode.objects.get(child=child).end_date == TODAY
 
@@ -399,10 +400,10 @@ def test_condition_medicine_and_stopping_it(client, world):
     assert client.post(f"/children/{child.pk}/medicines/add/", med).status_code == 302
     medicine = Medicine.objects.get()
     assert medicine.condition == condition
-    bad = {"which": medicine.pk, **_date("end_date", dt.date(2014, 1, 1))}
+    bad = {"which": f"{medicine.pk}:", **_date("end_date", dt.date(2014, 1, 1))}
     page = client.post(f"/children/{child.pk}/medicines/end/", bad).content.decode()
     assert "The end date must be the same as or after the start date" in page
-    ok = {"which": medicine.pk, **_date("end_date", TODAY)}
+    ok = {"which": f"{medicine.pk}:", **_date("end_date", TODAY)}
     assert client.post(f"/children/{child.pk}/medicines/end/", ok).status_code == 302
     assert Medicine.objects.get().end_date == TODAY
     assert _writes(Medicine) == 2
@@ -447,3 +448,68 @@ def test_referral_with_outcome(client, world):
     referral = Referral.objects.get()
     assert referral.get_outcome_display() == "Closed after no contact"
     assert referral.referred_by == world["sw"]
+
+
+# --- scenario format: unborn and approximate DOB, postcode, referrals ---------------------
+
+
+SCENARIO = """\
+safeguard_scenario: 1
+partnership:
+  agencies:
+    - {code: tcs, name: Test Children's Services, kind: childrens_social_care}
+    - {code: tcamhs, name: Test CAMHS, kind: camhs}
+children:
+  - local_id: U0001
+    given_name: Baby
+    family_name: Unborn
+    expected_date_of_delivery: 2030-06-01
+    sex: U
+    local_authority: tcs
+  - local_id: A0001
+    given_name: Ali
+    family_name: Assessed
+    date_of_birth: 2009-01-01
+    date_of_birth_precision: year
+    age_assessed: true
+    age_assessment_note: Merton-compliant assessment, March 2024
+    postcode: wr1 2ab
+    sex: M
+    local_authority: tcs
+    referrals:
+      - service: camhs
+        to_agency: tcamhs
+        from_agency: tcs
+        date: 2024-01-10
+        reason: Low mood and poor sleep
+        outcome: no_contact
+        outcome_date: 2024-03-01
+"""
+
+
+def test_scenario_loads_unborn_assessed_and_referrals(tmp_path):
+    from safeguard.scenarios.loader import load
+
+    path = tmp_path / "s.yaml"
+    path.write_text(SCENARIO, encoding="utf-8")
+    result = load([path])
+    assert result.counts["children"] == 2 and result.counts["referrals"] == 1
+    unborn = Child.objects.get(local_id="U0001")
+    assert unborn.date_of_birth is None and unborn.age_on(TODAY) is None
+    assessed = Child.objects.get(local_id="A0001")
+    assert assessed.date_of_birth_display == "2009 (year only) (age assessed)"
+    assert assessed.postcode == "WR1 2AB"
+    referral = assessed.referrals.get()
+    assert (referral.outcome, referral.outcome_date) == ("no_contact", dt.date(2024, 3, 1))
+    assert referral.to_agency.code == "tcamhs"
+
+
+def test_scenario_child_with_both_dob_and_edd_is_refused(tmp_path):
+    from safeguard.scenarios.loader import ScenarioError, load
+
+    text = SCENARIO.replace("    sex: U\n", "    sex: U\n    date_of_birth: 2030-01-01\n")
+    path = tmp_path / "s.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match="not both"):
+        load([path])
+    assert not Child.objects.exists()

@@ -14,7 +14,7 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 from .models import AuditEntry
 
 
-def _label(model, name: str) -> str:
+def field_label(model, name: str) -> str:
     attname = name[:-3] if name.endswith("_id") else name
     try:
         return str(model._meta.get_field(attname).verbose_name).capitalize()
@@ -22,7 +22,7 @@ def _label(model, name: str) -> str:
         return name.replace("_", " ")
 
 
-def _shown(value) -> str:
+def shown(value) -> str:
     if value in (None, ""):
         return "(blank)"
     if value is True:
@@ -49,7 +49,7 @@ def changes_since(obj, version: int) -> list[str]:
             first.setdefault(name, change.get("before"))
             last[name] = change.get("after")
     return [
-        f"{_label(type(obj), name)}: {_shown(first[name])} → {_shown(last[name])}"
+        f"{field_label(type(obj), name)}: {shown(first[name])} → {shown(last[name])}"
         for name in last
         if first[name] != last[name]
     ]

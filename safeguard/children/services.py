@@ -352,8 +352,6 @@ def possible_duplicates(
 def register_child_and_allocate(*, actor, involvement_role: str, **fields) -> Child:
     """Register a child and make the registering professional involved (so they can see
     what they created), in one transaction."""
-    from .models import InvolvementRole  # noqa: F401 (role codes validated by the model)
-
     if not fields.get("local_id"):
         fields["local_id"] = next_local_id()
     with transaction.atomic():

@@ -25,6 +25,11 @@ def _overlapping(qs, start, end):
 
 def validate_episode(episode: Episode) -> None:
     episode.full_clean()
+    if episode.kind == EpisodeKind.LOOKED_AFTER and episode.child.date_of_birth is None:
+        # An unborn child can have a pre-birth plan, but cannot be looked after.
+        raise ValidationError(
+            {"kind": "An unborn child cannot be looked after: record the birth first"}
+        )
     same_kind = Episode.objects.filter(child_id=episode.child_id, kind=episode.kind)
     if episode.pk:
         same_kind = same_kind.exclude(pk=episode.pk)

@@ -27,7 +27,12 @@ from safeguard.health.models import Condition, HealthAssessment, Medicine
 
 
 def _date(label, required=True, help_text=""):
-    return GovukDateField(label=label, required=required, help_text=help_text)
+    return GovukDateField(
+        label=label,
+        required=required,
+        help_text=help_text,
+        error_messages={"required": f"Enter {label[0].lower()}{label[1:]}"},
+    )
 
 
 def _model_fields(model, names, required=(), labels=None):
@@ -98,6 +103,10 @@ def _identity_form(name, base):
     ):
         field = cls.base_fields[field_name]
         field.widget = widget(choices=field.choices)
+    # The printed form "943 476 5919" is accepted (the service normalises it).
+    cls.base_fields["nhs_number"] = forms.CharField(
+        label=_IDENTITY_LABELS["nhs_number"], required=False, max_length=13
+    )
     cls.base_fields["date_of_birth"].help_text = (
         "For example, 27 3 2012. If you only know the month or year, enter the 1st (and "
         "January) and say so below. Leave blank for an unborn child."
@@ -158,10 +167,6 @@ class EndForm(forms.Form):
         self.fields["which"].choices = list(choices)
 
 
-class EndWithVersionForm(EndForm):
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
-
-
 class EndEpisodeForm(EndForm):
     reason_ended = forms.CharField(
         label="Reason ended (SSDA903 reason episode ceased code, or in words)",
@@ -170,7 +175,7 @@ class EndEpisodeForm(EndForm):
     )
 
 
-class EndPlacementForm(EndWithVersionForm):
+class EndPlacementForm(EndForm):
     reason_changed = forms.CharField(
         label="Reason for the change (SSDA903 code)", required=False, max_length=8
     )

@@ -21,10 +21,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from safeguard.access import roles
-from safeguard.access.audit import field_changes
 from safeguard.access.models import AuditEntry
 from safeguard.access.policy import open_child, open_child_for_write, session_verified
-from safeguard.access.versions import _label, _shown
+from safeguard.access.versions import field_label, shown
 from safeguard.accounts.models import Role
 from safeguard.children import services as children_services
 from safeguard.children.models import (
@@ -102,7 +101,9 @@ def _attempt(form, save, field_map=None):
 
 # --- register and identity ---------------------------------------------------------------
 
-_IDENTITY_NAMES = [n for n in f._IDENTITY]
+_IDENTITY_NAMES = children_services.IDENTITY_FIELDS
+# Identity fields stored as NULL when blank (the rest are blank strings).
+_NULLABLE = {"date_of_birth", "expected_date_of_delivery"}
 
 
 @login_required
@@ -165,7 +166,7 @@ def _identity_history(child) -> list:
     out = []
     for entry in entries:
         entry.changed = [
-            f"{_label(Child, name)}: {_shown(c.get('before'))} → {_shown(c.get('after'))}"
+            f"{field_label(Child, name)}: {shown(c.get('before'))} → {shown(c.get('after'))}"
             for name, c in entry.changes.items()
             if name not in ("version",)
         ]
@@ -206,9 +207,6 @@ def identity(request, child_id: int):
     )
 
 
-_NULLABLE = {"date_of_birth", "expected_date_of_delivery"}
-_ = field_changes  # the audit's own diff; the history shows its stored result
-
 # --- people --------------------------------------------------------------------------------
 
 
@@ -236,11 +234,21 @@ def person_add(request, child_id: int):
 
 
 def _end_page(request, child, *, title, rows, label, form_class, save, empty):
-    choices = [(str(r.pk), label(r)) for r in rows]
+    """Choose one of `rows` and end it. A versioned row's choice carries the version the
+    user saw ("pk:version"), so ending it after someone else changed it is refused."""
+    posted = request.POST.get("which", "")
+    choices = []
+    for r in rows:
+        value = f"{r.pk}:{getattr(r, 'version', '')}"
+        if posted.partition(":")[0] == str(r.pk):
+            value = posted  # keep the version the user saw, for the service to check
+        choices.append((value, label(r)))
     form = form_class(request.POST or None, choices=choices)
     if request.method == "POST" and form.is_valid():
-        row = next(r for r in rows if str(r.pk) == form.cleaned_data["which"])
-        if _attempt(form, lambda: save(row, form.cleaned_data)):
+        pk, _, version = form.cleaned_data["which"].partition(":")
+        row = next(r for r in rows if str(r.pk) == pk)
+        data = form.cleaned_data | {"version": version or None}
+        if _attempt(form, lambda: save(row, data)):
             return _saved(request, child, f"{label(row)}: ended.")
     return _page(request, form, title, child, nothing_to_do=empty if not rows else "")
 
@@ -301,8 +309,8 @@ def involvement_end(request, child_id: int):
         child,
         title="End an involvement",
         rows=rows,
-        label=lambda r: f"{r.professional} ({r.get_role_display()}, version {r.version})",
-        form_class=f.EndWithVersionForm,
+        label=lambda r: f"{r.professional} ({r.get_role_display()} from {r.start_date:%-d %B %Y})",
+        form_class=f.EndForm,
         save=lambda r, d: children_services.end_involvement(
             actor=request.user,
             involvement=r,

@@ -679,24 +679,18 @@ _apply_health_assessment = _record_for_child(
     assessor="professional",
 )
 
-
 _apply_referral = _record_for_child(
     children_services.record_referral,
     "referrals",
-    to_agency="agency",
     from_agency="agency",
+    to_agency="agency",
     referred_by="professional",
 )
 
 
 def _apply_referral_outcome(op: Operation, ctx: ApplyContext):
-    d = op.data
     return children_services.record_referral_outcome(
-        actor=ctx.actor,
-        referral=ctx.get(*op.key),
-        outcome=d["outcome"],
-        outcome_date=d["outcome_date"],
-        note=d.get("outcome_note", ""),
+        actor=ctx.actor, referral=ctx.get(*op.key), **op.data
     )
 
 
@@ -1066,8 +1060,8 @@ class _Builder:
         health = rec.get("health")
         if health is not None:
             self._health(local_id, health)
-        for referral in rec.get("referrals", []):
-            self._referral(local_id, referral)
+        for ref in rec.get("referrals", []):
+            self._referral(local_id, ref)
         for ev in rec.get("events", []):
             self._event(local_id, rec, ev)
         if "date_of_death" in rec:
@@ -1100,59 +1094,6 @@ class _Builder:
             op.effective = max(known, register.effective)
         for op in grants:
             op.effective = register.effective
-
-    def _referral(self, local_id: str, rec: Rec):
-        for key in ("to_agency", "from_agency", "referred_by"):
-            if key in rec:
-                self._ref(rec, key, "professional" if key == "referred_by" else "agency")
-        for given, needs in (("outcome", "outcome_date"), ("outcome_date", "outcome")):
-            if given in rec and needs not in rec:
-                raise ScenarioError(
-                    SourceRef(rec.file, rec.line, rec.sub(needs)),
-                    f"missing (a referral with `{given}` needs `{needs}`)",
-                )
-        self._check_order(rec, "date", "outcome_date")
-        data = _copy(
-            rec,
-            {
-                "service": "service",
-                "date": "date",
-                "reason": "reason",
-                "referred_by_name": "referred_by_name",
-                "synthetic": "synthetic",
-            },
-        )
-        for key in ("to_agency", "from_agency", "referred_by"):
-            data[key] = rec.get(key)
-        outcome = _copy(
-            rec,
-            {"outcome": "outcome", "outcome_date": "outcome_date", "outcome_note": "outcome_note"},
-        )
-        key = ("referral", f"{local_id}/{rec.path}")
-        # The outcome is known on its own date (replay sees the referral open until then).
-        later = "outcome_date" in rec and rec["outcome_date"] > rec["date"]
-        self._op(
-            "record_referral",
-            "start",
-            rec["date"],
-            rec,
-            local_id,
-            key,
-            data if later else {**data, **outcome},
-            _apply_referral,
-        )
-        if later:
-            self._op(
-                "record_referral_outcome",
-                "end",
-                rec["outcome_date"],
-                rec,
-                local_id,
-                key,
-                outcome,
-                _apply_referral_outcome,
-                {"note": "outcome_note"},
-            ).source = rec.src("outcome_date")
 
     def _restricted_to(self, local_id: str, rec: Rec) -> list[Operation]:
         """Operations naming professionals on a restricted record (dated by the caller)."""
@@ -1406,6 +1347,55 @@ class _Builder:
                 data,
                 _apply_health_assessment,
             )
+
+    def _referral(self, local_id: str, rec: Rec):
+        """A referral is known from the day it is made; its outcome from the outcome date."""
+        for key, kind in (("from_agency", "agency"), ("to_agency", "agency")):
+            if key in rec:
+                self._ref(rec, key, kind)
+        if "referred_by" in rec:
+            self._ref(rec, "referred_by", "professional")
+        self._check_order(rec, "date", "outcome_date")
+        if ("outcome" in rec) != ("outcome_date" in rec):
+            missing = "outcome_date" if "outcome" in rec else "outcome"
+            raise rec.error(missing, "give the outcome and its date together")
+        data = _copy(
+            rec,
+            {
+                "service": "service",
+                "date": "date",
+                "reason": "reason",
+                "referred_by_name": "referred_by_name",
+                "synthetic": "synthetic",
+            },
+        )
+        data.update(
+            from_agency=rec.get("from_agency"),
+            to_agency=rec.get("to_agency"),
+            referred_by=rec.get("referred_by"),
+        )
+        key = ("referral", f"{local_id}/{rec.path}")
+        same_day = rec.get("outcome_date") == rec["date"]
+        if same_day or ("outcome_note" in rec and "outcome" not in rec):
+            # One operation (an outcome op would run before the referral on the same day);
+            # a note with no outcome yet is part of the referral.
+            data.update(_copy(rec, {k: k for k in ("outcome", "outcome_date", "outcome_note")}))
+        self._op("record_referral", "start", rec["date"], rec, local_id, key, data, _apply_referral)
+        if "outcome" in rec and not same_day:
+            self._op(
+                "record_referral_outcome",
+                "end",
+                rec["outcome_date"],
+                rec,
+                local_id,
+                key,
+                {
+                    "outcome": rec["outcome"],
+                    "outcome_date": rec["outcome_date"],
+                    "note": rec.get("outcome_note", ""),
+                },
+                _apply_referral_outcome,
+            ).source = rec.src("outcome")
 
     def _event(self, local_id: str, child: Rec, ev: Rec):
         amends = "corrects" if "corrects" in ev else "withdraws" if "withdraws" in ev else None

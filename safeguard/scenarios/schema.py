@@ -210,24 +210,24 @@ HEALTH_ASSESSMENT = {
     "synthetic": SYNTHETIC,
 }
 
-REFERRAL = {
-    "service": choice(ReferralService.values, "Service the child was referred to", True),
-    "date": Field("date", "Date referred", True),
-    "reason": Field("text", "Why the child was referred", True),
-    "to_agency": Field("ref", "Agency referred to", ref_kind="agency"),
-    "from_agency": Field("ref", "Agency that referred", ref_kind="agency"),
-    "referred_by": Field("ref", "Username of the referrer", ref_kind="professional"),
-    "referred_by_name": Field("text", "Referrer's name when they have no account"),
-    "outcome": choice(ReferralOutcome.values, "What came of it (with `outcome_date`)"),
-    "outcome_date": Field("date", "Date of the outcome"),
-    "outcome_note": Field("text", "Notes on the outcome"),
-    "synthetic": SYNTHETIC,
-}
-
 HEALTH = {
     "conditions": Field("list", "Conditions", schema=CONDITION),
     "medicines": Field("list", "Medicines", schema=MEDICINE),
     "assessments": Field("list", "Statutory health assessments", schema=HEALTH_ASSESSMENT),
+}
+
+REFERRAL = {
+    "service": choice(ReferralService.values, "The service the child was referred to", True),
+    "date": Field("date", "Date referred", True),
+    "reason": Field("text", "Reason for the referral", True),
+    "from_agency": Field("ref", "Agency that referred", ref_kind="agency"),
+    "to_agency": Field("ref", "Agency referred to", ref_kind="agency"),
+    "referred_by": Field("ref", "Username of the referrer", ref_kind="professional"),
+    "referred_by_name": Field("text", "Referrer's name when they have no account"),
+    "outcome": choice(ReferralOutcome.values, "Outcome (with `outcome_date`)"),
+    "outcome_date": Field("date", "Date of the outcome (with `outcome`)"),
+    "outcome_note": Field("text", "About the outcome"),
+    "synthetic": SYNTHETIC,
 }
 
 EVENT = {
@@ -291,9 +291,7 @@ CHILD = {
     "episodes": Field("list", "Early help, CIN, CP, looked-after, pathway plan", schema=EPISODE),
     "placements": Field("list", "Looked-after placements", schema=PLACEMENT),
     "health": Field("map", "Health record", schema=HEALTH),
-    "referrals": Field(
-        "list", "Referrals to other services and what came of them", schema=REFERRAL
-    ),
+    "referrals": Field("list", "Referrals to other services and their outcome", schema=REFERRAL),
     "events": Field("list", "Chronology events", schema=EVENT),
     "synthetic": SYNTHETIC,
 }
