@@ -162,6 +162,9 @@ children:
          from_agency: la, outcome: no_contact, outcome_date: 2025-12-01,
          outcome_note: Closed after no contact}
       - {service: early_help, date: 2025-11-03, reason: Support}
+      # Decided the day it was made: one operation (the outcome cannot precede it).
+      - {service: housing, date: 2025-11-04, reason: Overcrowding, outcome: accepted,
+         outcome_date: 2025-11-04}
     episodes:
       - {kind: child_in_need, primary_need: N1, start: 2025-11-01, agency: la}
 """
