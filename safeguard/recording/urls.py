@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import records, views
+from . import events, records, views
 
 app_name = "recording"
 
@@ -44,4 +44,17 @@ urlpatterns = [
         name="health-assessment",
     ),
     path("children/<int:child_id>/referrals/add/", records.referral_add, name="referral-add"),
+    # Chronology entries (recording/events.py).
+    path("children/<int:child_id>/record/", events.event_types, name="event-types"),
+    path("children/<int:child_id>/record/<slug:event_type>/", events.record, name="event"),
+    path(
+        "children/<int:child_id>/chronology/<int:event_id>/correct/",
+        events.correct,
+        name="correct-event",
+    ),
+    path(
+        "children/<int:child_id>/chronology/<int:event_id>/withdraw/",
+        events.withdraw,
+        name="withdraw-event",
+    ),
 ]
