@@ -200,9 +200,17 @@ def test_a_condition_resolved_the_day_it_was_diagnosed_loads_and_round_trips(tmp
 
 
 @pytest.mark.django_db
-def test_export_scenario_command_writes_the_file_and_audits_the_export(tmp_path):
+def test_export_scenario_command_writes_the_file_and_audits_the_export(tmp_path, monkeypatch):
+    import django.core.management as management
+
     from safeguard.access.models import AuditEntry
     from safeguard.cli import main
+
+    # Run what `safeguard ...` dispatches in this process without run_from_argv, which
+    # closes the database connections (the test's own, on PostgreSQL) when it ends.
+    monkeypatch.setattr(
+        management, "execute_from_command_line", lambda argv: management.call_command(*argv[1:])
+    )
 
     path = tmp_path / "siblings.yaml"
     path.write_text(SIBLINGS, encoding="utf-8")
