@@ -46,6 +46,7 @@ from safeguard.core.validators import nhs_number_is_valid, normalise_nhs_number,
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
 
+from . import frontdoor_format
 from . import schema as S
 
 __all__ = [
@@ -1064,6 +1065,8 @@ class _Builder:
             self._referral(local_id, ref)
         for ev in rec.get("events", []):
             self._event(local_id, rec, ev)
+        # Contacts, assessments, the household, injuries, closures (scenarios/frontdoor_format).
+        frontdoor_format.child(self, local_id, rec)
         if "date_of_death" in rec:
             self._op(
                 "record_date_of_death",
@@ -1646,6 +1649,8 @@ def parse_files(paths: Iterable[str | Path]) -> Scenario:
     for top in tops:
         for child in top.get("children", []):
             builder.child(child)
+    # Workers' absences name professionals, not children: after every file's children.
+    frontdoor_format.build(builder, tops)
     builder.resolve()
     return Scenario(paths=paths, operations=builder.finish())
 
@@ -1697,6 +1702,13 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "events",
         "corrections",
         "withdrawals",
+        "contacts",
+        "assessments",
+        "household",
+        "adult_checks",
+        "injuries",
+        "closures",
+        "worker_absences",
     ]
     counts = {k: ctx.counts[k] for k in order if ctx.counts[k]}
     return LoadResult(counts=counts, scenario=scenario)
