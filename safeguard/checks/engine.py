@@ -228,14 +228,39 @@ def years_later(day: dt.date, years: int) -> dt.date:
         return dt.date(day.year + years, 3, 1)
 
 
-def looked_after_on(as_of: dt.date, child_ref: str = "pk") -> Exists:
+# Legal statuses of a series of short breaks (s20). CPPCR 2010 reg 48 modifies the
+# regulations for them: no reg 28 visit schedule and no reg 7 health assessment cycle.
+SHORT_BREAK_STATUSES = ("V3", "V4")
+
+
+def looked_after_on(as_of: dt.date, child_ref: str = "pk", short_breaks: bool = True) -> Exists:
+    """EXISTS: the child has a looked-after episode open on as_of (with `short_breaks=False`,
+    one that is not a series of short breaks)."""
     from safeguard.episodes.models import Episode, EpisodeKind
 
-    return Exists(
+    episodes = (
         Episode.objects.filter(child_id=OuterRef(child_ref), kind=EpisodeKind.LOOKED_AFTER)
         .filter(start_date__lte=as_of)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
     )
+    if not short_breaks:
+        episodes = episodes.exclude(legal_status__in=SHORT_BREAK_STATUSES)
+    return Exists(episodes)
+
+
+def under_18_on(as_of: dt.date, prefix: str = "") -> Q:
+    """Q: the child has not had an 18th birthday by as_of: the duties to a looked-after child
+    end then even if an episode was left open. An unborn child (no date of birth) is kept
+    in scope; the looked-after conditions exclude them anyway."""
+    return Q(**{f"{prefix}date_of_birth__isnull": True}) | Q(
+        **{f"{prefix}date_of_birth__gt": years_before(as_of, 18)}
+    )
+
+
+def date_key(day: dt.date) -> int:
+    """Python twin of `month_key`: the same key for the same date, so the Python due-date
+    text and the SQL rule agree on which side of a month boundary a date falls."""
+    return (day.year * 12 + day.month) * 32 + day.day
 
 
 def alive_on(as_of: dt.date, prefix: str = "") -> Q:
