@@ -8,7 +8,17 @@ import pytest
 
 from safeguard.checks.engine import get_check
 from safeguard.episodes.services import end_episode
-from tests.checks_helpers import D, event, health_assessment, looked_after_child, placement
+from tests import factories
+from tests.checks_helpers import (
+    D,
+    adult_of_concern,
+    chronic_medicine,
+    event,
+    health_assessment,
+    involve,
+    looked_after_child,
+    placement,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -162,3 +172,269 @@ def test_refusal_by_a_competent_young_person_ends_the_alert_for_that_cycle():
     # The next cycle counts from the refusal.
     assert keys(HA, D(2018, 2, 8)) == set()
     assert keys(HA, D(2018, 2, 9)) == {(child.pk, "review-after:2017-02-08")}
+
+
+# --- CAWN not available (Recommendation 5) ---------------------------------------------
+
+CAWN = "CAWN-NOT-AVAILABLE-S20"
+
+
+def test_cawn_flagged_for_16_17_year_olds_at_home_or_remanded():
+    from safeguard.episodes.services import record_episode
+    from tests import factories
+
+    at_home = factories.child(date_of_birth=D(2001, 12, 3))
+    record_episode(actor=None, child=at_home, kind="child_in_need", start_date=D(2018, 1, 8))
+    adult_of_concern(at_home, D(2018, 9, 10))
+    on_plan = factories.child(date_of_birth=D(2001, 12, 3))
+    record_episode(
+        actor=None,
+        child=on_plan,
+        kind="child_protection",
+        start_date=D(2018, 1, 8),
+        cp_category="sexual",
+    )
+    adult_of_concern(on_plan, D(2018, 9, 10))
+    remanded = {
+        s: looked_after_child(legal_status=s, dob=D(2001, 12, 3)) for s in ["J1", "J2", "J3"]
+    }
+    for child in remanded.values():
+        adult_of_concern(child, D(2018, 9, 10))
+    found = {k[0] for k in keys(CAWN, D(2018, 9, 10))}
+    assert found == {at_home.pk, on_plan.pk, *(c.pk for c in remanded.values())}
+    assert "living at home (not looked after)" in finding(CAWN, D(2018, 9, 10), at_home).detail
+    assert "remanded or detained (legal status J1)" in (
+        finding(CAWN, D(2018, 9, 10), remanded["J1"]).detail
+    )
+
+
+@pytest.mark.parametrize("status", ["C1", "C2", "L1", "L2"])
+def test_cawn_available_in_care_police_protection_or_epo_not_flagged(status):
+    from safeguard.episodes.services import record_episode
+
+    child = looked_after_child(legal_status=status, dob=D(2001, 12, 3))
+    # A child in need plan left open alongside does not make them 'at home'.
+    record_episode(actor=None, child=child, kind="child_in_need", start_date=D(2017, 1, 9))
+    adult_of_concern(child, D(2018, 9, 10))
+    assert keys(CAWN, D(2018, 9, 10)) == set()
+
+
+def test_cawn_at_home_not_flagged_under_16_or_from_18():
+    from safeguard.episodes.services import record_episode
+    from tests import factories
+
+    child = factories.child(date_of_birth=D(2001, 12, 3))
+    record_episode(actor=None, child=child, kind="child_in_need", start_date=D(2017, 1, 9))
+    adult_of_concern(child, D(2017, 6, 1))
+    assert keys(CAWN, D(2017, 12, 2)) == set()
+    assert keys(CAWN, D(2017, 12, 3)) == {
+        (child.pk, f"adult:{child.relationships.get().person_id}")
+    }
+    assert keys(CAWN, D(2019, 12, 3)) == set()
+
+
+# --- Medicines not collected (Recommendation 7) ----------------------------------------
+
+MED = "LAC-MEDICINE-NOT-COLLECTED"
+
+
+def test_medicine_names_match_on_their_first_word():
+    child = looked_after_child()
+    chronic_medicine(child, "Lamotrigine 100mg tablets")
+    event(
+        child, "prescription_issued", D(2019, 3, 4), medicine="Lamotrigine", prescription_ref="R1"
+    )
+    other = looked_after_child()
+    chronic_medicine(other, "Lamotrigine")
+    event(other, "prescription_issued", D(2019, 3, 4), medicine="  LAMOTRIGINE  100 mg")
+    assert keys(MED, D(2019, 3, 12)) == {
+        (child.pk, "rx:R1"),
+        (other.pk, "rx:lamotrigine 100 mg:2019-03-04"),
+    }
+    event(other, "prescription_collected", D(2019, 3, 13), medicine="Lamotrigine 100mg tablets")
+    assert keys(MED, D(2019, 3, 13), [other.pk]) == set()
+    # A different medicine whose name merely starts alike does not match.
+    event(child, "prescription_collected", D(2019, 3, 13), medicine="Lamivudine")
+    assert keys(MED, D(2019, 3, 13), [child.pk]) == {(child.pk, "rx:R1")}
+
+
+def test_pharmacy_not_collected_report_raises_without_an_issue_event():
+    child = looked_after_child()
+    chronic_medicine(child, "Lamotrigine")
+    event(child, "prescription_not_collected", D(2019, 3, 20), medicine="Lamotrigine 100mg")
+    assert keys(MED, D(2019, 3, 19)) == set()
+    f = finding(MED, D(2019, 3, 20), child)
+    assert (f.subject_key, f.due_date) == (
+        "not-collected:lamotrigine 100mg:2019-03-20",
+        D(2019, 3, 20),
+    )
+    assert "The pharmacy reported on 20 March 2019" in f.detail
+    event(child, "prescription_collected", D(2019, 3, 21), medicine="Lamotrigine")
+    assert keys(MED, D(2019, 3, 21)) == set()
+
+
+def test_days_supply_flags_a_gap_after_the_last_collection():
+    child = looked_after_child()
+    chronic_medicine(child, "Lamotrigine")
+    event(
+        child,
+        "prescription_issued",
+        D(2019, 2, 4),
+        medicine="Lamotrigine",
+        prescription_ref="R3",
+        days_supply=28,
+    )
+    event(
+        child,
+        "prescription_collected",
+        D(2019, 2, 6),
+        medicine="Lamotrigine",
+        prescription_ref="R3",
+    )
+    # 28 days from 6 February: the supply runs out on 6 March.
+    assert keys(MED, D(2019, 3, 6)) == set()
+    f = finding(MED, D(2019, 3, 7), child)
+    assert (f.subject_key, f.due_date) == ("supply:R3", D(2019, 3, 6))
+    event(
+        child,
+        "prescription_collected",
+        D(2019, 3, 8),
+        medicine="Lamotrigine",
+        prescription_ref="R4",
+    )
+    assert keys(MED, D(2019, 3, 8)) == set()
+
+
+def test_repeated_non_collection_escalates_and_tells_nurse_iro_and_manager():
+    from safeguard.checks.models import Alert
+    from safeguard.checks.services import run_checks
+
+    child = looked_after_child()
+    chronic_medicine(child, "Lamotrigine", via_condition=True)
+    nurse, iro, manager = (factories.user(username=n) for n in ("nurse", "iro", "tm"))
+    involve(child, nurse, "designated_nurse")
+    involve(child, iro, "iro")
+    involve(child, manager, "team_manager")
+    event(
+        child, "prescription_issued", D(2019, 3, 4), medicine="Lamotrigine", prescription_ref="R1"
+    )
+    run_checks(D(2019, 3, 12), [child.pk])
+    first = Alert.objects.get(subject_key="rx:R1")
+    assert first.severity == "medium"
+    assert not first.recipients.filter(role__in=["designated_nurse", "iro", "team_manager"])
+    # A second missed prescription within 90 days: both become high and more people told.
+    event(
+        child,
+        "prescription_not_collected",
+        D(2019, 5, 28),
+        medicine="Lamotrigine",
+        prescription_ref="R7",
+    )
+    run_checks(D(2019, 5, 28), [child.pk])
+    for alert in Alert.objects.filter(child=child, check_id=MED):
+        assert alert.severity == "high", alert.subject_key
+        assert "Repeated: 2 prescriptions" in alert.detail
+        assert {r.professional.username for r in alert.recipients.all()} >= {"nurse", "iro", "tm"}
+    # The first was due 11 March; 90 days before 10 June is 12 March: no longer repeated.
+    assert {f.severity for f in get_check(MED).findings(D(2019, 6, 9), [child.pk])} == {"high"}
+    assert {f.severity for f in get_check(MED).findings(D(2019, 6, 10), [child.pk])} == {None}
+
+
+# --- Return interviews -----------------------------------------------------------------
+
+RI = "MISSING-RETURN-INTERVIEW"
+
+
+def test_only_an_independent_offer_with_its_outcome_answers_a_return():
+    answers = {
+        "no_outcome": {"independent": True, "accepted": True},
+        "not_independent": {"independent": False, "outcome": "held"},
+        "held": {"independent": True, "outcome": "held"},
+        "declined_by_child": {"independent": True, "accepted": False},
+        "not_possible": {"outcome": "not_possible"},
+    }
+    children = {}
+    for label, details in answers.items():
+        child = looked_after_child()
+        event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
+        event(child, "return_interview_offered", "2018-03-06T10:00", episode_ref="M1", **details)
+        children[label] = child
+    completed = looked_after_child()
+    event(completed, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
+    event(completed, "return_interview_completed", "2018-03-07", episode_ref="M1")
+    flagged = {k[0] for k in keys(RI, D(2018, 3, 8))}
+    assert flagged == {children["no_outcome"].pk, children["not_independent"].pk}
+
+
+def test_an_answer_at_82_hours_is_flagged_on_the_deadline_day():
+    child = looked_after_child()
+    event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
+    event(child, "return_interview_offered", "2018-03-09T00:00", episode_ref="M1", outcome="held")
+    assert keys(RI, D(2018, 3, 7)) == set()
+    assert finding(RI, D(2018, 3, 8), child).due_date == D(2018, 3, 8)
+    assert "after the deadline" in finding(RI, D(2018, 3, 9), child).detail
+    assert keys(RI, D(2018, 3, 10)) == set()
+
+
+def test_a_late_answer_on_the_deadline_day_still_raises_the_alert():
+    on_time = looked_after_child()
+    late = looked_after_child()
+    for child, at in ((on_time, "2018-03-08T13:59"), (late, "2018-03-08T20:00")):
+        event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
+        event(child, "return_interview_offered", at, episode_ref="M1", outcome="held")
+    assert keys(RI, D(2018, 3, 8)) == {(late.pk, "episode:M1")}
+    assert keys(RI, D(2018, 3, 9)) == set()
+
+
+def test_deadline_across_the_change_to_summer_time_is_72_elapsed_hours():
+    # Clocks went forward at 01:00 GMT on Sunday 25 March 2018: 72 hours after Saturday
+    # 14:00 GMT is Tuesday 15:00 BST.
+    in_time = looked_after_child()
+    late = looked_after_child()
+    for child, at in ((in_time, "2018-03-27T14:59"), (late, "2018-03-27T15:01")):
+        event(child, "returned_from_missing", "2018-03-24T14:00")
+        event(child, "return_interview_offered", at, outcome="held")
+    assert keys(RI, D(2018, 3, 26)) == set()
+    f = finding(RI, D(2018, 3, 27), late)
+    assert f.due_date == D(2018, 3, 27)
+    assert "by 27 March 2018 15:00 (UK time)" in f.detail
+    assert {k[0] for k in keys(RI, D(2018, 3, 27))} == {late.pk}
+
+
+def test_an_offer_in_the_morning_does_not_answer_a_return_that_evening():
+    child = looked_after_child()
+    event(child, "return_interview_offered", "2018-03-05T09:00", outcome="held")
+    event(child, "returned_from_missing", "2018-03-05T18:00")
+    assert keys(RI, D(2018, 3, 8)) == {(child.pk, "return:2018-03-05T18:00+00:00")}
+
+
+def test_first_of_two_unreferenced_returns_can_be_cleared_from_its_alert():
+    child = looked_after_child()
+    first = event(child, "returned_from_missing", "2018-03-05T14:00")
+    event(child, "missing_from_care", "2018-03-06T20:00")
+    event(child, "returned_from_missing", "2018-03-07T10:00")
+    event(child, "return_interview_offered", "2018-03-07T12:00", outcome="held")
+    f = finding(RI, D(2018, 3, 8), child)
+    assert f.subject_key == "return:2018-03-05T14:00+00:00"
+    assert f.prefill == {"return_event": str(first.pk)}
+    # Recorded from the alert (pre-filled), after the child went missing again.
+    event(child, "return_interview_offered", "2018-03-09T10:00", outcome="declined", **f.prefill)
+    assert keys(RI, D(2018, 3, 9)) == {(child.pk, f.subject_key)}  # late: shown that day
+    assert keys(RI, D(2018, 3, 10)) == set()
+
+
+def test_police_and_the_iro_are_told_of_a_missed_return_interview():
+    from safeguard.checks.models import Alert
+    from safeguard.checks.services import run_checks
+
+    child = looked_after_child()
+    police, iro = factories.user(username="pc"), factories.user(username="iro")
+    involve(child, police, "police_officer")
+    involve(child, iro, "iro")
+    event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
+    run_checks(D(2018, 3, 8), [child.pk])
+    alert = Alert.objects.get(check_id=RI)
+    assert {(r.professional.username, r.role) for r in alert.recipients.all()} == {
+        ("pc", "police_officer"),
+        ("iro", "iro"),
+    }

@@ -51,6 +51,10 @@ _PRESCRIPTION_REF = Detail(
     "ref", "Identifier linking issue, dispensing and collection of one prescription"
 )
 _MISSING_REF = Detail("ref", "Identifier linking a missing episode with its return")
+_RETURN_EVENT = Detail(
+    "ref", "Chronology id of the return this answers, when the episode has no reference"
+)
+RETURN_INTERVIEW_OUTCOMES = ("held", "declined", "not_possible")
 
 EVENT_TYPES: dict[str, EventType] = {
     t.code: t
@@ -156,10 +160,17 @@ EVENT_TYPES: dict[str, EventType] = {
             "An independent return interview was offered (DfE 2014: within 72 hours).",
             {
                 "episode_ref": _MISSING_REF,
+                "return_event": _RETURN_EVENT,
                 "independent": Detail(
                     "bool", "Offered by someone independent of the placement and social worker"
                 ),
                 "accepted": Detail("bool", "Whether the child accepted"),
+                "outcome": Detail(
+                    "choice",
+                    "What came of the offer: interview held, declined by the child, or not "
+                    "possible",
+                    choices=RETURN_INTERVIEW_OUTCOMES,
+                ),
             },
         ),
         EventType(
@@ -169,6 +180,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "The return interview took place.",
             {
                 "episode_ref": _MISSING_REF,
+                "return_event": _RETURN_EVENT,
                 "reasons": Detail("text", "Why the child went missing, in their words"),
             },
         ),

@@ -60,6 +60,9 @@ class LookedAfterHealthAssessment(Check):
     title = "Looked-after child's health assessment is overdue"
     severity = Severity.HIGH
     resolution = Resolution("Record the health assessment", "health_assessment")
+    scope_looked_after = True
+    excludes_short_breaks = True
+    ends_at_18 = True
     sources = (
         Source("Care Planning, Placement and Case Review (England) Regulations 2010", "reg 7"),
         Source(

@@ -39,6 +39,9 @@ class SocialWorkerVisits(Check):
     title = "Statutory social worker visit overdue"
     severity = Severity.HIGH
     resolution = Resolution("Record the visit", "event:social_worker_visit")
+    scope_looked_after = True
+    excludes_short_breaks = True
+    ends_at_18 = True
     sources = (
         Source(
             "Care Planning, Placement and Case Review (England) Regulations 2010",
@@ -226,6 +229,19 @@ class SocialWorkerVisits(Check):
                 )
             )
         return results
+
+    def more_end_reasons(self, as_of, gone):
+        placement_ids = {
+            int(subject.split(":", 1)[1]): (child_id, subject)
+            for child_id, subject in gone
+            if subject.startswith("placement:")
+        }
+        ended = Placement.objects.filter(pk__in=sorted(placement_ids)).exclude(
+            pk__in=Placement.objects.open_on(as_of).filter(pk__in=sorted(placement_ids))
+        )
+        return {
+            placement_ids[pk]: "the placement ended" for pk in ended.values_list("pk", flat=True)
+        }
 
 
 def _midnight(day):
