@@ -67,15 +67,12 @@ def test_raise_acknowledge_and_auto_resolve():
     assert ri_alert(child).status == "acknowledged"
     event(child, "return_interview_offered", "2018-03-11", episode_ref="M1", outcome="held")
     run_checks(D(2018, 3, 11))
-    # A late offer resolves the alert from the day after it (MISSING-RETURN-INTERVIEW).
-    assert ri_alert(child).status == "acknowledged"
-    run_checks(D(2018, 3, 12))
     alert = ri_alert(child)
-    assert (alert.status, alert.resolved_on) == ("resolved", D(2018, 3, 12))
+    assert (alert.status, alert.resolved_on) == ("resolved", D(2018, 3, 11))
     assert history(alert) == [
         ("raised", D(2018, 3, 9)),
         ("acknowledged", D(2018, 3, 9)),
-        ("resolved", D(2018, 3, 12)),
+        ("resolved", D(2018, 3, 11)),
     ]
     ack = AlertEvent.objects.get(alert=alert, kind="acknowledged")
     assert (ack.actor, ack.reason) == (sw, "Booking the interview")
@@ -86,15 +83,15 @@ def test_resolved_alert_reopens_when_condition_recurs():
     event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
     offer = event(child, "return_interview_offered", "2018-03-11", episode_ref="M1", outcome="held")
     run_checks(D(2018, 3, 9))
-    run_checks(D(2018, 3, 12))  # resolved by the (late) offer from the day after it
+    run_checks(D(2018, 3, 11))
     withdraw_event(actor=None, original=offer, reason="Recorded against the wrong episode")
-    result = run_checks(D(2018, 3, 13))
+    result = run_checks(D(2018, 3, 12))
     assert [t.kind for t in result.transitions if t.check_id == RI] == ["reopened"]
     alert = ri_alert(child)
     assert (alert.status, alert.first_raised_on, alert.raised_on, alert.resolved_on) == (
         "raised",
         D(2018, 3, 9),
-        D(2018, 3, 13),
+        D(2018, 3, 12),
         None,
     )
     assert [k for k, _ in history(alert)] == ["raised", "resolved", "reopened"]
@@ -147,7 +144,7 @@ def test_acknowledging_a_resolved_alert_is_refused():
     event(child, "returned_from_missing", "2018-03-05T14:00")
     run_checks(D(2018, 3, 9))
     event(child, "return_interview_offered", "2018-03-10", outcome="declined")
-    run_checks(D(2018, 3, 11))
+    run_checks(D(2018, 3, 10))
     with pytest.raises(ValidationError) as exc:
         acknowledge_alert(actor=None, alert=ri_alert(child))
     assert exc.value.message_dict["status"] == [

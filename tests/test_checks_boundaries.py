@@ -372,18 +372,23 @@ def test_an_answer_at_82_hours_is_flagged_on_the_deadline_day():
     event(child, "return_interview_offered", "2018-03-09T00:00", episode_ref="M1", outcome="held")
     assert keys(RI, D(2018, 3, 7)) == set()
     assert finding(RI, D(2018, 3, 8), child).due_date == D(2018, 3, 8)
-    assert "after the deadline" in finding(RI, D(2018, 3, 9), child).detail
-    assert keys(RI, D(2018, 3, 10)) == set()
+    assert keys(RI, D(2018, 3, 9)) == set()  # the late answer resolves it
 
 
-def test_a_late_answer_on_the_deadline_day_still_raises_the_alert():
-    on_time = looked_after_child()
-    late = looked_after_child()
-    for child, at in ((on_time, "2018-03-08T13:59"), (late, "2018-03-08T20:00")):
-        event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
-        event(child, "return_interview_offered", at, episode_ref="M1", outcome="held")
-    assert keys(RI, D(2018, 3, 8)) == {(late.pk, "episode:M1")}
-    assert keys(RI, D(2018, 3, 9)) == set()
+def test_a_late_answer_on_the_deadline_day_follows_a_raised_alert():
+    # Production order: the nightly sweep on the deadline day, then the late record and
+    # its re-check. The alert was raised before the answer, and is resolved by it.
+    from safeguard.checks.models import Alert, AlertEvent
+    from safeguard.checks.services import run_checks
+
+    child = looked_after_child()
+    event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
+    run_checks(D(2018, 3, 8), [child.pk])
+    event(child, "return_interview_offered", "2018-03-08T20:00", episode_ref="M1", outcome="held")
+    run_checks(D(2018, 3, 8), [child.pk])
+    alert = Alert.objects.get(check_id=RI, child=child)
+    assert (alert.status, alert.due_date) == ("resolved", D(2018, 3, 8))
+    assert [e.kind for e in AlertEvent.objects.filter(alert=alert)] == ["raised", "resolved"]
 
 
 def test_deadline_across_the_change_to_summer_time_is_72_elapsed_hours():
@@ -391,14 +396,20 @@ def test_deadline_across_the_change_to_summer_time_is_72_elapsed_hours():
     # 14:00 GMT is Tuesday 15:00 BST.
     in_time = looked_after_child()
     late = looked_after_child()
-    for child, at in ((in_time, "2018-03-27T14:59"), (late, "2018-03-27T15:01")):
+    for child in (in_time, late):
         event(child, "returned_from_missing", "2018-03-24T14:00")
-        event(child, "return_interview_offered", at, outcome="held")
+    event(in_time, "return_interview_offered", "2018-03-27T14:59", outcome="held")
     assert keys(RI, D(2018, 3, 26)) == set()
     f = finding(RI, D(2018, 3, 27), late)
     assert f.due_date == D(2018, 3, 27)
     assert "by 27 March 2018 15:00 (UK time)" in f.detail
     assert {k[0] for k in keys(RI, D(2018, 3, 27))} == {late.pk}
+    # A return at 23:30 before the clocks go forward: 72 elapsed hours end at 00:30 BST
+    # four calendar days later, so the alert falls due on that later day.
+    night = looked_after_child()
+    event(night, "returned_from_missing", "2018-03-24T23:30")
+    assert keys(RI, D(2018, 3, 27), [night.pk]) == set()
+    assert finding(RI, D(2018, 3, 28), night).due_date == D(2018, 3, 28)
 
 
 def test_an_offer_in_the_morning_does_not_answer_a_return_that_evening():
@@ -419,8 +430,7 @@ def test_first_of_two_unreferenced_returns_can_be_cleared_from_its_alert():
     assert f.prefill == {"return_event": str(first.pk)}
     # Recorded from the alert (pre-filled), after the child went missing again.
     event(child, "return_interview_offered", "2018-03-09T10:00", outcome="declined", **f.prefill)
-    assert keys(RI, D(2018, 3, 9)) == {(child.pk, f.subject_key)}  # late: shown that day
-    assert keys(RI, D(2018, 3, 10)) == set()
+    assert keys(RI, D(2018, 3, 9)) == set()
 
 
 def test_police_and_the_iro_are_told_of_a_missed_return_interview():

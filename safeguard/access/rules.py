@@ -29,6 +29,10 @@ class Rule:
       object       signed in, and the object in the URL (`param`, e.g. alert_id) is about
                    a child visible in `area`; otherwise 404
       admin        the Django admin: superusers and administrators only (its own gate)
+      write        signed in with a role that may write `write` (access.roles.WRITES:
+                   "event:<category>"; "event:<event_type>" for the category of the type
+                   in the URL; "event:any" for any event), and the child visible in
+                   `area`; otherwise 404, and nothing is written
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
     checks the same allow/refuse outcome.
@@ -37,6 +41,7 @@ class Rule:
     kind: str
     area: str = ""
     capability: str = ""
+    write: str = ""
     param: str = ""
     # Status of a refusal for a role without the capability (checks:team answers 404).
     refusal: int = 403
@@ -78,6 +83,10 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"
     ),
+    "recording:event-types": Rule("write", area="identity", write="event:any"),
+    "recording:event": Rule("write", area="identity", write="event:<event_type>"),
+    "recording:correct-event": Rule("write", area="chronology", write="event:<event_id>"),
+    "recording:withdraw-event": Rule("write", area="chronology", write="event:<event_id>"),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves

@@ -46,6 +46,7 @@ class MedicineNotCollected(Check):
     severity = Severity.MEDIUM
     resolution = Resolution("Record the collection", "event:prescription_collected")
     scope_looked_after = True
+    record_types = ("prescription_issued", "prescription_dispensed", "prescription_not_collected")
     sources = (
         Source("Practice review 'Sarah' (Worcestershire, 2021)", "Recommendation 7"),
         Source(

@@ -42,6 +42,7 @@ class SocialWorkerVisits(Check):
     scope_looked_after = True
     excludes_short_breaks = True
     ends_at_18 = True
+    record_types = ("placement_start", "placement_end")
     sources = (
         Source(
             "Care Planning, Placement and Case Review (England) Regulations 2010",
