@@ -229,9 +229,12 @@ class MedicineNotCollected(Check):
         """(child, name, collected on, ref, medicine, ran out) for each medicine whose last
         collection's supply ran out before as_of with no later collection."""
         grace = self.threshold("supply_grace_days")
-        issued = current_events("prescription_issued", as_of).filter(
-            child_id=OuterRef("child_id"),
-            details__prescription_ref=OuterRef("rx_ref"),
+        # KT (text) on both sides: PostgreSQL has no jsonb = text comparison.
+        issued = (
+            current_events("prescription_issued", as_of)
+            .filter(child_id=OuterRef("child_id"))
+            .annotate(ref=KT("details__prescription_ref"))
+            .filter(ref=OuterRef("rx_ref"))
         )
         later = (
             current_events("prescription_collected", as_of)
