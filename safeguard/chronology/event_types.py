@@ -121,6 +121,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
+            "cumulative_review",
+            "Manager's review of the cumulative picture",
+            "social_care",
+            "A manager reviewed the child's contacts and referrals together (after repeated "
+            "contacts closed with no further action).",
+            {"conclusion": Detail("text", "What the review concluded")},
+        ),
+        EventType(
             "concern_raised",
             "Concern raised",
             "social_care",
