@@ -16,6 +16,7 @@ from tests.checks_helpers import event, involve
 pytestmark = pytest.mark.django_db
 D = dt.date
 MON = D(2024, 1, 15)  # a Monday with no bank holiday near
+PLAN_START = D(2024, 1, 2)
 
 
 def fires(check_id, as_of, child):
@@ -36,7 +37,7 @@ def decide(c, on, decision="nfa", **fields):
     )
 
 
-def plan(child, kind="child_protection", start=D(2024, 1, 2)):
+def plan(child, kind="child_protection", start=PLAN_START):
     extra = {"cp_category": "neglect"} if kind == "child_protection" else {"primary_need": "N1"}
     return record_episode(actor=None, child=child, kind=kind, start_date=start, **extra)
 
