@@ -16,6 +16,13 @@ from django.urls import reverse
 RECORD_PAGES: dict[str, str] = {
     "health_assessment": "recording:health-assessment",
     "identity": "recording:identity",
+    # The front door and help at home (recording/frontdoor.py).
+    "contact_decision": "recording:contact-decision",
+    "assessment": "recording:assessment-update",
+    "adult_check": "recording:adult-check",
+    "household": "recording:household-left",
+    "injury": "recording:injury-medical",
+    "worker_absence": "recording:worker-absence",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 
