@@ -180,14 +180,16 @@ def test_new_adult_on_a_plan_needs_checks_within_5_working_days():
     assert not fires("FD-NEW-ADULT-NO-CHECKS", due + dt.timedelta(days=1), child)
 
 
-def test_new_adult_clock_starts_with_the_plan_and_not_without_one():
+def test_only_an_adult_who_joined_during_the_plan_is_new():
     child = factories.child()
-    adult(child, joined=D(2023, 6, 1))
+    adult(child, name="Before", joined=D(2023, 6, 1))
     assert not fires("FD-NEW-ADULT-NO-CHECKS", D(2024, 1, 10), child)  # no plan
-    plan(child, kind="child_in_need", start=MON)
+    plan(child, kind="child_in_need", start=D(2024, 1, 12))
+    adult(child, name="During", joined=MON)
     due = add_working_days(MON, 5)
     assert not fires("FD-NEW-ADULT-NO-CHECKS", due, child)
-    assert fires("FD-NEW-ADULT-NO-CHECKS", due + dt.timedelta(days=1), child)
+    (found,) = fires("FD-NEW-ADULT-NO-CHECKS", due + dt.timedelta(days=1), child)
+    assert "During" in found.detail
 
 
 def test_an_adult_who_left_is_not_flagged_for_later_days():

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Greatest
+from django.db.models import Exists, F, OuterRef, Q
 
 from safeguard.children.models import InvolvementRole
 from safeguard.frontdoor.models import AdultCheck, HouseholdMember
@@ -30,12 +29,13 @@ class HouseholdChecks(Check):
     )
     tells = (InvolvementRole.ALLOCATED_SOCIAL_WORKER, InvolvementRole.TEAM_MANAGER)
     description = (
-        "An adult living with a child who has a child in need or child protection plan open "
-        "on the day, with no check on them (police or another agency, "
-        "`frontdoor.AdultCheck`) requested since they joined. Due the configured number of "
-        "working days after they joined, or after the plan started if they were there "
-        "first. An adult who left before the day is not counted. Clears when a check is "
-        "requested (or the adult leaves, or the plan ends)."
+        "An adult who came to live with a child while the child's child in need or child "
+        "protection plan was open (on or after the plan started), with no check on them "
+        "(police or another agency, `frontdoor.AdultCheck`) requested since they joined. "
+        "Due the configured number of working days after they joined. Adults who were "
+        "there before the plan are the assessment's business, not this check's. An adult "
+        "who left before the day is not counted. Clears when a check is requested (or the "
+        "adult leaves, or the plan ends)."
     )
     thresholds = {
         "working_days": Threshold(5, "Working days after joining to request checks", "days"),
@@ -56,8 +56,9 @@ class HouseholdChecks(Check):
             .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
             .filter(alive_on(as_of, "child__"), on_plan(as_of))
             .filter(~Exists(checked))
-            .annotate(clock_from=Greatest("joined_on", plan_start(as_of)))
-            .annotate(due=working_days_after("clock_from", days))
+            .annotate(plan_from=plan_start(as_of))
+            .filter(joined_on__gte=F("plan_from"))
+            .annotate(due=working_days_after("joined_on", days))
             .filter(due__lt=as_of)
             .values_list(
                 "pk",
