@@ -107,9 +107,11 @@ class AuditAction(models.TextChoices):
 class AuditEntry(AppendOnlyModel):
     """One read or write of a child's record. Append-only and hash-chained.
 
-    `hash` is SHA-256 over the canonical JSON of the fields below including `prev_hash`
-    (see safeguard.access.audit.entry_payload); `seq` numbers entries with no gaps, so a
-    deleted row shows as a gap and an edited row as a hash mismatch.
+    `hash` is HMAC-SHA256, keyed by the audit key named by `key_id` (a setting, never in
+    the database), over the canonical JSON of the fields below including `prev_hash` (see
+    safeguard.access.audit.entry_payload); `seq` numbers entries with no gaps, so a deleted
+    row shows as a gap and an edited row as a hash mismatch. On PostgreSQL a trigger
+    refuses UPDATE and DELETE of these rows (migration 0003).
     """
 
     seq = models.BigIntegerField(unique=True)
@@ -141,6 +143,9 @@ class AuditEntry(AppendOnlyModel):
     # Writes: {"field": {"before": ..., "after": ...}} for each changed field.
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
+    # Which audit key signed the entry (settings.SAFEGUARD_AUDIT_KEY_ID when written), so
+    # entries written before a key rotation still verify with the retired key.
+    key_id = models.CharField(max_length=32, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

@@ -18,9 +18,13 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import policy, roles, services
+from . import audit, policy, roles, services
 from .forms import BreakGlassForm, EmergencyLookupForm, TokenForm
 from .models import AuditEntry
+
+# Audit bases for what managers see while reviewing (not an access to the record itself).
+TEAM_REVIEW_BASIS = "team-review"
+EMERGENCY_REVIEW_BASIS = "emergency-review"
 
 # The child summary page (branch web); used after break-glass if it exists.
 CHILD_SUMMARY_URL_NAME = "children:summary"
@@ -213,10 +217,20 @@ def user_activity(request, user_id: int):
         AuditEntry.objects.filter(actor=subject).select_related("child").order_by("-seq")[:500]
     )
     # Names only for children the manager may see themselves; otherwise the local ID.
+    shown = {e.child_id: e.child for e in entries if e.child_id}
     visible = set(
         policy.visible_children(request, area="identity")
-        .filter(pk__in={e.child_id for e in entries if e.child_id})
+        .filter(pk__in=shown)
         .values_list("pk", flat=True)
+    )
+    # The page names children (or gives their local IDs): audit each one shown, with why the
+    # manager could see it (their own access, or their review of a team member's activity).
+    bases = policy.access_bases(manager, visible, area="identity")
+    audit.audit_search_results(
+        request,
+        shown.values(),
+        area="identity",
+        basis={pk: bases.get(pk) or TEAM_REVIEW_BASIS for pk in shown},
     )
     return render(
         request,
@@ -229,7 +243,14 @@ def user_activity(request, user_id: int):
 def break_glass_review(request):
     """Emergency accesses by the manager's team: the flag break-glass raises."""
     _require_review(request)
-    grants = services.break_glass_for_review(request.user)[:200]
+    grants = list(services.break_glass_for_review(request.user)[:200])
+    # Local IDs and reasons are about the child: audited as read for the review.
+    audit.audit_search_results(
+        request,
+        {g.child_id: g.child for g in grants}.values(),
+        area="identity",
+        basis=EMERGENCY_REVIEW_BASIS,
+    )
     return render(request, "access/break_glass_review.html", {"grants": grants})
 
 

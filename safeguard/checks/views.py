@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from safeguard.access.audit import record_read
-from safeguard.access.policy import visible_children
+from safeguard.access.policy import access_basis, visible_children
 from safeguard.children.models import InvolvementRole
 
 from .engine import REGISTRY
@@ -54,7 +54,7 @@ def team(request):
     )
 
 
-def _open_alert(request, alert_id) -> Alert:
+def _open_alert(request, alert_id, *, audit_read: bool = True) -> Alert:
     try:
         alert = Alert.objects.select_related("child").get(pk=alert_id)
     except Alert.DoesNotExist:
@@ -63,9 +63,15 @@ def _open_alert(request, alert_id) -> Alert:
         visible_children(request, area="summary").filter(pk=alert.child_id).exists()
     ):
         raise Http404("No alert found")
-    # The alert page shows the child's name and situation: audit the read first.
-    record_read(request, alert.child, area="summary")
+    if audit_read:
+        _audit_alert_read(request, alert)
     return alert
+
+
+def _audit_alert_read(request, alert) -> None:
+    # The alert page shows the child's name and situation: audit the read first.
+    basis = access_basis(request.user, alert.child, area="summary")
+    record_read(request, alert.child, area="summary", basis=basis)
 
 
 def _detail(request, alert, *, ack_form=None, close_form=None):
@@ -102,7 +108,9 @@ def detail(request, alert_id: int):
 def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
     """Validate the form, call the service; on a problem, show the alert page with the
     error summary (200, like every other GOV.UK form here)."""
-    alert = _open_alert(request, alert_id)
+    # The service audits the acknowledgement or closure as a write; a read is recorded only
+    # if the alert page is shown again (with the form's errors).
+    alert = _open_alert(request, alert_id, audit_read=False)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -111,6 +119,7 @@ def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
             form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
         else:
             return redirect("checks:detail", alert_id=alert.pk)
+    _audit_alert_read(request, alert)
     return _detail(request, alert, **{form_name: form})
 
 
