@@ -303,4 +303,6 @@ SAFEGUARD_EMERGENCY_REVIEWERS = [
     for name in os.environ.get("SAFEGUARD_EMERGENCY_REVIEWERS", "").split(",")
     if name.strip()
 ]
+# The safeguarding lead: the reviewer of last resort (a username).
+SAFEGUARD_SAFEGUARDING_LEAD = os.environ.get("SAFEGUARD_SAFEGUARDING_LEAD", "").strip()
 SAFEGUARD_EMERGENCY_REVIEW_HOURS = int(os.environ.get("SAFEGUARD_EMERGENCY_REVIEW_HOURS", "72"))

@@ -59,8 +59,9 @@ BREAK_GLASS_HOURS = 4
 class BreakGlassAccess(models.Model):
     """Emergency access without involvement, given with a reason, for a few hours.
 
-    Never for restricted records. Each grant is flagged to the professional's team manager
-    (the break-glass review page) and written to the audit trail with its reason.
+    Never for restricted records. Each grant has a reviewer who sees it on the break-glass
+    review page (overdue after SAFEGUARD_EMERGENCY_REVIEW_HOURS) and is written to the
+    audit trail with its reason.
     """
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="break_glass_grants")
@@ -79,6 +80,16 @@ class BreakGlassAccess(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Who must review it, chosen when it is granted (access.services.reviewer_for): the
+    # team manager, else a service-level reviewer, else the safeguarding lead. Null only
+    # on grants made before reviewers were assigned.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="emergency_reviews",
+    )
 
     objects = GrantQuerySet.as_manager()
 
