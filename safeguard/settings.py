@@ -164,6 +164,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Strength (zxcvbn) and no username or name inside: safeguard/accounts/passwords.py.
+    {"NAME": "safeguard.accounts.passwords.StrengthValidator"},
+    {"NAME": "safeguard.accounts.passwords.NotPersonalValidator"},
 ]
 
 LOGIN_URL = "accounts:sign-in"

@@ -569,6 +569,7 @@ def _apply_professional(op: Operation, ctx: ApplyContext):
         if password not in ctx.password_hashes:
             ctx.password_hashes[password] = make_password(password)
         d["encoded_password"] = ctx.password_hashes[password]
+        d["password"] = password  # checked against this person by the validators
     user = account_services.create_professional(
         actor=ctx.actor, agency=agency, team=team, scenario_ref=d["username"], **d
     )
