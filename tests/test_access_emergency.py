@@ -84,8 +84,19 @@ def test_the_service_reviewer_sees_and_checks_it_and_overdue_ones_are_flagged(
         "urgent " + "\u200b" * 20,
         "a b c d e f g h i j k l m n o p",
         "help" + "\u0301" * 30,
+        "00000000000:00:00:00 2019",
+        "help help help help help",
     ],
-    ids=["zero-width", "combining", "dots", "one-word-padded", "letters", "zalgo"],
+    ids=[
+        "zero-width",
+        "combining",
+        "dots",
+        "one-word-padded",
+        "letters",
+        "zalgo",
+        "digits",
+        "repeated",
+    ],
 )
 def test_reasons_that_are_not_words_are_refused(reason):
     with pytest.raises(ValidationError):

@@ -21,13 +21,18 @@ from . import audit, roles
 from .models import BREAK_GLASS_HOURS, AuditAction, BreakGlassAccess, RestrictedAccess
 
 MIN_REASON_LENGTH = 20
-# A reason is words someone can read: at least this many words of two or more letters or
-# digits, and no longer than MAX_REASON_LENGTH once normalised.
+# A reason is words someone can read: at least this many words (separated by spaces, each
+# with two or more letters), not all the same, and no longer than MAX_REASON_LENGTH once
+# normalised.
 MIN_REASON_WORDS = 4
+MIN_DISTINCT_WORDS = 3
 MAX_REASON_LENGTH = 2000
 
-_WORD = re.compile(r"[^\W_]{2,}")
 _SPACES = re.compile(r"\s+")
+
+
+def reason_words(reason: str) -> list[str]:
+    return [w for w in reason.split(" ") if sum(ch.isalpha() for ch in w) >= 2]
 
 
 def normalise_reason(text: str) -> str:
@@ -65,7 +70,8 @@ def check_reason(text: str) -> str:
         raise ValidationError(
             {"reason": f"The reason must be {MAX_REASON_LENGTH} characters or fewer"}
         )
-    if len(_WORD.findall(reason)) < MIN_REASON_WORDS:
+    words = reason_words(reason)
+    if len(words) < MIN_REASON_WORDS or len({w.casefold() for w in words}) < MIN_DISTINCT_WORDS:
         raise ValidationError(
             {
                 "reason": "Say in words why you need emergency access "

@@ -66,7 +66,8 @@ def aware_local(naive: dt.datetime, text: str = "") -> dt.datetime:
     exist there (the hour the clocks go forward). A repeated hour (clocks back) is taken
     as its first occurrence."""
     aware = timezone.make_aware(naive)
-    if timezone.localtime(aware).replace(tzinfo=None) != naive:
+    # Through UTC and back: a time in the spring-forward gap comes back an hour different.
+    if timezone.localtime(aware.astimezone(dt.UTC)).replace(tzinfo=None) != naive:
         shown = text or naive.isoformat(timespec="minutes")
         raise DateError(
             f"{shown!r} is not a time that existed in the UK (the clocks went forward an hour)"

@@ -179,10 +179,16 @@ def _raw_text(node, file, path) -> str:
 
 def _bad_character(text: str) -> str | None:
     """The first character a record cannot hold: a lone surrogate (from a YAML escape such
-    as "\\ud800"), NUL or another control character (tab and newlines are fine)."""
+    as "\\ud800"), NUL or another control character (tab and newlines are fine), or a
+    non-character YAML refuses (U+FFFE, U+FFFF)."""
     for ch in text:
         code = ord(ch)
-        if 0xD800 <= code <= 0xDFFF or (code < 0x20 and ch not in "\t\n\r") or code == 0x7F:
+        if (
+            (code < 0x20 and ch not in "\t\n\r")
+            or 0x7F <= code <= 0x9F
+            or 0xD800 <= code <= 0xDFFF
+            or code in (0xFFFE, 0xFFFF)
+        ):
             return ch
     return None
 
@@ -375,12 +381,12 @@ def _deepest_line(text: str) -> int | None:
     """The line where flow brackets or indentation nest deepest (for a nesting error)."""
     best, best_line, depth = -1, None, 0
     for number, line_text in enumerate(text.split("\n"), start=1):
-        indent = len(line_text) - len(line_text.lstrip(" "))
+        deepest = len(line_text) - len(line_text.lstrip(" "))
         for ch in line_text:
-            depth += ch in "[{"
-            depth -= ch in "]}"
-        if max(depth, indent) > best:
-            best, best_line = max(depth, indent), number
+            depth += (ch in "[{") - (ch in "]}")
+            deepest = max(deepest, depth)
+        if deepest > best:
+            best, best_line = deepest, number
     return best_line
 
 
@@ -405,6 +411,14 @@ def _read_file(path: str | Path) -> Rec:
         raise ScenarioError(
             SourceRef(file, _deepest_line(text)),
             "nested too deeply (lists or mappings inside each other hundreds of levels deep)",
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        # Characters YAML refuses that the scan above let through: name the line.
+        raise ScenarioError(
+            SourceRef(file, text.count("\n", 0, exc.position) + 1),
+            f"YAML cannot read the character U+{exc.character:04X}"
+            if isinstance(exc.character, int)
+            else f"YAML cannot read this text ({exc.reason})",
         ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
