@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "safeguard.scenarios",
     "safeguard.access",
     "safeguard.checks",
+    # The layer above the domain apps: pages that write to several areas of the record.
+    "safeguard.recording",
 ]
 
 MIDDLEWARE = [

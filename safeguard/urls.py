@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("safeguard.children.urls")),
     path("", include("safeguard.chronology.urls")),
     path("", include("safeguard.checks.urls")),
+    path("", include("safeguard.recording.urls")),
     path("admin/", admin.site.urls),
     path("", include("safeguard.access.urls")),
 ]

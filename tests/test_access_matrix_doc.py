@@ -39,3 +39,32 @@ def test_the_issue_examples_hold():
     assert roles.has_capability(Role.PARTNERSHIP_ANALYST, "aggregates")
     assert roles.areas_for(Role.ADMINISTRATOR) == set()
     assert roles.has_capability(Role.ADMINISTRATOR, "manage_accounts")
+
+
+def test_doc_writes_table_matches_the_code():
+    text = DOC.read_text()
+    start, end = "<!-- writes:start -->\n", "<!-- writes:end -->"
+    assert start in text and end in text, "docs/access.md lost its writes markers"
+    table = text.split(start, 1)[1].split(end, 1)[0]
+    assert table == roles.markdown_writes(), (
+        "docs/access.md is out of date: paste safeguard.access.roles.markdown_writes() "
+        "between the writes markers"
+    )
+
+
+def test_writes_are_known_and_roles_without_areas_write_nothing():
+    known = set(roles.RECORDS) | set(roles.EVENT_CATEGORY_WRITES)
+    assert set(roles.WRITES) == set(Role.values)
+    for role, writes in roles.WRITES.items():
+        assert writes <= known, role
+        # A role that may see no child may write none.
+        assert writes or not roles.areas_for(role) or role in (Role.PHARMACIST,), role
+        if not roles.areas_for(role):
+            assert not writes, role
+    assert roles.may_write(Role.PHARMACIST, "event:medicines")
+    assert not roles.may_write(Role.PHARMACIST, "event:police")
+    assert not roles.may_write(Role.SOCIAL_WORKER, "record:involvement")
+    assert roles.may_write(Role.TEAM_MANAGER, "record:involvement")
+    assert set(Role.values) >= roles.CONTRIBUTE_ROLES
+    for role in roles.CONTRIBUTE_ROLES:
+        assert any(w.startswith("event:") for w in roles.WRITES[role]), role

@@ -208,3 +208,17 @@ def open_child(request, child_id: int, *, area: str) -> Child:
         basis=access_basis(request.user, child, area=area),
     )
     return child
+
+
+def open_child_for_write(request, child_id: int, *, what: str) -> Child:
+    """The child, if the professional's role may write `what` (roles.WRITES) and they may
+    see the child's identity (the same relationship as reading: involvement, team scope,
+    a named restricted grant or break-glass); 404 otherwise, as for reads.
+
+    The read of the child's identity (the form shows their name) is audited; the write
+    itself is audited by the service that makes it. Contribute-without-seeing, for a child
+    the professional is not involved with, is a separate path (recording.contribute).
+    """
+    if not session_verified(request) or not roles.may_write(request.user.role, what):
+        raise Http404("No child found")
+    return open_child(request, child_id, area="identity")

@@ -102,6 +102,114 @@ MATRIX: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     Role.ADMINISTRATOR: (frozenset(), "none", frozenset({"manage_accounts"})),
 }
 
+# What each role may WRITE to a child's record (docs/access.md, "Who records what").
+# "event:<category>" is a chronology entry of any type in that category
+# (safeguard/chronology/event_types.py CATEGORIES); "record:<kind>" a structured record.
+# Writing also needs the same relationship with the child as reading (policy.py), except
+# contribute-without-seeing ("contribute"), which adds a chronology entry for a child the
+# professional is not involved with, shows nothing of the record, and tells the allocated
+# worker and team manager. Source: Working Together 2023 ch. 1 (every agency shares what it
+# knows, in time); the practice review's Recommendations 1 and 7 (the pharmacy and police
+# held facts nobody else saw).
+RECORDS: dict[str, str] = {
+    "record:child": "Register a child",
+    "record:identity": "Change a child's identity details",
+    "record:people": "Family, carers, adults of concern and parental responsibility",
+    "record:involvement": "Allocate and end professionals' involvements",
+    "record:episode": "Plans and looked-after episodes (legal status)",
+    "record:placement": "Placements and moves",
+    "record:health": "Conditions and health assessments",
+    "record:medicine": "Medicines",
+    "record:referral": "Referrals to other services and their outcome",
+}
+EVENT_CATEGORY_WRITES = (
+    "event:social_care",
+    "event:missing",
+    "event:exploitation",
+    "event:police",
+    "event:health",
+    "event:medicines",
+    "event:education",
+    "event:placement",
+    "event:other",
+)
+_ALL_WRITES = frozenset(RECORDS) | frozenset(EVENT_CATEGORY_WRITES)
+
+WRITES: dict[str, frozenset[str]] = {
+    Role.SOCIAL_WORKER: _ALL_WRITES - {"record:involvement"},
+    Role.TEAM_MANAGER: _ALL_WRITES,
+    Role.IRO: frozenset({"event:social_care", "event:other", "record:referral"}),
+    Role.EXPLOITATION_WORKER: frozenset(
+        {"event:missing", "event:exploitation", "event:social_care", "event:other"}
+        | {"record:people", "record:referral"}
+    ),
+    Role.POLICE_OFFICER: frozenset(
+        {"event:police", "event:missing", "event:exploitation", "event:social_care"}
+        | {"event:other", "record:people"}
+    ),
+    Role.HEALTH_PRACTITIONER: frozenset(
+        {"event:health", "event:medicines", "event:social_care", "event:other"}
+        | {"record:health", "record:medicine", "record:referral"}
+    ),
+    Role.GP: frozenset(
+        {"event:health", "event:medicines", "event:social_care", "event:other"}
+        | {"record:health", "record:medicine", "record:referral"}
+    ),
+    Role.PHARMACIST: frozenset({"event:medicines"}),
+    Role.SCHOOL_SAFEGUARDING_LEAD: frozenset(
+        {"event:education", "event:social_care", "event:missing", "event:other"}
+        | {"record:referral"}
+    ),
+    Role.PARTNERSHIP_ANALYST: frozenset(),
+    Role.ADMINISTRATOR: frozenset(),
+}
+
+# Roles that may add a chronology entry for a child they are not involved with, after an
+# exact-identifier match (contribute-without-seeing): the agencies that meet children
+# unannounced. They may contribute only entries in categories they may write.
+CONTRIBUTE_ROLES = frozenset(
+    {
+        Role.POLICE_OFFICER,
+        Role.HEALTH_PRACTITIONER,
+        Role.GP,
+        Role.PHARMACIST,
+        Role.SCHOOL_SAFEGUARDING_LEAD,
+        Role.EXPLOITATION_WORKER,
+        Role.SOCIAL_WORKER,
+    }
+)
+
+
+def may_write(role: str, what: str) -> bool:
+    """Whether the role may write `what` ("event:<category>" or "record:<kind>")."""
+    if what not in _ALL_WRITES:
+        raise ValueError(f"unknown kind of write {what!r}")
+    return what in WRITES.get(role, frozenset())
+
+
+def may_write_event_type(role: str, event_type: str) -> bool:
+    from safeguard.chronology.event_types import get_event_type
+
+    return may_write(role, f"event:{get_event_type(event_type).category}")
+
+
+def markdown_writes() -> str:
+    """Who records what, as the Markdown table docs/access.md carries (a test compares)."""
+    columns = list(EVENT_CATEGORY_WRITES) + list(RECORDS)
+    lines = [
+        "| Role | contribute | " + " | ".join(columns) + " |",
+        "| --- | --- | " + " | ".join("---" for _ in columns) + " |",
+    ]
+    for role in Role:
+        writes = WRITES[role]
+        cells = ["yes" if c in writes else "-" for c in columns]
+        contribute = "yes" if role in CONTRIBUTE_ROLES else "-"
+        lines.append(
+            f"| {role.label} (`{role.value}`) | {contribute} | " + " | ".join(cells) + " |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 # Break-glass gives the role's own areas for a few hours, never the export.
 BREAK_GLASS_EXCLUDED_AREAS = frozenset({"export"})
 

@@ -74,6 +74,10 @@ ACCESS_RULES: dict[str, Rule] = {
     "checks:detail": Rule("object", area="summary", param="alert_id"),
     "checks:acknowledge": Rule("object", area="summary", param="alert_id", get_status=405),
     "checks:close": Rule("object", area="summary", param="alert_id", get_status=405),
+    # Recording (safeguard/recording): the alert's action leads to the page that records it.
+    "recording:resolve-alert": Rule(
+        "object", area="summary", param="alert_id", get_status=302, description="redirects"
+    ),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves

@@ -31,6 +31,7 @@ def as_markdown() -> str:
         lines += [check.description, "", "Sources:", ""]
         lines += [f"- {source}" for source in check.sources]
         lines += ["", "Tells (current involvements on the day): " + ", ".join(check.role_labels())]
+        lines += ["", f"Resolved by: {check.resolution.label} (`{check.resolution.record}`)."]
         if check.also_tell:
             lines += ["", f"Also to be told: {check.also_tell}."]
         if check.thresholds:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -44,6 +44,23 @@ class Finding:
     approximate: bool = False
     # Which part of the record caused it: "chronology" or "summary".
     record_link: str = "summary"
+    # Values to pre-fill in the record that resolves it (the check's `resolution`), e.g.
+    # {"episode_ref": "M7"} for a return interview offer. JSON-serialisable.
+    prefill: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The record that resolves a check's alerts, which a user can make from the alert.
+
+    `record` names a recording form: "event:<event type code>" for a chronology entry
+    (safeguard/chronology/event_types.py), or a structured record kind the recording layer
+    knows ("health_assessment", "identity"). Only making that record resolves the alert;
+    closing with a reason is for when no record can.
+    """
+
+    label: str
+    record: str
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,8 @@ class Check:
     description: str = ""
     thresholds: dict[str, Threshold] = {}  # noqa: RUF012 - each check replaces it
     todo: str = ""
+    # Every check names the record that resolves its alerts (register() insists).
+    resolution: Resolution | None = None
 
     def threshold(self, name: str) -> int:
         if name not in self.thresholds:
@@ -113,6 +132,8 @@ def register(cls: type[Check]) -> type[Check]:
         raise ImproperlyConfigured(f"{cls.id}: unknown severity {cls.severity!r}")
     if not cls.sources:
         raise ImproperlyConfigured(f"{cls.id}: every check names its source")
+    if cls.resolution is None:
+        raise ImproperlyConfigured(f"{cls.id}: every check names the record that resolves it")
     unknown_roles = set(cls.tells) - set(InvolvementRole.values)
     if unknown_roles:
         raise ImproperlyConfigured(f"{cls.id}: unknown involvement roles {sorted(unknown_roles)}")

@@ -72,6 +72,8 @@ class Alert(models.Model):
     approximate = models.BooleanField(default=False)
     # "chronology" or "summary": which part of the child's record the alert points to.
     record_link = models.CharField(max_length=16, default="summary")
+    # Values for the record that resolves it (Finding.prefill), e.g. an episode reference.
+    prefill = models.JSONField(default=dict, blank=True)
     # Roles the check tells for which nobody is recorded as involved on the day.
     unfilled_roles = models.CharField(max_length=300, blank=True)
     first_raised_on = models.DateField()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,3 +102,31 @@ def alert_rows(request, alerts) -> list[dict]:
     shown = {row["alert"].child_id: row["alert"].child for row in rows}
     audit_search_results(request, list(shown.values()), area="summary")
     return rows
+
+
+def open_alert(request, alert_id, *, audit_read: bool = True) -> Alert:
+    """The alert, if the professional is told about it (or manages a team that is) and may
+    see the child's summary; 404 otherwise. The read is audited before it is returned
+    (unless `audit_read` is False: a POST that acts on the alert is audited as its write)."""
+    from safeguard.access.policy import visible_children
+
+    try:
+        alert = Alert.objects.select_related("child").get(pk=alert_id)
+    except (Alert.DoesNotExist, ValueError, TypeError):
+        raise Http404("No alert found") from None
+    if not may_see_alert(request.user, alert) or not (
+        visible_children(request, area="summary").filter(pk=alert.child_id).exists()
+    ):
+        raise Http404("No alert found")
+    if audit_read:
+        audit_alert_read(request, alert)
+    return alert
+
+
+def audit_alert_read(request, alert) -> None:
+    """The alert page shows the child's name and situation: audit the read, with its basis."""
+    from safeguard.access.audit import record_read
+    from safeguard.access.policy import access_basis
+
+    basis = access_basis(request.user, alert.child, area="summary")
+    record_read(request, alert.child, area="summary", basis=basis)

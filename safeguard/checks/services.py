@@ -247,11 +247,18 @@ def _run_checks(
                 to_update.append(alert)
             elif alert.status in OPEN_STATUSES:
                 keep_open.append((alert, finding))
-                if (alert.due_date, alert.detail, alert.approximate, alert.severity) != (
+                if (
+                    alert.due_date,
+                    alert.detail,
+                    alert.approximate,
+                    alert.severity,
+                    alert.prefill,
+                ) != (
                     finding.due_date,
                     finding.detail,
                     finding.approximate,
                     by_id[cid].severity,
+                    finding.prefill,
                 ):
                     _apply_finding(alert, finding)
                     alert.severity = by_id[cid].severity
@@ -309,6 +316,7 @@ def _run_checks(
                     "detail",
                     "approximate",
                     "record_link",
+                    "prefill",
                     "severity",
                     "unfilled_roles",
                     "raised_on",
@@ -331,6 +339,7 @@ def _apply_finding(alert: Alert, finding: Finding) -> None:
     alert.detail = finding.detail
     alert.approximate = finding.approximate
     alert.record_link = finding.record_link
+    alert.prefill = dict(finding.prefill)
 
 
 def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) -> None:

@@ -15,16 +15,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from safeguard.access.audit import record_read
-from safeguard.access.policy import access_basis, visible_children
 from safeguard.children.models import InvolvementRole
 
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
-from .models import Alert
-from .selectors import alert_rows, alerts_for, may_see_alert, record_url, team_alerts
+from .selectors import (
+    alert_rows,
+    alerts_for,
+    audit_alert_read,
+    open_alert,
+    record_url,
+    team_alerts,
+)
 
 ROLE_LABELS = dict(InvolvementRole.choices)
 
@@ -54,26 +59,6 @@ def team(request):
     )
 
 
-def _open_alert(request, alert_id, *, audit_read: bool = True) -> Alert:
-    try:
-        alert = Alert.objects.select_related("child").get(pk=alert_id)
-    except Alert.DoesNotExist:
-        raise Http404("No alert found") from None
-    if not may_see_alert(request.user, alert) or not (
-        visible_children(request, area="summary").filter(pk=alert.child_id).exists()
-    ):
-        raise Http404("No alert found")
-    if audit_read:
-        _audit_alert_read(request, alert)
-    return alert
-
-
-def _audit_alert_read(request, alert) -> None:
-    # The alert page shows the child's name and situation: audit the read first.
-    basis = access_basis(request.user, alert.child, area="summary")
-    record_read(request, alert.child, area="summary", basis=basis)
-
-
 def _detail(request, alert, *, ack_form=None, close_form=None):
     errors = []
     for form in (ack_form, close_form):
@@ -87,6 +72,7 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
             "alert": alert,
             "check": REGISTRY.get(alert.check_id),
             "url": record_url(alert),
+            "resolve_url": reverse("recording:resolve-alert", args=[alert.pk]),
             "history": alert.history.select_related("actor").order_by("at", "id"),
             "recipients": [
                 (r.professional, ROLE_LABELS.get(r.role, r.role))
@@ -102,7 +88,7 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
 
 @login_required
 def detail(request, alert_id: int):
-    return _detail(request, _open_alert(request, alert_id))
+    return _detail(request, open_alert(request, alert_id))
 
 
 def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
@@ -110,7 +96,7 @@ def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
     error summary (200, like every other GOV.UK form here)."""
     # The service audits the acknowledgement or closure as a write; a read is recorded only
     # if the alert page is shown again (with the form's errors).
-    alert = _open_alert(request, alert_id, audit_read=False)
+    alert = open_alert(request, alert_id, audit_read=False)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -119,7 +105,7 @@ def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
             form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
         else:
             return redirect("checks:detail", alert_id=alert.pk)
-    _audit_alert_read(request, alert)
+    audit_alert_read(request, alert)
     return _detail(request, alert, **{form_name: form})
 
 

@@ -184,6 +184,19 @@ EVENT_TYPES: dict[str, EventType] = {
                 )
             },
         ),
+        EventType(
+            "protective_options_considered",
+            "Protective options considered",
+            "exploitation",
+            "The options to protect a child from an adult of concern were considered (police "
+            "protection, Child Abduction Warning Notice where available, Sexual Risk Order, "
+            "inherent jurisdiction injunction, bail conditions) and a decision made. Name the "
+            "adult as a related person.",
+            {
+                "options": Detail("text", "The options considered", required=True),
+                "decision": Detail("text", "What was decided, and why", required=True),
+            },
+        ),
         # Police
         EventType(
             "police_incident",

@@ -8,7 +8,17 @@ from safeguard.children.models import InvolvementRole, Relationship, Relationshi
 from safeguard.episodes.codes import SECTION_20_STATUSES
 from safeguard.episodes.models import Episode, EpisodeKind
 
-from ..engine import Check, Finding, Source, alive_on, register, years_before, years_later
+from ..engine import (
+    Check,
+    Finding,
+    Resolution,
+    Source,
+    alive_on,
+    current_events,
+    register,
+    years_before,
+    years_later,
+)
 from ..models import Severity
 
 
@@ -17,6 +27,9 @@ class CawnNotAvailable(Check):
     id = "CAWN-NOT-AVAILABLE-S20"
     title = "Adult of concern: a CAWN is not available for this young person (s20, aged 16-17)"
     severity = Severity.HIGH
+    resolution = Resolution(
+        "Record the protective options considered", "event:protective_options_considered"
+    )
     sources = (
         Source("Child Abduction Act 1984", "s2"),
         Source("Children Act 1989", "s49 (only children in care, police protection or an EPO)"),
@@ -35,7 +48,9 @@ class CawnNotAvailable(Check):
         "`adult_of_concern` current on the day): a Child Abduction Warning Notice cannot be "
         "used against that adult. One alert per adult; it names what is available instead. "
         "It clears when the relationship ends, the legal status changes or the young person "
-        "turns 18; close it with a reason once the options have been considered."
+        "turns 18, or when the options considered are recorded: a chronology entry "
+        "`protective_options_considered` naming the adult (related person), dated on or "
+        "after the s20 episode began."
     )
 
     def findings(self, as_of, child_ids=None):
@@ -45,6 +60,13 @@ class CawnNotAvailable(Check):
             legal_status__in=sorted(SECTION_20_STATUSES),
             start_date__lte=as_of,
         ).filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+        # The record that resolves it: the options considered for this adult, recorded
+        # since the young person became accommodated under s20.
+        considered = current_events("protective_options_considered", as_of).filter(
+            child_id=OuterRef("child_id"),
+            related_persons=OuterRef("person_id"),
+            occurred_on__gte=OuterRef("s20_since"),
+        )
         rows = (
             self.restrict(
                 Relationship.objects.filter(relationship=RelationshipType.ADULT_OF_CONCERN),
@@ -62,6 +84,7 @@ class CawnNotAvailable(Check):
                 legal_status=Subquery(s20_episode.values("legal_status")[:1]),
                 s20_since=Subquery(s20_episode.values("start_date")[:1]),
             )
+            .filter(~Exists(considered))
             .values_list(
                 "child_id",
                 "child__given_name",
@@ -99,6 +122,7 @@ class CawnNotAvailable(Check):
                     due_date=due,
                     detail=detail,
                     record_link="summary",
+                    prefill={"related_person": person_id},
                 )
             )
         return results

@@ -12,6 +12,7 @@ from ..calendar import working_days_after
 from ..engine import (
     Check,
     Finding,
+    Resolution,
     Source,
     Threshold,
     add_months,
@@ -50,6 +51,7 @@ class LookedAfterHealthAssessment(Check):
     id = "LAC-HEALTH-ASSESSMENT"
     title = "Looked-after child's health assessment is overdue"
     severity = Severity.HIGH
+    resolution = Resolution("Record the health assessment", "health_assessment")
     sources = (
         Source("Care Planning, Placement and Case Review (England) Regulations 2010", "reg 7"),
         Source(
@@ -104,6 +106,7 @@ class LookedAfterHealthAssessment(Check):
                 Finding(
                     child_id=child_id,
                     subject_key="initial",
+                    prefill={"kind": "initial"},
                     due_date=due,
                     detail=(
                         f"{name} has been looked after since {care_start:%-d %B %Y} and no "
@@ -143,6 +146,7 @@ class LookedAfterHealthAssessment(Check):
                 Finding(
                     child_id=child_id,
                     subject_key=f"review-after:{last.isoformat()}",
+                    prefill={"kind": "review"},
                     due_date=due,
                     detail=(
                         f"{name}'s last health assessment was on {last:%-d %B %Y}. A review "

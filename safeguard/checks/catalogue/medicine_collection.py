@@ -17,6 +17,7 @@ from ..engine import (
     APPROXIMATE_PRECISIONS,
     Check,
     Finding,
+    Resolution,
     Source,
     Threshold,
     alive_on,
@@ -34,6 +35,7 @@ class MedicineNotCollected(Check):
     id = "LAC-MEDICINE-NOT-COLLECTED"
     title = "Medicine for a chronic condition not collected"
     severity = Severity.HIGH
+    resolution = Resolution("Record the collection", "event:prescription_collected")
     sources = (
         Source("Practice review 'Sarah' (Worcestershire, 2021)", "Recommendation 7"),
         Source(
@@ -140,6 +142,7 @@ class MedicineNotCollected(Check):
                     detail=detail,
                     approximate=approximate,
                     record_link="chronology",
+                    prefill={"medicine": medicine, **({"prescription_ref": ref} if ref else {})},
                 )
             )
         return results

@@ -7,7 +7,7 @@ from django.db.models import Min, OuterRef, Q, Subquery
 from safeguard.children.models import Child, InvolvementRole
 from safeguard.episodes.models import Episode, EpisodeKind
 
-from ..engine import Check, Finding, Source, alive_on, register
+from ..engine import Check, Finding, Resolution, Source, alive_on, register
 from ..models import Severity
 
 COVERED = (EpisodeKind.LOOKED_AFTER, EpisodeKind.CHILD_PROTECTION)
@@ -18,6 +18,7 @@ class NhsNumberMissing(Check):
     id = "CPIS-NHS-NUMBER-MISSING"
     title = "NHS number missing: CP-IS cannot flag this child to unscheduled care"
     severity = Severity.MEDIUM
+    resolution = Resolution("Record the NHS number", "identity")
     sources = (
         Source(
             "NHS England, Child Protection - Information Sharing (CP-IS)",

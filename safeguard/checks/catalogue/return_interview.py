@@ -15,6 +15,7 @@ from ..engine import (
     APPROXIMATE_PRECISIONS,
     Check,
     Finding,
+    Resolution,
     Source,
     Threshold,
     alive_on,
@@ -33,6 +34,7 @@ class ReturnInterview(Check):
     id = "MISSING-RETURN-INTERVIEW"
     title = "Return interview not offered within 72 hours of return from missing"
     severity = Severity.HIGH
+    resolution = Resolution("Record the return interview offer", "event:return_interview_offered")
     sources = (
         Source(
             "Children who run away or go missing from home or care (DfE statutory guidance, 2014)",
@@ -130,6 +132,7 @@ class ReturnInterview(Check):
                     detail=detail,
                     approximate=approximate,
                     record_link="chronology",
+                    prefill={"episode_ref": ref} if ref else {},
                 )
             )
         return results

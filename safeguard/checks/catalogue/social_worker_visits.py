@@ -14,6 +14,7 @@ from ..engine import (
     APPROXIMATE_PRECISIONS,
     Check,
     Finding,
+    Resolution,
     Source,
     Threshold,
     add_months,
@@ -32,6 +33,7 @@ class SocialWorkerVisits(Check):
     id = "LAC-SW-VISITS"
     title = "Statutory social worker visit overdue"
     severity = Severity.HIGH
+    resolution = Resolution("Record the visit", "event:social_worker_visit")
     sources = (
         Source(
             "Care Planning, Placement and Case Review (England) Regulations 2010",

@@ -1,0 +1,33 @@
+"""From an alert to the page that makes the record resolving it.
+
+Each check names its `Resolution` (safeguard/checks/engine.py): "event:<type>" for a
+chronology entry, or a structured record kind. This maps each kind to the recording page
+(by URL name, taking the child id) that makes it; `?alert=<id>` tells the page to pre-fill
+from the alert (Alert.prefill) and to show the user the alert's outcome after saving.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+# record kind -> URL name of the page that records it (args: child_id).
+RECORD_PAGES: dict[str, str] = {
+    "health_assessment": "recording:health-assessment",
+    "identity": "recording:identity",
+}
+EVENT_PAGE = "recording:event"  # args: child_id, event_type
+
+
+def resolution_url(alert, check) -> str:
+    """The page that records what resolves `alert`, pre-filled from it."""
+    record = check.resolution.record
+    query = urlencode({"alert": alert.pk})
+    if record.startswith("event:"):
+        return f"{reverse(EVENT_PAGE, args=[alert.child_id, record.split(':', 1)[1]])}?{query}"
+    try:
+        name = RECORD_PAGES[record]
+    except KeyError:
+        raise LookupError(f"{check.id}: no recording page for {record!r}") from None
+    return f"{reverse(name, args=[alert.child_id])}?{query}"
