@@ -10,6 +10,7 @@ import tempfile
 import unicodedata
 
 import pytest
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from hypothesis import HealthCheck, given, settings
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from safeguard.access.forms import BreakGlassForm, EmergencyLookupForm
 from safeguard.access.services import MAX_REASON_LENGTH, MIN_REASON_WORDS, check_reason
 from safeguard.core.dates import FuzzyMoment, parse_fuzzy
+from safeguard.core.forms import FuzzyDateField
 from safeguard.scenarios.loader import ScenarioError, load
 from tests.test_scenarios import GOOD, table_counts
 
@@ -137,3 +139,41 @@ def test_the_emergency_forms_validate_without_crashing(reason, identifier, confi
     lookup = EmergencyLookupForm({"identifier": identifier})
     if not lookup.is_valid():
         assert lookup.errors["identifier"]
+
+
+class _WhenForm(forms.Form):
+    occurred = FuzzyDateField(label="When it happened")
+
+
+def _when(day, month, year, time, precision):
+    return _WhenForm(
+        {
+            "occurred_day": day,
+            "occurred_month": month,
+            "occurred_year": year,
+            "occurred_time": time,
+            "occurred_precision": precision,
+        }
+    )
+
+
+def test_the_date_form_field_refuses_a_missing_hour_and_a_far_future_year():
+    spring = _when("31", "3", "2019", "01:30", "day")
+    assert not spring.is_valid()
+    assert "When it happened is not a time that existed in the UK" in spring.errors["occurred"][0]
+    far = _when("1", "1", "2099", "", "day")
+    assert not far.is_valid()
+    assert far.errors["occurred"][0].startswith("When it happened is too far in the future")
+
+
+SHORT = st.one_of(st.text(max_size=6), st.from_regex(r"\A[0-9:]{0,5}\Z"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(SHORT, SHORT, SHORT, SHORT, st.sampled_from(["day", "month", "year", "", "x"]))
+def test_the_date_form_field_cleans_or_refuses_without_crashing(day, month, year, time, prec):
+    form = _when(day, month, year, time, prec)
+    if form.is_valid():
+        assert isinstance(form.cleaned_data["occurred"], FuzzyMoment | None)
+    else:
+        assert form.errors["occurred"]

@@ -42,7 +42,13 @@ FUZZY_FORMATS = "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM"
 
 
 class DateError(ValueError):
-    """A date in the right format that cannot be right; str() says why."""
+    """A date in the right format that cannot be right: str() is "'text' reason"; `reason`
+    alone (e.g. "is too far in the future (after 2031-11-28)") suits a form's label."""
+
+    def __init__(self, text: str, reason: str):
+        self.text = text
+        self.reason = reason
+        super().__init__(f"{text!r} {reason}")
 
 
 def latest_date(today: dt.date | None = None) -> dt.date:
@@ -54,10 +60,10 @@ def check_plausible(day: dt.date, text: str = "") -> dt.date:
     """The date, or DateError if it is before 1900 or more than FUTURE_YEARS ahead."""
     shown = text or day.isoformat()
     if day < EARLIEST_DATE:
-        raise DateError(f"{shown!r} is too far in the past (dates start at {EARLIEST_DATE})")
+        raise DateError(shown, f"is too far in the past (dates start at {EARLIEST_DATE})")
     latest = latest_date()
     if day > latest:
-        raise DateError(f"{shown!r} is too far in the future (after {latest})")
+        raise DateError(shown, f"is too far in the future (after {latest})")
     return day
 
 
@@ -70,7 +76,7 @@ def aware_local(naive: dt.datetime, text: str = "") -> dt.datetime:
     if timezone.localtime(aware.astimezone(dt.UTC)).replace(tzinfo=None) != naive:
         shown = text or naive.isoformat(timespec="minutes")
         raise DateError(
-            f"{shown!r} is not a time that existed in the UK (the clocks went forward an hour)"
+            shown, "is not a time that existed in the UK (the clocks went forward an hour)"
         )
     return aware
 
@@ -170,7 +176,7 @@ def _parse_fuzzy_text(text: str) -> FuzzyMoment:
     if m := _YEAR.match(text):
         year = int(m[1])
         if year < EARLIEST_DATE.year:
-            raise DateError(f"{text!r} is too far in the past (dates start at {EARLIEST_DATE})")
+            raise DateError(text, f"is too far in the past (dates start at {EARLIEST_DATE})")
         return FuzzyMoment(
             _aware_midnight(check_plausible(dt.date(year, 1, 1), text)), Precision.YEAR
         )

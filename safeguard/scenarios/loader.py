@@ -250,7 +250,7 @@ def _validate_value(node, spec: S.Field, file: str, path: str):
         try:
             return parse_date(text)
         except DateError as exc:
-            raise ScenarioError(where, str(exc).replace(repr(text), _quote(text))) from None
+            raise ScenarioError(where, f"{_quote(text)} {exc.reason}") from None
         except ValueError:
             raise ScenarioError(
                 where, f"{_quote(text)} is not a valid date (expected YYYY-MM-DD)"
@@ -259,7 +259,7 @@ def _validate_value(node, spec: S.Field, file: str, path: str):
         try:
             return parse_fuzzy(text)
         except DateError as exc:
-            raise ScenarioError(where, str(exc).replace(repr(text), _quote(text))) from None
+            raise ScenarioError(where, f"{_quote(text)} {exc.reason}") from None
         except ValueError:
             raise ScenarioError(
                 where,
@@ -270,7 +270,7 @@ def _validate_value(node, spec: S.Field, file: str, path: str):
         try:
             return parse_date_or_time(text)
         except DateError as exc:
-            raise ScenarioError(where, str(exc).replace(repr(text), _quote(text))) from None
+            raise ScenarioError(where, f"{_quote(text)} {exc.reason}") from None
         except ValueError:
             raise ScenarioError(
                 where,
