@@ -401,8 +401,10 @@ BAD_CASES = [
         "nick_name",
         '{path}, line {line}, children[0].nick_name: unknown key (did you mean "given_name"? '
         "allowed here: local_id, given_name, family_name, preferred_name, date_of_birth, "
-        "date_of_death, sex, ethnicity, nhs_number, upn, restricted, local_authority, registered, "
-        "people, involvements, restricted_to, episodes, placements, health, events, synthetic)",
+        "date_of_birth_precision, age_assessed, age_assessment_note, expected_date_of_delivery, "
+        "date_of_death, sex, ethnicity, nhs_number, upn, postcode, restricted, local_authority, "
+        "registered, people, involvements, restricted_to, episodes, placements, health, referrals, "
+        "events, synthetic)",
     ),
     (
         "unknown top-level key",
@@ -469,7 +471,7 @@ BAD_CASES = [
         lambda t: t.replace("missing_code: M", "missing_cod: M"),
         "missing_cod: M",
         "{path}, line {line}, children[0].events[0].details.missing_cod: not a detail of "
-        "'missing_from_care' events (allowed: missing_code, episode_ref, reported_by)",
+        "'missing_from_care' events (allowed: missing_code, episode_ref, reported_by, reported_at)",
     ),
     (
         "end before start",

@@ -29,6 +29,10 @@ class Rule:
       object       signed in, and the object in the URL (`param`, e.g. alert_id) is about
                    a child visible in `area`; otherwise 404
       admin        the Django admin: superusers and administrators only (its own gate)
+      write        signed in with a role that may write `write` (access.roles.WRITES:
+                   "event:<category>"; "event:<event_type>" for the category of the type
+                   in the URL; "event:any" for any event), and the child visible in
+                   `area`; otherwise 404, and nothing is written
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
     checks the same allow/refuse outcome.
@@ -37,6 +41,7 @@ class Rule:
     kind: str
     area: str = ""
     capability: str = ""
+    write: str = ""
     param: str = ""
     # Status of a refusal for a role without the capability (checks:team answers 404).
     refusal: int = 403
@@ -78,7 +83,46 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"
     ),
+    "recording:event-types": Rule("write", area="identity", write="event:any"),
+    "recording:event": Rule("write", area="identity", write="event:<event_type>"),
+    "recording:correct-event": Rule("write", area="chronology", write="event:<event_id>"),
+    "recording:withdraw-event": Rule("write", area="chronology", write="event:<event_id>"),
 }
+
+# Recording the structured record (branch rec-records, recording/records.py): the role may
+# write that kind of record (roles.WRITES) and may see the child's identity.
+_RECORD_WRITES = {
+    "recording:identity": "record:identity",
+    "recording:person-add": "record:people",
+    "recording:relationship-end": "record:people",
+    "recording:involvement-add": "record:involvement",
+    "recording:involvement-end": "record:involvement",
+    "recording:episode-add": "record:episode",
+    "recording:episode-end": "record:episode",
+    "recording:placement-add": "record:placement",
+    "recording:placement-end": "record:placement",
+    "recording:condition-add": "record:health",
+    "recording:health-assessment": "record:health",
+    "recording:medicine-add": "record:medicine",
+    "recording:medicine-end": "record:medicine",
+    "recording:referral-add": "record:referral",
+}
+ACCESS_RULES.update(
+    {name: Rule("write", area="identity", write=what) for name, what in _RECORD_WRITES.items()}
+)
+ACCESS_RULES.update(
+    {
+        "recording:register-child": Rule("write", write="record:child"),
+        # Anyone who may see the child's identity may ask to be involved.
+        "recording:involvement-request": Rule("child", area="identity"),
+        "recording:involvement-request-decide": Rule(
+            "write",
+            area="identity",
+            write="record:involvement",
+            description="also the child's allocated social worker",
+        ),
+    }
+)
 
 # Whole namespaces with one gate. The admin site checks every view it serves
 # (SafeguardAdminSite.has_permission), and no child-record model is registered there

@@ -17,7 +17,7 @@ from django.shortcuts import render
 
 from safeguard.access.audit import audit_search_results
 from safeguard.access.policy import allowed_areas, open_child
-from safeguard.access.roles import has_capability
+from safeguard.access.roles import EVENT_CATEGORY_WRITES, WRITES, has_capability, may_write
 from safeguard.checks.selectors import alert_rows, alerts_for
 from safeguard.core.forms import error_summary
 
@@ -79,5 +79,10 @@ def summary(request, child_id: int):
             "areas": areas,
             "may_see_chronology": "chronology" in areas,
             "may_review_access": has_capability(request.user.role, "review_access"),
+            # Seeing the identity is the relationship writing needs; the role decides.
+            "may_record": any(may_write(request.user.role, w) for w in EVENT_CATEGORY_WRITES),
+            # Structured-record links (recording/records.py): only what the role may write.
+            "writes": WRITES.get(request.user.role, frozenset()),
+            "pending_requests": selectors.pending_involvement_requests(child, request.user),
         },
     )
