@@ -260,13 +260,12 @@ def test_pages_at_mobile_width(browser, live_server, artifacts, request):
 def test_alerts_journey(journey):
     """A social worker sees their alerts on the home page, opens one, acknowledges it and
     closes it with a reason (the reason is required: the error summary first)."""
+    import datetime as dt
+
     from django.utils import timezone
 
     from safeguard.checks.models import Alert
     from safeguard.checks.services import run_checks
-
-    import datetime as dt
-
     from safeguard.chronology.services import record_event
 
     world = web_data.build()
