@@ -16,6 +16,9 @@ from django.urls import reverse
 RECORD_PAGES: dict[str, str] = {
     "health_assessment": "recording:health-assessment",
     "identity": "recording:identity",
+    # Exploitation and missing (safeguard/exploitation/views.py).
+    "exploitation_assessment": "recording:exploitation-assessment",
+    "safety_plan": "recording:safety-plan",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 

@@ -6,6 +6,8 @@ regenerate docs/checks.md (`safeguard checks docs`) and add its tests.
 
 from . import (  # noqa: F401
     cawn_s20,
+    exploitation_assessment,
+    exploitation_orders,
     health_assessment,
     medicine_collection,
     nhs_number,
