@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "safeguard.episodes",
     "safeguard.health",
     "safeguard.chronology",
+    "safeguard.meetings",
     "safeguard.scenarios",
     "safeguard.access",
     "safeguard.checks",
