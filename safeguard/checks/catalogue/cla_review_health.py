@@ -59,7 +59,7 @@ class ReviewWithoutHealthAssessment(Check):
         recent = HealthAssessment.objects.annotate(key=month_key(F("date"))).filter(
             child_id=OuterRef("child_id"),
             date__lte=OuterRef("held"),
-            key__gt=OuterRef("window_key"),
+            key__gte=OuterRef("window_key"),
         )
         later = HealthAssessment.objects.filter(
             child_id=OuterRef("child_id"), date__gt=OuterRef("held"), date__lte=as_of

@@ -43,16 +43,15 @@ class MeetingActionOverdue(Check):
         rows = (
             self.restrict(MeetingChild.objects.all(), child_ids)
             .filter(alive_on(as_of, "child__"))
+            # One filter() call, so every condition on the actions applies to the same action.
             .filter(
                 Q(meeting__actions__child__isnull=True)
                 | Q(meeting__actions__child_id=F("child_id")),
+                Q(meeting__actions__completed_on__isnull=True)
+                | Q(meeting__actions__completed_on__gt=as_of),
                 meeting__status=MeetingStatus.HELD,
                 meeting__held_on__lte=as_of,
                 meeting__actions__due_on__lt=cutoff,
-            )
-            .filter(
-                Q(meeting__actions__completed_on__isnull=True)
-                | Q(meeting__actions__completed_on__gt=as_of)
             )
             .values_list(
                 "child_id",

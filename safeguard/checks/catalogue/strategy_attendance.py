@@ -99,7 +99,7 @@ class StrategyDiscussionAttendance(Check):
                     ("children's social care", csc),
                     ("police", police),
                     ("health", health),
-                    ("her or his placement", placement or not la),
+                    ("the placement", placement or not la),
                 )
                 if not present
             ]
