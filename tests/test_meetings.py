@@ -1,3 +1,4 @@
+# ruff: noqa: E501 (scenario YAML in flow style reads best on one line)
 """Concerns, meetings, enquiries, actions and milestones: the services and the scenario
 format (loaded, checked, and round-tripped through the loader)."""
 
