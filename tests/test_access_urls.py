@@ -181,8 +181,46 @@ def _alert(child, world):
     return alert.pk
 
 
+def _meeting(child, world):
+    """A MACE meeting about the child, arranged (not yet held)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from safeguard.meetings.services import schedule_meeting
+
+    return schedule_meeting(
+        actor=None,
+        kind="mace",
+        children=[child],
+        scheduled_for=timezone.now() + dt.timedelta(days=7),
+        invitees=[{"professional": world.member, "role": "Chair"}],
+    ).pk
+
+
+def _action(child, world):
+    """An open action from a held meeting about the child, owned by the team member."""
+    from django.utils import timezone
+
+    from safeguard.meetings.models import Meeting
+    from safeguard.meetings.services import add_action, hold_meeting
+
+    today = timezone.localdate()
+    meeting = hold_meeting(
+        actor=None, meeting=Meeting.objects.get(pk=_meeting(child, world)), held_on=today
+    )
+    return add_action(
+        actor=None, meeting=meeting, description="Matrix action", owner=world.member, due_on=today
+    ).pk
+
+
 # URL parameters naming an object about the scenario's child: how to make one.
-OBJECT_FACTORIES = {"grant_id": _grant, "alert_id": _alert}
+OBJECT_FACTORIES = {
+    "grant_id": _grant,
+    "alert_id": _alert,
+    "meeting_id": _meeting,
+    "action_id": _action,
+}
 
 
 def _admin_object_id(name: str) -> str:
@@ -316,6 +354,12 @@ def _check(name, rule, role, scenario, response, child, world, method="GET") -> 
             expect(response.status_code == 302, "a redirect to the record already visible")
         else:
             expect(response.status_code == 200, "the break-glass form")
+        return problems
+    if rule.kind == "write":
+        if roles.may_write(role, rule.write) and may_see(role, scenario, rule.area):
+            expect(allowed_status(response.status_code), "to be let in")
+        else:
+            refused(404)
         return problems
     return [f"{name}: the test does not know rule kind {rule.kind!r}"]
 

@@ -29,6 +29,10 @@ class Rule:
       object       signed in, and the object in the URL (`param`, e.g. alert_id) is about
                    a child visible in `area`; otherwise 404
       admin        the Django admin: superusers and administrators only (its own gate)
+      write        signed in with a role that may make the write `write` (access.roles.WRITES,
+                   "record:<kind>"), and the child in the URL (or, with `param`, a child
+                   of the object in the URL) visible in `area`; otherwise 404, and nothing
+                   is written
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
     checks the same allow/refuse outcome.
@@ -37,6 +41,7 @@ class Rule:
     kind: str
     area: str = ""
     capability: str = ""
+    write: str = ""
     param: str = ""
     # Status of a refusal for a role without the capability (checks:team answers 404).
     refusal: int = 403
@@ -78,6 +83,23 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"
     ),
+    # Meetings (safeguard/meetings/views.py). A meeting may be about several children: its
+    # pages open if the professional may see at least one and show only those.
+    "meetings:child": Rule("child", area="summary"),
+    "meetings:record-concern": Rule("write", area="identity", write="record:concern"),
+    "meetings:schedule": Rule("write", area="identity", write="record:meeting"),
+    "meetings:record-s47": Rule("write", area="identity", write="record:meeting"),
+    "meetings:meeting": Rule("object", area="summary", param="meeting_id"),
+    "meetings:hold": Rule("write", area="identity", write="record:meeting", param="meeting_id"),
+    "meetings:minutes": Rule("write", area="identity", write="record:meeting", param="meeting_id"),
+    "meetings:add-action": Rule(
+        "write", area="identity", write="record:meeting", param="meeting_id"
+    ),
+    "meetings:complete-action": Rule(
+        "write", area="identity", write="record:action", param="action_id"
+    ),
+    "meetings:reviews-due": Rule("list", area="summary", description="IRO: children reviewed"),
+    "meetings:minutes-outstanding": Rule("list", area="identity", description="meetings chaired"),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves

@@ -20,6 +20,7 @@ from safeguard.access.policy import allowed_areas, open_child
 from safeguard.access.roles import has_capability
 from safeguard.checks.selectors import alert_rows, alerts_for
 from safeguard.core.forms import error_summary
+from safeguard.meetings.selectors import summary_block
 
 from . import selectors
 from .forms import ChildSearchForm
@@ -79,5 +80,6 @@ def summary(request, child_id: int):
             "areas": areas,
             "may_see_chronology": "chronology" in areas,
             "may_review_access": has_capability(request.user.role, "review_access"),
+            "meetings_block": summary_block(child) if "summary" in areas else None,
         },
     )
