@@ -25,6 +25,21 @@ from .models import (
 BLANK = [("", "Not recorded")]
 
 
+class MeetingsForm(forms.Form):
+    """Required-field messages that say what is missing (GOV.UK: "Enter ..." for text and
+    dates, "Choose ..." for choices), not Django's "This field is required"."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.set_messages()
+
+    def set_messages(self):
+        for field in self.fields.values():
+            label = str(field.label).rstrip("?").lower()
+            verb = "Choose" if isinstance(field, forms.ChoiceField) else "Enter"
+            field.error_messages["required"] = f"{verb} {label}"
+
+
 def _professional_choices(users):
     return [
         (u.pk, f"{u.display_name}, {u.job_title or u.get_role_display()} ({u.agency})")
@@ -32,7 +47,7 @@ def _professional_choices(users):
     ]
 
 
-class ConcernForm(forms.Form):
+class ConcernForm(MeetingsForm):
     kind = forms.ChoiceField(
         label="Kind of concern", choices=ConcernKind.choices, widget=forms.RadioSelect
     )
@@ -52,7 +67,7 @@ class ConcernForm(forms.Form):
     )
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(MeetingsForm):
     kind = forms.ChoiceField(
         label="Kind of meeting", choices=MeetingKind.choices, widget=forms.RadioSelect
     )
@@ -99,7 +114,7 @@ class ScheduleForm(forms.Form):
         )
 
 
-class HoldForm(forms.Form):
+class HoldForm(MeetingsForm):
     """Held: the date, each invitee's attendance, one more attendee, decisions and the
     outcome fields of this kind of meeting."""
 
@@ -171,6 +186,12 @@ class HoldForm(forms.Form):
                 coerce=lambda v: v == "yes",
                 widget=forms.RadioSelect,
             )
+        self.set_messages()
+        for row in self.invitees:
+            who = row.professional or row.name
+            self.fields[f"status_{row.pk}"].error_messages["required"] = (
+                f"Choose whether {who} attended, sent a report or sent apologies"
+            )
 
     def attendance(self):
         rows = [{"id": r.pk, "status": self.cleaned_data[f"status_{r.pk}"]} for r in self.invitees]
@@ -207,11 +228,11 @@ class HoldForm(forms.Form):
         return data
 
 
-class MinutesForm(forms.Form):
+class MinutesForm(MeetingsForm):
     minutes = forms.CharField(label="Minutes", widget=forms.Textarea(attrs={"rows": 8}))
 
 
-class ActionForm(forms.Form):
+class ActionForm(MeetingsForm):
     description = forms.CharField(
         label="What is to be done", widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -223,7 +244,7 @@ class ActionForm(forms.Form):
         self.fields["owner"].choices = _professional_choices(owners)
 
 
-class CompleteActionForm(forms.Form):
+class CompleteActionForm(MeetingsForm):
     status = forms.ChoiceField(
         label="Outcome",
         choices=[("done", "Completed"), ("dropped", "No longer needed")],
@@ -236,7 +257,7 @@ class CompleteActionForm(forms.Form):
     )
 
 
-class S47Form(forms.Form):
+class S47Form(MeetingsForm):
     strategy_discussion = forms.TypedChoiceField(
         label="Strategy discussion that started it", coerce=int
     )
