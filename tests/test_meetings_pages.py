@@ -68,6 +68,8 @@ def test_my_actions_beside_my_alerts_name_only_children_i_may_see(client, mace):
     client.force_login(mace["officer"])
     page = client.get("/alerts/").content.decode()
     assert "My actions" in page and "Disrupt the adult" in page
+    home = client.get("/").content.decode()  # the home page: beside the alerts too
+    assert "My actions" in home and "Disrupt the adult" in home and "ZzCal" not in home
     # The action about Cal is the officer's, but Cal's name is not shown.
     assert "Visit Cal at school" in page and "ZzCal" not in page
     # The officer cannot open an action only about a child they do not work with.

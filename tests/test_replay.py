@@ -149,7 +149,7 @@ def test_fast_replay_equals_day_by_day_walk(tmp_path):
     fast, daily = results
     assert fast == daily
     assert ("CAWN-NOT-AVAILABLE-S20", "resolved") in {(c, ch) for _, ch, c, _, _ in fast}
-    assert len(fast) == 10
+    assert len(fast) == 11
 
 
 def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
@@ -181,6 +181,8 @@ def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
         ("2018-03-01", "raised", "CPIS-NHS-NUMBER-MISSING", "2018-03-01"),
         # 20 working days after Thursday 1 March 2018: Thursday 29 March (before Easter).
         ("2018-03-30", "raised", "LAC-HEALTH-ASSESSMENT", "2018-03-29"),
+        # No looked-after review in the same 20 working days (CPPCR reg 33).
+        ("2018-03-30", "raised", "LAC-REVIEW", "2018-03-29"),
         # Returned Easter Monday 10:00 (BST); 72 hours is Thursday 5 April 10:00.
         ("2018-04-06", "raised", "MISSING-RETURN-INTERVIEW", "2018-04-05"),
         ("2018-04-10", "resolved", "MISSING-RETURN-INTERVIEW", "2018-04-05"),
@@ -192,8 +194,8 @@ def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
         ("2018-06-21", "resolved", "CAWN-NOT-AVAILABLE-S20", "2018-05-02"),
         ("2018-07-14", "reopened", "LAC-SW-VISITS", "2018-07-13"),
     ]
-    assert rows[2]["subject_key"] == "return:2018-04-02T10:00+01:00"
-    assert lines[-2].startswith("6 raised, 4 cleared (")
+    assert rows[3]["subject_key"] == "return:2018-04-02T10:00+01:00"
+    assert lines[-2].startswith("7 raised, 4 cleared (")
 
 
 def test_replay_command_reports_scenario_errors(tmp_path):

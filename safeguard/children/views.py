@@ -21,6 +21,7 @@ from safeguard.access.roles import has_capability
 from safeguard.checks.selectors import alert_rows, alerts_for
 from safeguard.core.forms import error_summary
 from safeguard.meetings.selectors import summary_block
+from safeguard.meetings.views import my_action_rows
 
 from . import selectors
 from .forms import ChildSearchForm
@@ -37,7 +38,12 @@ def caseload(request):
     rows = selectors.caseload_for(request)
     audit_search_results(request, [row.child for row in rows], area=_list_area(rows))
     alerts = alert_rows(request, list(alerts_for(request.user)))
-    return render(request, "children/caseload.html", {"rows": rows, "alert_rows": alerts})
+    return render(
+        request,
+        "children/caseload.html",
+        # "My actions" from meetings beside the alerts (Recommendation 3: followed up).
+        {"rows": rows, "alert_rows": alerts, "action_rows": my_action_rows(request)},
+    )
 
 
 @login_required
