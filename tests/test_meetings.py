@@ -417,3 +417,21 @@ def test_docs_example_of_meetings_is_valid_yaml_for_the_schema():
     block = doc.split("## Concerns, meetings", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     data = yaml.safe_load(textwrap.dedent(block))
     assert set(data) == {"concerns", "meetings", "s47_enquiries", "milestones"}
+
+
+def test_the_chronology_shows_concerns_meetings_and_enquiries_in_line(tmp_path):
+    from safeguard.children.models import Child
+    from safeguard.chronology.selectors import timeline
+
+    load([write(tmp_path, HEAD + MEETINGS)])
+    entries = [
+        (e.entry_type, e.when.date(), e.summary) for e in timeline(Child.objects.get(local_id="A1"))
+    ]
+    kinds = [k for k, _, _ in entries]
+    assert (
+        kinds.index("police_incident") < kinds.index("concern_raised") < kinds.index("meeting_held")
+    )
+    assert ("meeting_held", D(2024, 6, 11), "Strategy discussion — Section 47 enquiry") in entries
+    assert any(k == "s47_enquiry" and "Likely to suffer" in s for k, _, s in entries)
+    # The cancelled meeting is about B2 and was never held: not in anyone's chronology.
+    assert not any("Professionals" in s for _, _, s in entries)

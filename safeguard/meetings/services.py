@@ -278,7 +278,10 @@ def hold_meeting(
     return meeting
 
 
-def record_minutes(*, actor, meeting: Meeting, minutes: str, recorded_at=None) -> Meeting:
+def record_minutes(
+    *, actor, meeting: Meeting, minutes: str, recorded_at=None, recorded_by=None
+) -> Meeting:
+    """`recorded_by` defaults to the actor (the loader names who recorded them)."""
     if not minutes.strip():
         raise ValidationError({"minutes": "Enter the minutes"})
 
@@ -286,7 +289,7 @@ def record_minutes(*, actor, meeting: Meeting, minutes: str, recorded_at=None) -
         if m.status != MeetingStatus.HELD:
             raise ValidationError({"minutes": "Record the meeting as held before its minutes"})
         m.minutes = minutes
-        m.minutes_recorded_by = actor
+        m.minutes_recorded_by = recorded_by or actor
         m.minutes_recorded_at = recorded_at or timezone.now()
 
     return _change_meeting(actor, meeting, change)

@@ -505,10 +505,11 @@ def _apply_hold(op, ctx):
 def _apply_minutes(op, ctx):
     d = op.data
     meeting = services.record_minutes(
-        actor=ctx.maybe("professional", d["recorded_by"]) or ctx.actor,
+        actor=ctx.actor,
         meeting=ctx.get(*op.key),
         minutes=d["minutes"],
         recorded_at=d["recorded_at"],
+        recorded_by=ctx.maybe("professional", d["recorded_by"]),
     )
     ctx.objects[op.key] = meeting
     return meeting
