@@ -32,7 +32,12 @@ def test_my_alerts_lists_named_alerts_in_order(client, setup):
     )
     assert "Return interview not offered within 72 hours" in page
     assert f'href="/alerts/{setup["alert"].pk}/"' in page
-    assert f'href="/children/{setup["child"].pk}/chronology/"' in page
+    # The link to the record opens the chronology filtered to what the alert rests on.
+    assert (
+        f'href="/children/{setup["child"].pk}/chronology/?type=missing_from_care&amp;'
+        "type=returned_from_missing&amp;type=return_interview_completed&amp;"
+        'type=return_interview_offered&amp;order=oldest"' in page
+    )
 
 
 def test_team_view_for_managers_only(client, setup):

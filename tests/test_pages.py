@@ -2,7 +2,6 @@
 
 import csv
 import io
-import json
 
 import pytest
 from django.urls import reverse
@@ -295,7 +294,7 @@ def rows(body):
 
 
 def test_chronology_shows_every_agency_in_order(sw_client, world):
-    body = text(chronology(sw_client, world.sarah))
+    body = text(chronology(sw_client, world.sarah, {"order": "oldest"}))
     order = [
         "Child in need plan started",
         "Looked after under V2 Single period of accommodation under s20 started",
@@ -306,6 +305,10 @@ def test_chronology_shows_every_agency_in_order(sw_client, world):
     ]
     positions = [body.index(item) for item in order]
     assert positions == sorted(positions)
+    # Newest first by default.
+    newest = text(chronology(sw_client, world.sarah))
+    positions = [newest.index(item) for item in order]
+    assert positions == sorted(positions, reverse=True)
     assert '2010 <span class="govuk-body-s">(approximate)</span>' in body
     # Corrected and withdrawn entries are hidden by default; the correction is shown.
     assert "3 May 2019" in body
@@ -436,7 +439,8 @@ def test_csv_export_content(sw_client, world):
     assert incident["type_label"] == "Police incident"
     assert incident["recorded_by"] == "Pat Hale"
     assert incident["status"] == "current"
-    assert json.loads(incident["details"]) == {"incident_ref": "WP-1906-0042"}
+    # Details as readable text, not raw JSON.
+    assert incident["details"] == "incident ref: WP-1906-0042"
     missing = next(r for r in records if r["type_code"] == "missing_from_care")
     assert (missing["occurred"], missing["precision"]) == ("2019-06", "month")
     assert {r["status"] for r in records} == {"current"}
@@ -450,12 +454,16 @@ def test_csv_export_guards_against_formula_injection(sw_client, world):
 def test_csv_export_applies_the_same_filters(sw_client, world):
     _, records = export(sw_client, world.sarah, {"agency": "west-police"})
     assert [r["type_code"] for r in records] == ["police_incident"]
-    _, records = export(sw_client, world.sarah, {"corrected": "on", "type": "ae_attendance"})
+    _, records = export(
+        sw_client, world.sarah, {"corrected": "on", "type": "ae_attendance", "order": "oldest"}
+    )
     assert [(r["occurred"], r["status"]) for r in records] == [
         ("2019-05-02", "superseded"),
         ("2019-05-03", "current"),
     ]
-    _, records = export(sw_client, world.sarah, {"corrected": "on", "type": "school_exclusion"})
+    _, records = export(
+        sw_client, world.sarah, {"corrected": "on", "type": "school_exclusion", "order": "oldest"}
+    )
     assert [r["status"] for r in records] == ["superseded", "withdrawn"]
 
 

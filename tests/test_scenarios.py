@@ -473,7 +473,7 @@ BAD_CASES = [
         lambda t: t.replace("missing_code: M", "missing_cod: M"),
         "missing_cod: M",
         "{path}, line {line}, children[0].events[0].details.missing_cod: not a detail of "
-        "'missing_from_care' events (allowed: missing_code, episode_ref, reported_by)",
+        "'missing_from_care' events (allowed: missing_code, episode_ref, reported_by, reported_at)",
     ),
     (
         "end before start",

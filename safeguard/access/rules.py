@@ -29,10 +29,11 @@ class Rule:
       object       signed in, and the object in the URL (`param`, e.g. alert_id) is about
                    a child visible in `area`; otherwise 404
       admin        the Django admin: superusers and administrators only (its own gate)
-      write        signed in with a role that may make the write `write` (access.roles.WRITES,
-                   "record:<kind>"), and the child in the URL (or, with `param`, a child
-                   of the object in the URL) visible in `area`; otherwise 404, and nothing
-                   is written
+      write        signed in with a role that may write `write` (access.roles.WRITES:
+                   "event:<category>"; "event:<event_type>" for the category of the type
+                   in the URL; "event:any" for any event; "record:<kind>"), and the child
+                   visible in `area` (with `param`, a child of the object in the URL, e.g.
+                   a meeting); otherwise 404, and nothing is written
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
     checks the same allow/refuse outcome.
@@ -100,6 +101,10 @@ ACCESS_RULES: dict[str, Rule] = {
     ),
     "meetings:reviews-due": Rule("list", area="summary", description="IRO: children reviewed"),
     "meetings:minutes-outstanding": Rule("list", area="identity", description="meetings chaired"),
+    "recording:event-types": Rule("write", area="identity", write="event:any"),
+    "recording:event": Rule("write", area="identity", write="event:<event_type>"),
+    "recording:correct-event": Rule("write", area="chronology", write="event:<event_id>"),
+    "recording:withdraw-event": Rule("write", area="chronology", write="event:<event_id>"),
 }
 
 # Whole namespaces with one gate. The admin site checks every view it serves

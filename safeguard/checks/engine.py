@@ -95,6 +95,9 @@ class Check:
     tells: tuple[str, ...] = ()
     # People without accounts who must also be told, and by whom (said in the alert detail).
     also_tell: str = ""
+    # The chronology entry types the check reads: the alert's "see the part of the record"
+    # link filters the chronology to them (with the type that resolves it).
+    record_types: tuple[str, ...] = ()
     description: str = ""
     thresholds: dict[str, Threshold] = {}  # noqa: RUF012 - each check replaces it
     todo: str = ""

@@ -67,8 +67,22 @@ def may_see_alert(user, alert: Alert) -> bool:
 
 def record_url(alert: Alert) -> str:
     """The part of the child's record the alert rests on."""
-    name = "chronology:chronology" if alert.record_link == "chronology" else "children:summary"
-    return reverse(name, args=[alert.child_id])
+    if alert.record_link != "chronology":
+        return reverse("children:summary", args=[alert.child_id])
+    url = reverse("chronology:chronology", args=[alert.child_id])
+    from urllib.parse import urlencode
+
+    from .engine import REGISTRY
+
+    check = REGISTRY.get(alert.check_id)
+    types = list(getattr(check, "record_types", ()) or ())
+    if check is not None and check.resolution.record.startswith("event:"):
+        types.append(check.resolution.record.split(":", 1)[1])
+    if not types:
+        return url
+    # The entries the alert rests on and the one that resolves it, oldest first.
+    query = [("type", t) for t in dict.fromkeys(types)] + [("order", "oldest")]
+    return f"{url}?{urlencode(query)}"
 
 
 def alert_rows(request, alerts) -> list[dict]:
@@ -93,6 +107,7 @@ def alert_rows(request, alerts) -> list[dict]:
             "alert": a,
             "check": REGISTRY.get(a.check_id),
             "overdue": a.due_date < today,
+            "overdue_since": a.due_date + dt.timedelta(days=1),
             "url": record_url(a),
         }
         for a in alerts

@@ -11,11 +11,14 @@ Alerts name a child, so an alert is shown only if the access policy lets the pro
 see that child's summary, as well as being named on it (or managing a team that is).
 """
 
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from safeguard.children.models import InvolvementRole
@@ -61,19 +64,32 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
         if form is not None and form.is_bound:
             for field, messages in form.errors.items():
                 errors += [{"text": m, "href": f"#id_{field}"} for m in messages]
+    check = REGISTRY.get(alert.check_id)
+    recipients = [
+        (r.professional, r.role, ROLE_LABELS.get(r.role, r.role))
+        for r in alert.recipients.select_related("professional").order_by("pk")
+    ]
+    # One owner: the first recipient in the order the check tells roles.
+    order = {role: i for i, role in enumerate(check.tells if check else ())}
+    ranked = sorted(recipients, key=lambda r: order.get(r[1], len(order)))
+    owner = ranked[0] if ranked else None
+    today = timezone.localdate()
     return render(
         request,
         "checks/detail.html",
         {
+            "owner": (owner[0], owner[2]) if owner else None,
+            "also_told": [(p, label) for p, _, label in ranked[1:]],
+            "overdue_since": (
+                alert.due_date + dt.timedelta(days=1)
+                if alert.is_open and alert.due_date and alert.due_date < today
+                else None
+            ),
             "alert": alert,
-            "check": REGISTRY.get(alert.check_id),
+            "check": check,
             "url": record_url(alert),
             "resolve_url": reverse("recording:resolve-alert", args=[alert.pk]),
             "history": alert.history.select_related("actor").order_by("at", "id"),
-            "recipients": [
-                (r.professional, ROLE_LABELS.get(r.role, r.role))
-                for r in alert.recipients.select_related("professional")
-            ],
             "unfilled": [ROLE_LABELS.get(r, r) for r in alert.unfilled_roles.split(",") if r],
             "ack_form": ack_form or AcknowledgeForm(),
             "close_form": close_form or CloseForm(),
@@ -84,7 +100,29 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
 
 @login_required
 def detail(request, alert_id: int):
-    return _detail(request, open_alert(request, alert_id))
+    alert = open_alert(request, alert_id)
+    if request.GET.get("recorded"):
+        _say_outcome(request, alert)
+    return _detail(request, alert)
+
+
+def _say_outcome(request, alert) -> None:
+    """After the alert's action was recorded (recording:event redirects here with
+    ?recorded=<type>): say honestly whether the re-check, run when the record committed,
+    resolved the alert."""
+    from django.contrib import messages
+
+    if alert.status == "resolved":
+        messages.success(request, "Saved. The alert is resolved: the record now shows it.")
+    elif alert.is_open:
+        messages.warning(
+            request,
+            "Saved, but the alert is still open: the checks still find what it is about. "
+            "Read what it asks for again, or close it with a reason if no record can "
+            "resolve it.",
+        )
+    else:
+        messages.success(request, f"Saved. The alert was already {alert.get_status_display()}.")
 
 
 def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):

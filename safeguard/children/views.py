@@ -17,7 +17,7 @@ from django.shortcuts import render
 
 from safeguard.access.audit import audit_search_results
 from safeguard.access.policy import allowed_areas, open_child
-from safeguard.access.roles import has_capability
+from safeguard.access.roles import EVENT_CATEGORY_WRITES, has_capability, may_write
 from safeguard.checks.selectors import alert_rows, alerts_for
 from safeguard.core.forms import error_summary
 from safeguard.meetings.selectors import summary_block
@@ -87,5 +87,7 @@ def summary(request, child_id: int):
             "may_see_chronology": "chronology" in areas,
             "may_review_access": has_capability(request.user.role, "review_access"),
             "meetings_block": summary_block(child) if "summary" in areas else None,
+            # Seeing the identity is the relationship writing needs; the role decides.
+            "may_record": any(may_write(request.user.role, w) for w in EVENT_CATEGORY_WRITES),
         },
     )

@@ -12,7 +12,7 @@ has been recorded needs a data migration: stored events keep their type code for
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 
@@ -32,6 +32,9 @@ class EventType:
     category: str
     description: str
     details: dict[str, Detail] = field(default_factory=dict)
+    # Whether an entry of this type may name people from the child's record (an adult of
+    # concern, a parent): the recording form then offers them as related persons.
+    names_people: bool = False
 
 
 CATEGORIES = {
@@ -52,8 +55,29 @@ _PRESCRIPTION_REF = Detail(
 )
 _MISSING_REF = Detail("ref", "Identifier linking a missing episode with its return")
 
+# Types whose entries may name people from the child's record (related persons).
+_NAMES_PEOPLE = frozenset(
+    {
+        "concern_raised",
+        "disclosure",
+        "family_contact",
+        "court_hearing",
+        "note",
+        "missing_from_care",
+        "returned_from_missing",
+        "exploitation_concern",
+        "protective_options_considered",
+        "police_incident",
+        "arrest",
+        "bail_conditions_set",
+        "bail_breach",
+        "police_intelligence",
+        "police_protection",
+    }
+)
+
 EVENT_TYPES: dict[str, EventType] = {
-    t.code: t
+    t.code: replace(t, names_people=t.code in _NAMES_PEOPLE)
     for t in [
         # Social care
         EventType(
@@ -140,6 +164,7 @@ EVENT_TYPES: dict[str, EventType] = {
                 ),
                 "episode_ref": _MISSING_REF,
                 "reported_by": Detail("text", "Who reported the child missing"),
+                "reported_at": Detail("datetime", "When the child was reported missing"),
             },
         ),
         EventType(
@@ -147,7 +172,11 @@ EVENT_TYPES: dict[str, EventType] = {
             "Returned from missing",
             "missing",
             "The child returned or was found.",
-            {"episode_ref": _MISSING_REF, "found_at": Detail("text", "Where the child was found")},
+            {
+                "episode_ref": _MISSING_REF,
+                "found_at": Detail("text", "Where the child was found"),
+                "found_with": Detail("text", "Who the child was with when found"),
+            },
         ),
         EventType(
             "return_interview_offered",
@@ -166,9 +195,15 @@ EVENT_TYPES: dict[str, EventType] = {
             "return_interview_completed",
             "Return interview completed",
             "missing",
-            "The return interview took place.",
+            "The return interview took place, or the attempt to hold it ended (the outcome "
+            "says which).",
             {
                 "episode_ref": _MISSING_REF,
+                "outcome": Detail(
+                    "choice",
+                    "Whether the interview was held",
+                    choices=("held", "declined", "not_possible"),
+                ),
                 "reasons": Detail("text", "Why the child went missing, in their words"),
             },
         ),
@@ -210,7 +245,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "Arrest",
             "police",
             "Someone was arrested.",
-            {"offence": Detail("text", "Offence suspected")},
+            {
+                "offence": Detail("text", "Offence suspected"),
+                "custody_ref": Detail("ref", "Custody record number"),
+            },
         ),
         EventType(
             "bail_conditions_set",
@@ -220,6 +258,7 @@ EVENT_TYPES: dict[str, EventType] = {
             {
                 "conditions": Detail("text", "The conditions", required=True),
                 "until": Detail("date", "Bail return date"),
+                "conditions_expire": Detail("date", "When the conditions end"),
             },
         ),
         EventType(
@@ -248,7 +287,14 @@ EVENT_TYPES: dict[str, EventType] = {
             "A&E attendance",
             "health",
             "Attendance at an emergency department or minor injuries unit.",
-            {"reason": Detail("text", "Presenting complaint")},
+            {
+                "reason": Detail("text", "Presenting complaint"),
+                "setting": Detail(
+                    "choice",
+                    "Where the child was seen",
+                    choices=("emergency_department", "urgent_treatment_centre", "minor_injuries"),
+                ),
+            },
         ),
         EventType(
             "hospital_admission",
@@ -268,7 +314,11 @@ EVENT_TYPES: dict[str, EventType] = {
             "Seizure",
             "health",
             "An epileptic or other seizure.",
-            {"witnessed_by": Detail("text", "Who witnessed it")},
+            {
+                "witnessed_by": Detail("text", "Who witnessed it"),
+                "duration_minutes": Detail("int", "How long it lasted, in minutes"),
+                "rescue_medication": Detail("bool", "Whether rescue medication was given"),
+            },
         ),
         EventType("self_harm", "Self-harm", "health", "An episode of self-harm or overdose."),
         EventType(
@@ -336,6 +386,10 @@ EVENT_TYPES: dict[str, EventType] = {
             "School absence concern",
             "education",
             "Persistent or unexplained absence from school.",
+            {
+                "sessions_missed": Detail("int", "Number of sessions (half days) missed"),
+                "authorised": Detail("bool", "Whether the absence was authorised"),
+            },
         ),
         # Placement
         EventType(
@@ -437,6 +491,7 @@ def as_markdown() -> str:
                 )
                 or "—"
             )
-            lines.append(f"| `{t.code}` | {t.label} | {t.description} | {details} |")
+            people = " May name people from the child's record." if t.names_people else ""
+            lines.append(f"| `{t.code}` | {t.label} | {t.description}{people} | {details} |")
         lines.append("")
     return "\n".join(lines)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 
-from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from safeguard.core.dates import Precision
@@ -75,7 +73,7 @@ def timeline_csv(entries: list[TimelineEntry]) -> str:
             recorded_at,
             e.recorded_by,
             entry_status(e),
-            json.dumps(e.details, sort_keys=True, cls=DjangoJSONEncoder) if e.details else "",
+            e.details_text,
         ]
         writer.writerow([safe_cell(v) for v in row])
     return out.getvalue()

@@ -26,6 +26,11 @@ class ChronologyFilterForm(forms.Form):
     to_month = _part()
     to_year = _part()
     corrected = forms.BooleanField(required=False, label="Show corrected and withdrawn entries")
+    order = forms.ChoiceField(
+        required=False,
+        choices=(("newest", "Newest first"), ("oldest", "Oldest first")),
+        label="Order",
+    )
 
     # Where the error summary links for each date: the first input of its group.
     date_anchors = {
@@ -88,6 +93,7 @@ class ChronologyFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             include_superseded=bool(data.get("corrected")),
+            newest_first=data.get("order") != "oldest",
         )
 
 

@@ -34,6 +34,22 @@ RECORD_ENTRY_TYPES = {
 }
 
 
+# Entries a reader must not miss among routine ones (marked on the page).
+SIGNIFICANT_TYPES = frozenset(
+    {
+        "missing_from_care",
+        "returned_from_missing",
+        "seizure",
+        "police_protection",
+        "death",
+        "ae_attendance",
+        "self_harm",
+        "arrest",
+        "exploitation_concern",
+    }
+)
+
+
 @dataclass
 class TimelineEntry:
     when: dt.datetime
@@ -57,6 +73,28 @@ class TimelineEntry:
         return format_fuzzy(self.when, self.precision)
 
     @property
+    def recorded_label(self) -> str:
+        """When it was recorded. A record loaded with only a recording date holds local
+        midnight to the microsecond: show the day, not an invented "00:00" (a live save
+        carries its real time, never exactly midnight to the microsecond)."""
+        if self.recorded_at is None:
+            return ""
+        local = timezone.localtime(self.recorded_at)
+        day = f"{local.day} {local.strftime('%b %Y')}"
+        if local.time() == dt.time():
+            return day
+        return f"{day} {local:%H:%M}"
+
+    @property
+    def significant(self) -> bool:
+        return self.entry_type in SIGNIFICANT_TYPES
+
+    @property
+    def details_text(self) -> str:
+        """The details as readable "name: value" text (the CSV's details column)."""
+        return details_text(self.details)
+
+    @property
     def approximate(self) -> bool:
         return self.precision in (Precision.YEAR, Precision.MONTH)
 
@@ -74,6 +112,17 @@ class TimelineEntry:
         )
 
 
+def details_text(details: dict) -> str:
+    def show(value):
+        if value is True:
+            return "yes"
+        if value is False:
+            return "no"
+        return str(value)
+
+    return "; ".join(f"{name.replace('_', ' ')}: {show(v)}" for name, v in details.items())
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time()))
 
@@ -85,6 +134,7 @@ class TimelineFilter:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     include_superseded: bool = False
+    newest_first: bool = False
 
 
 def type_options() -> list[tuple[str, str]]:
@@ -235,5 +285,5 @@ def timeline(child, flt: TimelineFilter | None = None) -> list[TimelineEntry]:
     if flt.date_to:
         end = _midnight(flt.date_to + dt.timedelta(days=1))
         entries = [e for e in entries if e.when < end]
-    entries.sort(key=lambda e: e.sort_key)
+    entries.sort(key=lambda e: e.sort_key, reverse=flt.newest_first)
     return entries

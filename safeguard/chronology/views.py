@@ -22,17 +22,21 @@ from __future__ import annotations
 import re
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
+from safeguard.access import roles
 from safeguard.access.policy import allowed_areas, filter_timeline, open_child
 from safeguard.core.forms import error_summary
 
-from .event_types import CATEGORIES
+from .event_types import CATEGORIES, EVENT_TYPES
 from .export import timeline_csv
 from .forms import ChronologyFilterForm
 from .selectors import TimelineFilter, timeline
+
+PER_PAGE = 50
 
 
 def _options(child, areas):
@@ -65,26 +69,54 @@ def chronology(request, child_id: int):
     form = _filter_form(request, agencies)
     if form.is_bound and not form.is_valid():
         entries = None
-        anchors = {**ChronologyFilterForm.date_anchors, "agency": "agency-1"}
+        anchors = {
+            **ChronologyFilterForm.date_anchors,
+            "agency": "agency-1",
+            "order": "order-newest",
+        }
         if type_groups:
             anchors["type"] = f"type-{type_groups[0][1][0][0]}"
         errors = error_summary(form, anchors)
     else:
         entries = filter_timeline(
-            timeline(child, form.to_filter() if form.is_bound else TimelineFilter()), areas
+            timeline(
+                child, form.to_filter() if form.is_bound else TimelineFilter(newest_first=True)
+            ),
+            areas,
         )
         errors = []
+    page = None
+    if entries is not None:
+        page = Paginator(entries, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "child": child,
         "form": form,
         "errors": errors,
         "entries": entries,
+        "page": page,
+        "page_numbers": list(
+            page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        )
+        if page
+        else [],
+        "oldest_first": form.is_bound and form.data.get("order") == "oldest",
         "total": total,
+        "may_export": "export" in areas,
+        "may_record": any(
+            roles.may_write(request.user.role, w) for w in roles.EVENT_CATEGORY_WRITES
+        ),
+        "may_correct": frozenset(
+            code
+            for code, t in EVENT_TYPES.items()
+            if roles.may_write(request.user.role, f"event:{t.category}")
+        ),
         "agency_options": agencies,
         "type_groups": type_groups,
         "selected_agencies": set(form.data.getlist("agency")) if form.is_bound else set(),
         "selected_types": set(form.data.getlist("type")) if form.is_bound else set(),
-        "query": request.GET.urlencode(),
+        "query": query.urlencode(),
     }
     return render(request, "chronology/chronology.html", context)
 
@@ -105,7 +137,8 @@ def export(request, child_id: int):
             content_type="text/plain; charset=utf-8",
         )
     entries = filter_timeline(
-        timeline(child, form.to_filter() if form.is_bound else TimelineFilter()), areas
+        timeline(child, form.to_filter() if form.is_bound else TimelineFilter(newest_first=True)),
+        areas,
     )
     local_id = _SAFE_FILENAME.sub("-", child.local_id).strip("-") or str(child.pk)
     filename = f"chronology-{local_id}-{timezone.localdate().isoformat()}.csv"

@@ -36,6 +36,7 @@ class MedicineNotCollected(Check):
     title = "Medicine for a chronic condition not collected"
     severity = Severity.HIGH
     resolution = Resolution("Record the collection", "event:prescription_collected")
+    record_types = ("prescription_issued", "prescription_dispensed", "prescription_not_collected")
     sources = (
         Source("Practice review 'Sarah' (Worcestershire, 2021)", "Recommendation 7"),
         Source(

@@ -35,6 +35,7 @@ class ReturnInterview(Check):
     title = "Return interview not offered within 72 hours of return from missing"
     severity = Severity.HIGH
     resolution = Resolution("Record the return interview offer", "event:return_interview_offered")
+    record_types = ("missing_from_care", "returned_from_missing", "return_interview_completed")
     sources = (
         Source(
             "Children who run away or go missing from home or care (DfE statutory guidance, 2014)",

@@ -34,6 +34,7 @@ class SocialWorkerVisits(Check):
     title = "Statutory social worker visit overdue"
     severity = Severity.HIGH
     resolution = Resolution("Record the visit", "event:social_worker_visit")
+    record_types = ("placement_start", "placement_end")
     sources = (
         Source(
             "Care Planning, Placement and Case Review (England) Regulations 2010",
