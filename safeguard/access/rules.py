@@ -107,6 +107,41 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:withdraw-event": Rule("write", area="chronology", write="event:<event_id>"),
 }
 
+# Recording the structured record (branch rec-records, recording/records.py): the role may
+# write that kind of record (roles.WRITES) and may see the child's identity.
+_RECORD_WRITES = {
+    "recording:identity": "record:identity",
+    "recording:person-add": "record:people",
+    "recording:relationship-end": "record:people",
+    "recording:involvement-add": "record:involvement",
+    "recording:involvement-end": "record:involvement",
+    "recording:episode-add": "record:episode",
+    "recording:episode-end": "record:episode",
+    "recording:placement-add": "record:placement",
+    "recording:placement-end": "record:placement",
+    "recording:condition-add": "record:health",
+    "recording:health-assessment": "record:health",
+    "recording:medicine-add": "record:medicine",
+    "recording:medicine-end": "record:medicine",
+    "recording:referral-add": "record:referral",
+}
+ACCESS_RULES.update(
+    {name: Rule("write", area="identity", write=what) for name, what in _RECORD_WRITES.items()}
+)
+ACCESS_RULES.update(
+    {
+        "recording:register-child": Rule("write", write="record:child"),
+        # Anyone who may see the child's identity may ask to be involved.
+        "recording:involvement-request": Rule("child", area="identity"),
+        "recording:involvement-request-decide": Rule(
+            "write",
+            area="identity",
+            write="record:involvement",
+            description="also the child's allocated social worker",
+        ),
+    }
+)
+
 # Whole namespaces with one gate. The admin site checks every view it serves
 # (SafeguardAdminSite.has_permission), and no child-record model is registered there
 # (tests/test_access_admin.py), so new admin URLs are covered by the same rule.

@@ -22,6 +22,18 @@ class AgencyKind(models.TextChoices):
     SAFEGUARDING_PARTNERSHIP = "safeguarding_partnership", "Safeguarding partnership"
     AMBULANCE = "ambulance", "Ambulance service"
     PLACEMENT_PROVIDER = "placement_provider", "Placement provider"
+    CHILDRENS_HOME_PROVIDER = "childrens_home_provider", "Children's home provider"
+    LOCAL_AUTHORITY_HOUSING = "housing", "Housing (local authority or provider)"
+    PROBATION = "probation", "Probation service"
+    CAMHS = "camhs", "Child and adolescent mental health services (mental health trust)"
+    ADULT_SOCIAL_CARE = "adult_social_care", "Adult social care"
+    EARLY_YEARS = "early_years", "Early years setting or nursery"
+    FURTHER_EDUCATION = "further_education", "Further education college"
+    YOUTH_SERVICE = "youth_service", "Youth service"
+    EARLY_HELP = "early_help", "Early help service"
+    SUBSTANCE_MISUSE = "substance_misuse", "Substance misuse service"
+    DOMESTIC_ABUSE_SERVICE = "domestic_abuse_service", "Domestic abuse service"
+    OTHER = "other", "Other"
 
 
 class Agency(models.Model):

@@ -14,7 +14,6 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from safeguard.access.policy import visible_children
-from safeguard.core.dates import age_on
 from safeguard.core.validators import normalise_nhs_number
 from safeguard.episodes.models import Episode, EpisodeKind, Placement
 from safeguard.health.models import Condition, HealthAssessment, Medicine
@@ -45,7 +44,7 @@ class ChildRow:
     """One child in a list (caseload or search results)."""
 
     child: Child
-    age: int
+    age: int | None  # None for an unborn child
     statuses: list[str]
     placement_type: str
     my_roles: list[str] = field(default_factory=list)
@@ -59,7 +58,7 @@ def _row(child: Child, on: dt.date, my_roles: list[str] | None = None) -> ChildR
     if not getattr(child, "may_see_summary", True):
         return ChildRow(
             child=child,
-            age=age_on(child.date_of_birth, end),
+            age=child.age_on(end),
             statuses=[],
             placement_type="",
             my_roles=my_roles or [],
@@ -68,7 +67,7 @@ def _row(child: Child, on: dt.date, my_roles: list[str] | None = None) -> ChildR
     placements = getattr(child, "current_placements", [])
     return ChildRow(
         child=child,
-        age=age_on(child.date_of_birth, end),
+        age=child.age_on(end),
         statuses=[episode_label(e) for e in getattr(child, "open_episodes", [])],
         placement_type=placements[-1].get_placement_type_display() if placements else "",
         my_roles=my_roles or [],
@@ -281,8 +280,8 @@ def child_summary(
     return ChildSummary(
         child=child,
         as_of=on,
-        age=None if died else age_on(child.date_of_birth, on),
-        age_at_death=age_on(child.date_of_birth, died) if died else None,
+        age=None if died else child.age_on(on),
+        age_at_death=child.age_on(died) if died else None,
         looked_after=looked_after,
         open_episodes=open_episodes,
         current_placement=placement,
@@ -292,4 +291,25 @@ def child_summary(
         conditions=conditions,
         current_medicines=medicines,
         last_health_assessment=assessment,
+    )
+
+
+def pending_involvement_requests(child: Child, user) -> list:
+    """Requests to be involved waiting for a decision, for those who may decide: a role
+    that allocates involvements, or the child's allocated social worker."""
+    from safeguard.access.roles import may_write
+
+    from .models import InvolvementRequest, InvolvementRole, RequestStatus
+
+    may_decide = may_write(user.role, "record:involvement") or (
+        Involvement.objects.current(dt.date.today())
+        .filter(child=child, professional=user, role=InvolvementRole.ALLOCATED_SOCIAL_WORKER)
+        .exists()
+    )
+    if not may_decide:
+        return []
+    return list(
+        InvolvementRequest.objects.filter(child=child, status=RequestStatus.PENDING)
+        .select_related("requester")
+        .order_by("requested_at")
     )

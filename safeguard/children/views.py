@@ -17,7 +17,7 @@ from django.shortcuts import render
 
 from safeguard.access.audit import audit_search_results
 from safeguard.access.policy import allowed_areas, open_child
-from safeguard.access.roles import EVENT_CATEGORY_WRITES, has_capability, may_write
+from safeguard.access.roles import EVENT_CATEGORY_WRITES, WRITES, has_capability, may_write
 from safeguard.checks.selectors import alert_rows, alerts_for
 from safeguard.core.forms import error_summary
 from safeguard.meetings.selectors import summary_block
@@ -89,5 +89,8 @@ def summary(request, child_id: int):
             "meetings_block": summary_block(child) if "summary" in areas else None,
             # Seeing the identity is the relationship writing needs; the role decides.
             "may_record": any(may_write(request.user.role, w) for w in EVENT_CATEGORY_WRITES),
+            # Structured-record links (recording/records.py): only what the role may write.
+            "writes": WRITES.get(request.user.role, frozenset()),
+            "pending_requests": selectors.pending_involvement_requests(child, request.user),
         },
     )

@@ -1,5 +1,7 @@
 """Validators for the identifiers children's records carry."""
 
+import re
+
 from django.core.exceptions import ValidationError
 
 
@@ -63,3 +65,18 @@ def validate_upn(value: str) -> None:
         raise ValidationError(
             "Enter a valid UPN: a check letter followed by 12 characters", code="invalid_upn"
         )
+
+
+# UK postcode shape (outward code, space optional, inward code), e.g. "WR1 2AB", "M1 1AE".
+_POSTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+
+
+def normalise_postcode(value: str) -> str:
+    """Upper case, one space before the inward code: 'wr12ab' -> 'WR1 2AB'."""
+    compact = "".join(value.split()).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def validate_postcode(value: str) -> None:
+    if not _POSTCODE.match(value.upper()):
+        raise ValidationError("Enter a real UK postcode, like WR1 2AB", code="invalid_postcode")

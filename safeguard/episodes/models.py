@@ -102,6 +102,7 @@ class Placement(models.Model):
     )
     notes = models.TextField(blank=True)
     synthetic = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
 
     objects = EpisodeQuerySet.as_manager()
 

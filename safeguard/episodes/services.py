@@ -5,6 +5,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from safeguard.access.audit import record_write, snapshot
+from safeguard.access.versions import check_version
 from safeguard.core.changes import child_record_changed
 
 from .models import Episode, EpisodeKind, Placement
@@ -24,6 +25,11 @@ def _overlapping(qs, start, end):
 
 def validate_episode(episode: Episode) -> None:
     episode.full_clean()
+    if episode.kind == EpisodeKind.LOOKED_AFTER and episode.child.date_of_birth is None:
+        # An unborn child can have a pre-birth plan, but cannot be looked after.
+        raise ValidationError(
+            {"kind": "An unborn child cannot be looked after: record the birth first"}
+        )
     same_kind = Episode.objects.filter(child_id=episode.child_id, kind=episode.kind)
     if episode.pk:
         same_kind = same_kind.exclude(pk=episode.pk)
@@ -103,12 +109,39 @@ def record_placement(*, actor, **fields) -> Placement:
     return placement
 
 
-def end_placement(*, actor, placement: Placement, end_date, reason_changed: str = "") -> Placement:
+def end_placement(
+    *, actor, placement: Placement, end_date, reason_changed: str = "", expected_version=None
+) -> Placement:
     with transaction.atomic():
         placement = Placement.objects.select_for_update().get(pk=placement.pk)
+        check_version(placement, expected_version)
+        before = snapshot(placement)
         placement.end_date = end_date
         placement.reason_changed = reason_changed or placement.reason_changed
         validate_placement(placement)
+        placement.version += 1
         placement.save()
+        record_write(
+            actor, placement.child, "update", Placement, placement.pk, before, snapshot(placement)
+        )
         child_record_changed(placement.child_id)
     return placement
+
+
+def move_placement(
+    *, actor, current: Placement, reason_changed: str, expected_version=None, **new_fields
+) -> Placement:
+    """A move: the current placement ends on the day the new one starts (SSDA903 records
+    consecutive placements meeting on that day), with the reason for the change, in one
+    transaction: both or neither."""
+    if not reason_changed:
+        raise ValidationError({"reason_changed": "Select the reason the placement changed"})
+    with transaction.atomic():
+        end_placement(
+            actor=actor,
+            placement=current,
+            end_date=new_fields["start_date"],
+            reason_changed=reason_changed,
+            expected_version=expected_version,
+        )
+        return record_placement(actor=actor, child=current.child, **new_fields)

@@ -33,9 +33,13 @@ def record_health_assessment(*, actor, **fields) -> HealthAssessment:
 def end_medicine(*, actor, medicine: Medicine, end_date) -> Medicine:
     with transaction.atomic():
         medicine = Medicine.objects.select_for_update().get(pk=medicine.pk)
+        before = snapshot(medicine)
         medicine.end_date = end_date
         medicine.full_clean()
         medicine.save(update_fields=["end_date"])
+        record_write(
+            actor, medicine.child, "update", Medicine, medicine.pk, before, snapshot(medicine)
+        )
         child_record_changed(medicine.child_id)
     return medicine
 
@@ -43,8 +47,12 @@ def end_medicine(*, actor, medicine: Medicine, end_date) -> Medicine:
 def resolve_condition(*, actor, condition: Condition, resolved_on) -> Condition:
     with transaction.atomic():
         condition = Condition.objects.select_for_update().get(pk=condition.pk)
+        before = snapshot(condition)
         condition.resolved_on = resolved_on
         condition.full_clean()
         condition.save(update_fields=["resolved_on"])
+        record_write(
+            actor, condition.child, "update", Condition, condition.pk, before, snapshot(condition)
+        )
         child_record_changed(condition.child_id)
     return condition

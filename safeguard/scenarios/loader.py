@@ -684,6 +684,20 @@ _apply_health_assessment = _record_for_child(
     assessor="professional",
 )
 
+_apply_referral = _record_for_child(
+    children_services.record_referral,
+    "referrals",
+    from_agency="agency",
+    to_agency="agency",
+    referred_by="professional",
+)
+
+
+def _apply_referral_outcome(op: Operation, ctx: ApplyContext):
+    return children_services.record_referral_outcome(
+        actor=ctx.actor, referral=ctx.get(*op.key), **op.data
+    )
+
 
 def _apply_end_episode(op: Operation, ctx: ApplyContext):
     return episode_services.end_episode(
@@ -915,7 +929,9 @@ class _Builder:
         local_id = rec["local_id"]
         self._define(self.children, local_id, rec, "local_id", "child local_id")
         self._ref(rec, "local_authority", "agency")
-        dob = rec["date_of_birth"]
+        # An unborn child has no date of birth but an expected date of delivery (the
+        # service's validation says which one is missing or that both were given).
+        dob = rec.get("date_of_birth") or rec.get("expected_date_of_delivery")
         self._check_order(rec, "date_of_birth", "date_of_death")
         first_op = len(self.ops)
         identity = _copy(
@@ -926,10 +942,15 @@ class _Builder:
                 "family_name": "family_name",
                 "preferred_name": "preferred_name",
                 "date_of_birth": "date_of_birth",
+                "date_of_birth_precision": "date_of_birth_precision",
+                "age_assessed": "age_assessed",
+                "age_assessment_note": "age_assessment_note",
+                "expected_date_of_delivery": "expected_date_of_delivery",
                 "sex": "sex",
                 "ethnicity": "ethnicity",
                 "nhs_number": "nhs_number",
                 "upn": "upn",
+                "postcode": "postcode",
                 "restricted": "restricted",
                 "synthetic": "synthetic",
             },
@@ -1039,6 +1060,8 @@ class _Builder:
         health = rec.get("health")
         if health is not None:
             self._health(local_id, health)
+        for ref in rec.get("referrals", []):
+            self._referral(local_id, ref)
         for ev in rec.get("events", []):
             self._event(local_id, rec, ev)
         if "date_of_death" in rec:
@@ -1314,6 +1337,50 @@ class _Builder:
                 data,
                 _apply_health_assessment,
             )
+
+    def _referral(self, local_id: str, rec: Rec):
+        """A referral is known from the day it is made; its outcome from the outcome date."""
+        for key, kind in (("from_agency", "agency"), ("to_agency", "agency")):
+            if key in rec:
+                self._ref(rec, key, kind)
+        if "referred_by" in rec:
+            self._ref(rec, "referred_by", "professional")
+        self._check_order(rec, "date", "outcome_date")
+        if ("outcome" in rec) != ("outcome_date" in rec):
+            missing = "outcome_date" if "outcome" in rec else "outcome"
+            raise rec.error(missing, "give the outcome and its date together")
+        data = _copy(
+            rec,
+            {
+                "service": "service",
+                "date": "date",
+                "reason": "reason",
+                "referred_by_name": "referred_by_name",
+                "synthetic": "synthetic",
+            },
+        )
+        data.update(
+            from_agency=rec.get("from_agency"),
+            to_agency=rec.get("to_agency"),
+            referred_by=rec.get("referred_by"),
+        )
+        key = ("referral", f"{local_id}/{rec.path}")
+        self._op("record_referral", "start", rec["date"], rec, local_id, key, data, _apply_referral)
+        if "outcome" in rec:
+            self._op(
+                "record_referral_outcome",
+                "end",
+                rec["outcome_date"],
+                rec,
+                local_id,
+                key,
+                {
+                    "outcome": rec["outcome"],
+                    "outcome_date": rec["outcome_date"],
+                    "note": rec.get("outcome_note", ""),
+                },
+                _apply_referral_outcome,
+            ).source = rec.src("outcome")
 
     def _event(self, local_id: str, child: Rec, ev: Rec):
         amends = "corrects" if "corrects" in ev else "withdraws" if "withdraws" in ev else None
@@ -1613,6 +1680,7 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "conditions",
         "medicines",
         "health_assessments",
+        "referrals",
         "events",
         "corrections",
         "withdrawals",

@@ -12,7 +12,14 @@ from dataclasses import dataclass
 
 from safeguard.accounts.models import AgencyKind, Role
 from safeguard.children.codes import Ethnicity, Sex
-from safeguard.children.models import InvolvementRole, PRBasis, RelationshipType
+from safeguard.children.models import (
+    DOBPrecision,
+    InvolvementRole,
+    PRBasis,
+    ReferralOutcome,
+    ReferralService,
+    RelationshipType,
+)
 from safeguard.chronology.event_types import EVENT_TYPES
 from safeguard.episodes.codes import (
     CINPrimaryNeed,
@@ -219,6 +226,20 @@ HEALTH = {
     "assessments": Field("list", "Statutory health assessments", schema=HEALTH_ASSESSMENT),
 }
 
+REFERRAL = {
+    "service": choice(ReferralService.values, "The service the child was referred to", True),
+    "date": Field("date", "Date referred", True),
+    "reason": Field("text", "Reason for the referral", True),
+    "from_agency": Field("ref", "Agency that referred", ref_kind="agency"),
+    "to_agency": Field("ref", "Agency referred to", ref_kind="agency"),
+    "referred_by": Field("ref", "Username of the referrer", ref_kind="professional"),
+    "referred_by_name": Field("text", "Referrer's name when they have no account"),
+    "outcome": choice(ReferralOutcome.values, "Outcome (with `outcome_date`)"),
+    "outcome_date": Field("date", "Date of the outcome (with `outcome`)"),
+    "outcome_note": Field("text", "About the outcome"),
+    "synthetic": SYNTHETIC,
+}
+
 EVENT = {
     "id": Field("text", "Id, for a later correction to refer to"),
     "type": choice(EVENT_TYPES, "Event type (required unless correcting or withdrawing)"),
@@ -243,12 +264,25 @@ CHILD = {
     "given_name": Field("text", "Given name", True),
     "family_name": Field("text", "Family name", True),
     "preferred_name": Field("text", "Preferred name"),
-    "date_of_birth": Field("date", "Date of birth", True),
+    "date_of_birth": Field(
+        "date",
+        "Date of birth (an approximate one: the first day of the month or year it names); "
+        "give this or `expected_date_of_delivery`",
+    ),
+    "date_of_birth_precision": choice(
+        DOBPrecision.values, "How exactly the date of birth is known (default day)"
+    ),
+    "age_assessed": Field("bool", "Age disputed and assessed (the date of birth is assessed)"),
+    "age_assessment_note": Field("text", "Who assessed the age, when, and why"),
+    "expected_date_of_delivery": Field(
+        "date", "An unborn child's expected date of delivery (no `date_of_birth` then)"
+    ),
     "date_of_death": Field("date", "Date of death"),
     "sex": choice(Sex.values, "Sex (M, F, U)", True),
     "ethnicity": choice(Ethnicity.values, "DfE ethnicity code (default NOBT)"),
     "nhs_number": Field("nhs", "NHS number (10 digits, modulus-11 check digit)"),
     "upn": Field("upn", "Unique pupil number"),
+    "postcode": Field("text", "Home postcode (UK postcode, e.g. WR1 2AB)"),
     "restricted": Field("bool", "Restricted record"),
     "local_authority": Field(
         "ref", "Code of the responsible children's social care agency", True, ref_kind="agency"
@@ -267,6 +301,7 @@ CHILD = {
     "episodes": Field("list", "Early help, CIN, CP, looked-after, pathway plan", schema=EPISODE),
     "placements": Field("list", "Looked-after placements", schema=PLACEMENT),
     "health": Field("map", "Health record", schema=HEALTH),
+    "referrals": Field("list", "Referrals to other services and their outcome", schema=REFERRAL),
     "events": Field("list", "Chronology events", schema=EVENT),
     "synthetic": SYNTHETIC,
 }
@@ -426,6 +461,7 @@ _SECTIONS = [
     ("children[].health.conditions[]", CONDITION),
     ("children[].health.medicines[]", MEDICINE),
     ("children[].health.assessments[]", HEALTH_ASSESSMENT),
+    ("children[].referrals[]", REFERRAL),
     ("children[].events[]", EVENT),
     ("concerns[]", CONCERN),
     ("meetings[]", MEETING),
