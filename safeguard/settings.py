@@ -55,7 +55,10 @@ MODE = os.environ.get("SAFEGUARD_MODE", "production")
 if MODE not in {"production", "demo", "test"}:
     raise ImproperlyConfigured("SAFEGUARD_MODE must be production, demo or test")
 
-DEBUG = env_bool("DEBUG", default=MODE == "demo")
+# Off unless asked for, in demo mode too: the demo shows the service's own error pages (a
+# refusal is a plain 404 or 403, as in production, never Django's page listing every URL).
+# Static files do not need DEBUG: WhiteNoise serves them in every mode.
+DEBUG = env_bool("DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
@@ -253,12 +256,16 @@ SAFEGUARD_CSP = (
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A refusal (403, 404) is an ordinary answer: one log line, not a traceback.
+    "filters": {"refusals": {"()": "safeguard.core.logging.RefusalsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["refusals"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 
 # The partnership this instance serves: shown in the page header.
 SAFEGUARD_PARTNERSHIP_NAME = os.environ.get("SAFEGUARD_PARTNERSHIP_NAME", "Safeguard")
+# Where the phase banner's "Give feedback" link goes (a form, an issue tracker, a mailto:).
+SAFEGUARD_FEEDBACK_URL = os.environ.get("SAFEGUARD_FEEDBACK_URL", "")
 
 # Safeguarding checks (docs/checks.md). Per-check threshold overrides, e.g.
 # {"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}.

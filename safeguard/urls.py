@@ -3,7 +3,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from safeguard.core.views import favicon
+
 urlpatterns = [
+    path("favicon.ico", favicon, name="favicon"),
     path("", include("safeguard.accounts.urls")),
     path("", include("safeguard.children.urls")),
     path("", include("safeguard.chronology.urls")),

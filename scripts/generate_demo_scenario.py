@@ -1171,6 +1171,7 @@ def build() -> dict:
             n += 1
     for c in children:
         c.pop("_allocated")
+        _involve_recorders(c)
     agencies = []
     for a in AGENCIES:
         entry = {k: v for k, v in a.items() if k != "teams"}
@@ -1210,6 +1211,23 @@ def build() -> dict:
     }
 
 
+# Partners who record for a child are involved with them from their first entry, so their
+# home page lists the children they work with (a pharmacist dispensing a looked-after
+# child's medicine; the police officer who dealt with a missing episode).
+RECORDER_ROLES = {"ph.wilson": "pharmacist", "pc.hall": "police_officer"}
+
+
+def _involve_recorders(child: dict) -> None:
+    for username, role in RECORDER_ROLES.items():
+        days = [e["occurred"] for e in child["events"] if e.get("recorded_by") == username]
+        if not days or any(i["professional"] == username for i in child["involvements"]):
+            continue
+        first = min(
+            d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d)[:10]) for d in days
+        )
+        child["involvements"].append({"professional": username, "role": role, "start": first})
+
+
 RESTRICTED_REASONS = {
     "allocated_social_worker": "Allocated worker for a staff member's child",
     "team_manager": "Manages the allocated worker for a staff member's child",
@@ -1232,21 +1250,240 @@ def render() -> str:
     return HEADER + body
 
 
+# --- Worcestershire today ---------------------------------------------------------------
+# The professionals in Sarah's case (scenarios/sarah.yaml) were involved with her until she
+# died in 2019; without current work they would sign in to an empty home page. This file,
+# loaded after sarah.yaml, gives each of them living children today, with the records that
+# make the checks raise work for them: a medicine not collected (GP, pharmacist), a missing
+# episode with no return interview (Get Safe, police recorded the return), visits and a
+# health assessment overdue (social worker, IRO, nurse).
+WORCS_OUTPUT = ROOT / "scenarios" / "worcestershire.yaml"
+
+
+def _day(days_before: int) -> dt.date:
+    return DEMO_TODAY - dt.timedelta(days=days_before)
+
+
+def build_worcestershire() -> dict:
+    jade_start = _day(400)
+    jade = {
+        "local_id": "WCF-D0001",
+        "given_name": "Jade",
+        "family_name": "Marlow",
+        "date_of_birth": dt.date(2011, 2, 14),
+        "sex": "F",
+        "ethnicity": "WBRI",
+        "nhs_number": "999 000 9007",
+        "local_authority": "wcf",
+        "people": [
+            {
+                "id": "WCF-D0001-mother",
+                "given_name": "Kelly",
+                "family_name": "Marlow",
+                "sex": "F",
+                "relationship": "mother",
+                "parental_responsibility": True,
+                "pr_basis": "birth_mother",
+            }
+        ],
+        "involvements": [
+            {"professional": "sw.patel", "role": "allocated_social_worker", "start": jade_start},
+            {"professional": "tm.morgan", "role": "team_manager", "start": jade_start},
+            {"professional": "iro.clarke", "role": "iro", "start": jade_start},
+            {"professional": "nurse.bennett", "role": "designated_nurse", "start": jade_start},
+            {"professional": "dr.shah", "role": "gp", "start": dt.date(2015, 1, 5)},
+            {"professional": "ph.lee", "role": "pharmacist", "start": _day(200)},
+            {"professional": "dsl.wood", "role": "school_safeguarding_lead", "start": _day(450)},
+            {"professional": "gs.ahmed", "role": "exploitation_worker", "start": _day(120)},
+            {"professional": "pc.evans", "role": "police_officer", "start": _day(30)},
+        ],
+        "episodes": [{"kind": "looked_after", "legal_status": "C2", "start": jade_start}],
+        "placements": [
+            {
+                "type": "U4",
+                "start": jade_start,
+                "provider_type": "PR4",
+                "provider_name": "Foster carers",
+                "area": "Worcestershire",
+            }
+        ],
+        "health": {
+            "conditions": [
+                {
+                    "id": "WCF-D0001-epilepsy",
+                    "name": "Epilepsy",
+                    "snomed_code": "84757009",
+                    "diagnosed": "2019-05",
+                    "chronic": True,
+                    "agency": "county-acute",
+                }
+            ],
+            "medicines": [
+                {
+                    "name": "Lamotrigine",
+                    "dose": "100 mg twice daily",
+                    "condition": "WCF-D0001-epilepsy",
+                    "prescriber": "dr.shah",
+                    "start": dt.date(2019, 6, 1),
+                    "long_term": True,
+                }
+            ],
+        },
+        "events": [
+            {
+                "type": "social_worker_visit",
+                "occurred": _day(70),
+                "source": "wcf",
+                "recorded_by": "sw.patel",
+                "summary": "Statutory visit at the placement; Jade seen alone.",
+                "details": {"seen_alone": True, "location": "Placement"},
+            },
+            {
+                "type": "exploitation_concern",
+                "occurred": _day(120),
+                "source": "severn-vale-college",
+                "recorded_by": "dsl.wood",
+                "summary": "Seen at the college gates with older men in a car; told Get Safe.",
+                "details": {"exploitation_type": "sexual"},
+            },
+            {
+                "type": "prescription_issued",
+                "occurred": _day(20),
+                "source": "riverside-medical",
+                "recorded_by": "dr.shah",
+                "summary": "Lamotrigine prescription issued.",
+                "details": {
+                    "medicine": "Lamotrigine",
+                    "prescription_ref": "WCF-D0001-RX01",
+                    "days_supply": 28,
+                },
+            },
+            {
+                "type": "prescription_dispensed",
+                "occurred": _day(19),
+                "source": "high-street-pharmacy",
+                "recorded_by": "ph.lee",
+                "summary": "Lamotrigine dispensed; waiting for collection.",
+                "details": {"medicine": "Lamotrigine", "prescription_ref": "WCF-D0001-RX01"},
+            },
+            {
+                "type": "missing_from_care",
+                "occurred": Gen.at(_day(12), 21, 30),
+                "source": "west-mercia-police",
+                "recorded_by_name": "Control room",
+                "summary": "Did not return to the foster home; reported missing by the carer.",
+                "details": {
+                    "missing_code": "M",
+                    "episode_ref": "WCF-D0001-M1",
+                    "reported_by": "Foster carer",
+                },
+            },
+            {
+                "type": "returned_from_missing",
+                "occurred": Gen.at(_day(11), 2, 15),
+                "source": "west-mercia-police",
+                "recorded_by": "pc.evans",
+                "summary": "Found in a flat in the city centre with two adults; taken home.",
+                "details": {"episode_ref": "WCF-D0001-M1", "found_at": "City centre flat"},
+            },
+        ],
+    }
+    tyler_start = _day(150)
+    tyler = {
+        "local_id": "WCF-D0002",
+        "given_name": "Tyler",
+        "family_name": "Brennan",
+        "date_of_birth": dt.date(2017, 9, 30),
+        "sex": "M",
+        "ethnicity": "WBRI",
+        "nhs_number": "999 000 9015",
+        "local_authority": "wcf",
+        "people": [
+            {
+                "id": "WCF-D0002-mother",
+                "given_name": "Nicola",
+                "family_name": "Brennan",
+                "sex": "F",
+                "relationship": "mother",
+                "parental_responsibility": True,
+                "pr_basis": "birth_mother",
+            }
+        ],
+        "involvements": [
+            {"professional": "sw.hughes", "role": "allocated_social_worker", "start": tyler_start},
+            {"professional": "tm.morgan", "role": "team_manager", "start": tyler_start},
+            {"professional": "dr.shah", "role": "gp", "start": dt.date(2017, 10, 20)},
+        ],
+        "episodes": [{"kind": "child_in_need", "start": tyler_start}],
+        "events": [
+            {
+                "type": "referral",
+                "occurred": tyler_start,
+                "source": "wcf",
+                "recorded_by_name": "Front door duty worker",
+                "summary": "Referral: school worried about neglect; often hungry and unkempt.",
+                "details": {"referrer": "School", "decision": "Social work assessment"},
+            },
+            {
+                "type": "social_worker_visit",
+                "occurred": _day(40),
+                "source": "wcf",
+                "recorded_by": "sw.hughes",
+                "summary": "Home visit; Tyler seen with his mother, food in the house.",
+                "details": {"seen_alone": False, "location": "Home"},
+            },
+        ],
+    }
+    children = [jade, tyler]
+    for child in children:
+        child["synthetic"] = True
+        for person in child["people"]:
+            person["synthetic"] = True
+    return {
+        "safeguard_scenario": 1,
+        "title": "Worcestershire today (demo)",
+        "description": (
+            "Living children with current work for the professionals in Sarah's case, "
+            f"generated by scripts/generate_demo_scenario.py (demo today {DEMO_TODAY}). Every "
+            "person and child is invented. Loaded after scenarios/sarah.yaml."
+        ),
+        "children": children,
+    }
+
+
+def _dump(data: dict) -> str:
+    class Dumper(yaml.SafeDumper):
+        def ignore_aliases(self, data):  # repeated dates are written out, not as &anchors
+            return True
+
+    return HEADER + yaml.dump(data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
+def render_worcestershire() -> str:
+    return _dump(build_worcestershire())
+
+
+OUTPUTS = {OUTPUT: render, WORCS_OUTPUT: render_worcestershire}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="fail if demo.yaml is out of date")
     args = parser.parse_args()
-    text = render()
-    if args.check:
-        if OUTPUT.read_text(encoding="utf-8") != text:
-            print(
-                f"{OUTPUT} is out of date: run scripts/generate_demo_scenario.py", file=sys.stderr
-            )
-            return 1
-        return 0
-    OUTPUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
-    return 0
+    stale = 0
+    for output, make in OUTPUTS.items():
+        text = make()
+        if args.check:
+            if output.read_text(encoding="utf-8") != text:
+                print(
+                    f"{output} is out of date: run scripts/generate_demo_scenario.py",
+                    file=sys.stderr,
+                )
+                stale = 1
+            continue
+        output.write_text(text, encoding="utf-8")
+        print(f"wrote {output.relative_to(ROOT)}")
+    return stale
 
 
 if __name__ == "__main__":

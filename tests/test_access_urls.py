@@ -374,6 +374,14 @@ def _check(name, rule, role, scenario, response, child, world, method="GET") -> 
         else:
             expect(response.status_code == 200, "the break-glass form")
         return problems
+    if rule.kind == "contribute":
+        if role not in roles.CONTRIBUTE_ROLES:
+            refused(403)
+        elif method == "POST" and name == "recording:contribute-record":
+            expect(response.status_code == 400, "a 400 (no valid match token)")
+        else:
+            expect(response.status_code == 200, "200")
+        return problems
     if rule.kind == "write":
         # A page about no child (registering one) has no area: the write alone decides.
         sees = not rule.area or may_see(role, scenario, rule.area)
@@ -416,6 +424,15 @@ def test_url_allows_and_refuses_as_declared(name, params, world):
             if rule.get_status == 405 and rule.kind != "public" and role is not None:
                 response = client.post(url, {})
                 problems += _check(name, rule, role, scenario, response, child, world, "POST")
+            if rule.kind == "contribute" and role is not None:
+                # Without a valid match token nothing is written, whoever asks.
+                from safeguard.chronology.models import Event
+
+                before = Event.objects.count()
+                response = client.post(url, {"event_type": "other", "token": "forged"})
+                problems += _check(name, rule, role, scenario, response, child, world, "POST")
+                if Event.objects.count() != before:
+                    problems.append(f"{name} POST as {role}: wrote an event without a token")
     assert not problems, "\n".join(problems)
 
 

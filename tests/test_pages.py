@@ -184,8 +184,8 @@ def test_search_by_each_kind_of_key(sw_client, world, q, found, not_found):
 
 def test_search_with_no_match(sw_client, world):
     body = text(search(sw_client, "zebedee"))
-    assert "No children found" in body
-    assert "No children match “zebedee”" in body
+    assert "No child you work with matches" in body
+    assert "No child you work with matches “zebedee”" in body
 
 
 @pytest.mark.parametrize(

@@ -250,6 +250,20 @@ def record_reads(request, children: Iterable, *, area: str, action: str, basis="
         raise AuditUnavailable("the audit entry for this read could not be written") from exc
 
 
+def record_command_read(child, *, area: str, action: str, via: str, reason: str = ""):
+    """Record that a command (no signed-in user) read `area` of `child`, e.g. an export.
+
+    Call it before the data leaves the system: if it cannot be written, the read fails.
+    """
+    if action not in AuditAction.values:
+        raise ValueError(f"unknown audit action {action!r}")
+    entry = _new_entry(None, via=via, action=action, child=child, area=area, reason=reason)
+    try:
+        return _append([entry])[0]
+    except DatabaseError as exc:
+        raise AuditUnavailable("the audit entry for this read could not be written") from exc
+
+
 def audit_search_results(request, children, *, area: str = "identity", action=None) -> list:
     """Record that these children were shown in a list (search, caseload). One insert.
 

@@ -95,6 +95,14 @@ def visible_children(request, *, area: str = "summary") -> QuerySet[Child]:
     return visible_children_for_user(request.user, area=area)
 
 
+def countable_children(request) -> QuerySet[Child]:
+    """Every child, for counting only (the `aggregates` capability): callers aggregate it
+    in SQL and never list, name or open a row. Empty for anyone else."""
+    if not session_verified(request) or not roles.has_capability(request.user.role, "aggregates"):
+        return Child.objects.none()
+    return Child.objects.all()
+
+
 def allowed_areas(request, child: Child) -> frozenset[str]:
     """The areas of this child's record the professional may see (for showing sections).
 

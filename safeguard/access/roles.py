@@ -195,6 +195,11 @@ CONTRIBUTE_ROLES = frozenset(
 )
 
 
+def may_contribute(role: str) -> bool:
+    """Whether the role may use contribute-without-seeing at all."""
+    return role in CONTRIBUTE_ROLES
+
+
 def may_write(role: str, what: str) -> bool:
     """Whether the role may write `what` ("event:<category>" or "record:<kind>")."""
     if what not in _ALL_WRITES:

@@ -28,6 +28,8 @@ class Rule:
                    form that names no child
       object       signed in, and the object in the URL (`param`, e.g. alert_id) is about
                    a child visible in `area`; otherwise 404
+      contribute   signed in with a role in roles.CONTRIBUTE_ROLES (403 otherwise); names
+                   no child, and a POST without a valid match token writes nothing (400)
       admin        the Django admin: superusers and administrators only (its own gate)
       write        signed in with a role that may write `write` (access.roles.WRITES:
                    "event:<category>"; "event:<event_type>" for the category of the type
@@ -54,6 +56,7 @@ class Rule:
 PUBLIC = Rule("public")
 
 ACCESS_RULES: dict[str, Rule] = {
+    "favicon": PUBLIC,
     "accounts:sign-in": PUBLIC,
     "accounts:sign-out": Rule("public", get_status=405, description="POST only"),
     "access:otp-verify": Rule("second_factor"),
@@ -80,6 +83,9 @@ ACCESS_RULES: dict[str, Rule] = {
     "checks:detail": Rule("object", area="summary", param="alert_id"),
     "checks:acknowledge": Rule("object", area="summary", param="alert_id", get_status=405),
     "checks:close": Rule("object", area="summary", param="alert_id", get_status=405),
+    "checks:notices-read": Rule(
+        "child", area="identity", get_status=405, description="POST only: my notices, read"
+    ),
     # Recording (safeguard/recording): the alert's action leads to the page that records it.
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"
@@ -101,6 +107,9 @@ ACCESS_RULES: dict[str, Rule] = {
     ),
     "meetings:reviews-due": Rule("list", area="summary", description="IRO: children reviewed"),
     "meetings:minutes-outstanding": Rule("list", area="identity", description="meetings chaired"),
+    # Contribute without seeing (safeguard/recording/contribute.py).
+    "recording:contribute-find": Rule("contribute"),
+    "recording:contribute-record": Rule("contribute"),
     "recording:event-types": Rule("write", area="identity", write="event:any"),
     "recording:event": Rule("write", area="identity", write="event:<event_type>"),
     "recording:correct-event": Rule("write", area="chronology", write="event:<event_id>"),

@@ -6,11 +6,13 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace, Upper
 from django.http import Http404
 from django.utils import timezone
 
 from safeguard.children.models import Child
+from safeguard.core.validators import normalise_nhs_number
 
 from . import audit, roles
 from .models import BREAK_GLASS_HOURS, AuditAction, BreakGlassAccess, RestrictedAccess
@@ -80,6 +82,58 @@ def find_for_emergency(request, identifier: str):
     child = matches[0]
     audit.record_read(request, child, area="", action=AuditAction.LOOKUP)
     return child
+
+
+CONTRIBUTE_BASIS = "contribute"
+
+
+def find_for_contribution(
+    request,
+    *,
+    nhs_number: str = "",
+    given_name: str = "",
+    family_name: str = "",
+    date_of_birth: dt.date | None = None,
+    postcode: str = "",
+) -> list[Child]:
+    """Children matching exactly, for contribute-without-seeing: by a valid NHS number, or
+    by given name + family name + date of birth + postcode together (compared without
+    case, and the postcode without spaces). At most two are returned: the caller needs only
+    to know whether exactly one matched.
+
+    Never partial, never a restricted record (it is "no match", as for emergency access),
+    so this cannot be used to browse or to confirm a sensitive record exists. Every
+    matched record is audited as a search with basis "contribute", before the caller
+    shows anything.
+    """
+    if not roles.may_contribute(request.user.role):
+        raise PermissionDenied("Your role cannot add information for a child you do not work with")
+    if nhs_number:
+        query = Q(nhs_number=normalise_nhs_number(nhs_number))
+    else:
+        if not (given_name and family_name and date_of_birth and postcode):
+            raise ValueError("a name match needs given name, family name, date of birth, postcode")
+        compact = "".join(postcode.split()).upper()
+        query = Q(
+            given_name__iexact=" ".join(given_name.split()),
+            family_name__iexact=" ".join(family_name.split()),
+            date_of_birth=date_of_birth,
+            postcode_compact=compact,
+        )
+    matches = list(
+        Child.objects.annotate(postcode_compact=Replace(Upper("postcode"), Value(" "), Value("")))
+        .filter(query, restricted=False)
+        .order_by("pk")[:2]
+    )
+    audit.record_reads(
+        request,
+        matches,
+        area="",
+        action=AuditAction.SEARCH_RESULT,
+        basis=CONTRIBUTE_BASIS,
+        reason="" if len(matches) == 1 else "several matched: none confirmed",
+    )
+    return matches
 
 
 def name_on_restricted_record(

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from safeguard.children.models import Involvement
 
-from .models import OPEN_STATUSES, SEVERITY_RANK, Alert, AlertRecipient
+from .models import OPEN_STATUSES, SEVERITY_RANK, Alert, AlertRecipient, AlertStatus
 
 _severity_order = Case(
     *[When(severity=s, then=Value(rank)) for s, rank in SEVERITY_RANK.items()],
@@ -34,6 +34,21 @@ def alerts_for(user) -> QuerySet[Alert]:
         return Alert.objects.none()
     named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user.pk)
     return _ordered(Alert.objects.filter(status__in=OPEN_STATUSES).filter(Exists(named)))
+
+
+def finished_for(user, *, days: int = 30, on: dt.date | None = None) -> QuerySet[Alert]:
+    """Alerts the professional was named on that were resolved by a record or ended (the
+    duty stopped applying) in the last `days` days: the list shows which was which."""
+    if not user.is_authenticated:
+        return Alert.objects.none()
+    since = (on or timezone.localdate()) - dt.timedelta(days=days)
+    named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user.pk)
+    return _ordered(
+        Alert.objects.filter(
+            Q(status=AlertStatus.RESOLVED, resolved_on__gte=since)
+            | Q(status=AlertStatus.ENDED, ended_on__gte=since)
+        ).filter(Exists(named))
+    )
 
 
 def team_alerts(manager, *, overdue_only: bool = False, on: dt.date | None = None):
@@ -106,7 +121,7 @@ def alert_rows(request, alerts) -> list[dict]:
         {
             "alert": a,
             "check": REGISTRY.get(a.check_id),
-            "overdue": a.due_date < today,
+            "overdue": a.is_open and a.due_date < today,
             "overdue_since": a.due_date + dt.timedelta(days=1),
             "url": record_url(a),
         }
@@ -136,3 +151,45 @@ def open_alert(request, alert_id) -> Alert:
     # The alert page shows the child's name and situation: audit the read first.
     record_read(request, alert.child, area="summary")
     return alert
+
+
+def unread_notices(user, *, limit: int = 20) -> list:
+    """Notices to the professional not yet marked read, newest first, about children they
+    may still see (a notice must not outlive the access that justified it)."""
+    from safeguard.access.policy import visible_children_for_user
+
+    from .models import Notice
+
+    if not user.is_authenticated:
+        return []
+    visible = visible_children_for_user(user, area="identity").filter(pk=OuterRef("child_id"))
+    return list(
+        Notice.objects.filter(recipient=user, read_at__isnull=True)
+        .filter(Exists(visible))
+        .select_related("child")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def open_alert_counts(on: dt.date | None = None) -> list[dict]:
+    """Open alerts across the partnership by check: how many, and how many overdue. One
+    aggregate query; no child is named (for the partnership analyst)."""
+    from django.db.models import Count
+
+    from .engine import get_check
+
+    on = on or timezone.localdate()
+    rows = (
+        Alert.objects.filter(status__in=OPEN_STATUSES)
+        .values("check_id")
+        .annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=on)))
+        .order_by("check_id")
+    )
+    result = []
+    for row in rows:
+        try:
+            title = get_check(row["check_id"]).title or row["check_id"]
+        except LookupError:
+            title = row["check_id"]
+        result.append({"check": title, "open": row["open"], "overdue": row["overdue"]})
+    return result

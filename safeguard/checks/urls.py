@@ -10,4 +10,5 @@ urlpatterns = [
     path("alerts/<int:alert_id>/", views.detail, name="detail"),
     path("alerts/<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("alerts/<int:alert_id>/close/", views.close, name="close"),
+    path("notices/<int:child_id>/read/", views.notices_read, name="notices-read"),
 ]

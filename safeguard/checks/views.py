@@ -6,6 +6,8 @@
                                                                 manager
     Acknowledge     POST /alerts/<id>/acknowledge/  checks:acknowledge
     Close           POST /alerts/<id>/close/        checks:close
+    Notices read    POST /notices/<child_id>/read/  checks:notices-read  my notices about
+                                                                         the child, read
 
 Alerts name a child, so an alert is shown only if the access policy lets the professional
 see that child's summary, as well as being named on it (or managing a team that is).
@@ -26,7 +28,7 @@ from safeguard.meetings.views import my_action_rows
 
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
-from .selectors import alert_rows, alerts_for, open_alert, record_url, team_alerts
+from .selectors import alert_rows, alerts_for, finished_for, open_alert, record_url, team_alerts
 
 ROLE_LABELS = dict(InvolvementRole.choices)
 
@@ -38,6 +40,7 @@ def mine(request):
         "checks/mine.html",
         {
             "rows": alert_rows(request, list(alerts_for(request.user))),
+            "finished_rows": alert_rows(request, list(finished_for(request.user))),
             "is_manager": request.user.role == "team_manager" and request.user.team_id,
             # "My actions" from meetings, beside the alerts (Recommendation 3).
             "action_rows": my_action_rows(request),
@@ -154,3 +157,18 @@ def close(request, alert_id: int):
     from .services import close_alert
 
     return _act_on_alert(request, alert_id, CloseForm, close_alert, "close_form")
+
+
+@login_required
+@require_POST
+def notices_read(request, child_id: int):
+    """Mark the professional's notices about a child read (they leave the home page)."""
+    from safeguard.access.policy import visible_children
+
+    from .services import mark_notices_read
+
+    # 404 for a child the professional may not see, as for every page about a child.
+    if not visible_children(request, area="identity").filter(pk=child_id).exists():
+        raise Http404("No child found")
+    mark_notices_read(request.user, child_id=child_id)
+    return redirect("children:caseload")

@@ -33,10 +33,24 @@ def episode_label(episode: Episode) -> str:
 
 
 def _open_records(on: dt.date) -> list[Prefetch]:
+    """Episodes and placements begun by `on`: `_row` keeps those open on the child's own
+    as-of day (today, or the day they died: a list must agree with the summary page)."""
     return [
-        Prefetch("episodes", Episode.objects.open_on(on), to_attr="open_episodes"),
-        Prefetch("placements", Placement.objects.open_on(on), to_attr="current_placements"),
+        Prefetch(
+            "episodes",
+            Episode.objects.filter(start_date__lte=on).order_by("start_date", "pk"),
+            to_attr="episodes_to_date",
+        ),
+        Prefetch(
+            "placements",
+            Placement.objects.filter(start_date__lte=on).order_by("start_date", "pk"),
+            to_attr="placements_to_date",
+        ),
     ]
+
+
+def _open_on(records, on: dt.date) -> list:
+    return [r for r in records if r.start_date <= on and (r.end_date is None or r.end_date >= on)]
 
 
 @dataclass
@@ -64,11 +78,14 @@ def _row(child: Child, on: dt.date, my_roles: list[str] | None = None) -> ChildR
             my_roles=my_roles or [],
             summary_hidden=True,
         )
-    placements = getattr(child, "current_placements", [])
+    as_of = min(on, child.date_of_death) if child.date_of_death else on
+    placements = _open_on(getattr(child, "placements_to_date", []), as_of)
     return ChildRow(
         child=child,
         age=child.age_on(end),
-        statuses=[episode_label(e) for e in getattr(child, "open_episodes", [])],
+        statuses=[
+            episode_label(e) for e in _open_on(getattr(child, "episodes_to_date", []), as_of)
+        ],
         placement_type=placements[-1].get_placement_type_display() if placements else "",
         my_roles=my_roles or [],
     )
@@ -313,3 +330,38 @@ def pending_involvement_requests(child: Child, user) -> list:
         .select_related("requester")
         .order_by("requested_at")
     )
+
+
+# --- Partnership counts (no names) ------------------------------------------------------
+
+
+def children_by_status(request, on: dt.date | None = None) -> dict:
+    """Living children on the record by open plan, counted in SQL: the partnership
+    analyst's view, which names no child and reads no one's record."""
+    from django.db.models import Count
+
+    from safeguard.access.policy import countable_children
+
+    on = on or today()
+    living = countable_children(request).filter(
+        Q(date_of_death__isnull=True) | Q(date_of_death__gt=on)
+    )
+    by_kind = dict(
+        Episode.objects.open_on(on)
+        .filter(child__in=living)
+        .values_list("kind")
+        .annotate(n=Count("child", distinct=True))
+        .order_by()
+    )
+    with_plan = Episode.objects.open_on(on).filter(child=OuterRef("pk"))
+    totals = living.aggregate(
+        total=Count("pk"), without_plan=Count("pk", filter=~Q(Exists(with_plan)))
+    )
+    return {
+        "total": totals["total"],
+        "without_plan": totals["without_plan"],
+        "by_status": [
+            {"status": label, "children": by_kind.get(kind, 0)}
+            for kind, label in EpisodeKind.choices
+        ],
+    }

@@ -17,8 +17,16 @@ from django.shortcuts import render
 
 from safeguard.access.audit import audit_search_results
 from safeguard.access.policy import allowed_areas, open_child
-from safeguard.access.roles import EVENT_CATEGORY_WRITES, WRITES, has_capability, may_write
-from safeguard.checks.selectors import alert_rows, alerts_for
+from safeguard.access.roles import (
+    EVENT_CATEGORY_WRITES,
+    WRITES,
+    has_capability,
+    may_contribute,
+    may_write,
+    scope_for,
+)
+from safeguard.accounts.models import Role
+from safeguard.checks.selectors import alert_rows, alerts_for, open_alert_counts, unread_notices
 from safeguard.core.forms import error_summary
 from safeguard.meetings.selectors import summary_block
 from safeguard.meetings.views import my_action_rows
@@ -32,18 +40,59 @@ def _list_area(rows) -> str:
     return "identity" if any(row.summary_hidden for row in rows) else "summary"
 
 
+# Above this many audit entries the home page does not recompute the chain on each visit:
+# it says to run `safeguard audit verify` (which streams it) instead.
+VERIFY_ON_PAGE_LIMIT = 20_000
+
+
 @login_required
 def caseload(request):
-    """The home page: my open alerts (most severe, soonest due first), then my caseload."""
+    """The home page: each role's own work.
+
+    Professionals with children: new information from partners, my open alerts (most
+    severe, soonest due first), then the children I work with. The partnership analyst:
+    counts across the partnership that name no child. The administrator: accounts, the
+    audit trail's integrity and emergency accesses awaiting review.
+    """
+    role = request.user.role
+    if role == Role.PARTNERSHIP_ANALYST:
+        return render(
+            request,
+            "children/home_analyst.html",
+            {"counts": selectors.children_by_status(request), "alerts": open_alert_counts()},
+        )
+    if role == Role.ADMINISTRATOR or (request.user.is_superuser and scope_for(role) == "none"):
+        return render(request, "children/home_administrator.html", _administrator_home())
     rows = selectors.caseload_for(request)
     audit_search_results(request, [row.child for row in rows], area=_list_area(rows))
     alerts = alert_rows(request, list(alerts_for(request.user)))
     return render(
         request,
         "children/caseload.html",
-        # "My actions" from meetings beside the alerts (Recommendation 3: followed up).
-        {"rows": rows, "alert_rows": alerts, "action_rows": my_action_rows(request)},
+        {
+            "rows": rows,
+            "alert_rows": alerts,
+            # "My actions" from meetings beside the alerts (Recommendation 3: followed up).
+            "action_rows": my_action_rows(request),
+            "notices": unread_notices(request.user),
+            "may_contribute": may_contribute(role),
+        },
     )
+
+
+def _administrator_home() -> dict:
+    from safeguard.access.audit import verify_chain
+    from safeguard.access.models import AuditEntry, BreakGlassAccess
+    from safeguard.accounts.models import User
+
+    entries = AuditEntry.objects.count()
+    report = verify_chain() if entries <= VERIFY_ON_PAGE_LIMIT else None
+    return {
+        "active_accounts": User.objects.filter(is_active=True).count(),
+        "audit_entries": entries,
+        "audit_report": report,
+        "awaiting_review": BreakGlassAccess.objects.filter(reviewed_at__isnull=True).count(),
+    }
 
 
 @login_required
@@ -60,6 +109,11 @@ def search(request):
             "form": form,
             "rows": rows,
             "errors": error_summary(form) if form.is_bound else [],
+            # Where to go for a child the search does not show; saying so never depends
+            # on whether such a child exists.
+            "may_contribute": may_contribute(request.user.role),
+            "may_break_glass": has_capability(request.user.role, "break_glass"),
+            "may_see_team": scope_for(request.user.role) == "team",
         },
     )
 

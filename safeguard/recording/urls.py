@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import events, records, views
+from . import contribute, events, records, views
 
 app_name = "recording"
 
@@ -45,6 +45,8 @@ urlpatterns = [
     ),
     path("children/<int:child_id>/referrals/add/", records.referral_add, name="referral-add"),
     # Chronology entries (recording/events.py).
+    path("contribute/", contribute.contribute_find, name="contribute-find"),
+    path("contribute/entry/", contribute.contribute_record, name="contribute-record"),
     path("children/<int:child_id>/record/", events.event_types, name="event-types"),
     path("children/<int:child_id>/record/<slug:event_type>/", events.record, name="event"),
     path(

@@ -1009,6 +1009,9 @@ class _Builder:
                 },
             )
             data["agency"] = ep.get("agency", la)
+            if "end" not in ep and "reason_ended" in ep:
+                # Known before the end date is (an export of a record written that way).
+                data["reason_ended"] = ep["reason_ended"]
             self._dated_pair(
                 ep,
                 local_id,
@@ -1043,6 +1046,8 @@ class _Builder:
                 },
             )
             data["agency"] = pl.get("agency", la)
+            if "end" not in pl and "reason_changed" in pl:
+                data["reason_changed"] = pl["reason_changed"]
             self._dated_pair(
                 pl,
                 local_id,
@@ -1232,6 +1237,7 @@ class _Builder:
         )
 
     def _health(self, local_id: str, rec: Rec):
+        condition_ops: dict[str, Operation] = {}
         for cond in rec.get("conditions", []):
             if "agency" in cond:
                 self._ref(cond, "agency", "agency")
@@ -1256,8 +1262,12 @@ class _Builder:
                 diagnosed_precision=moment.precision,
                 agency=cond.get("agency"),
             )
+            # Resolved the day it was diagnosed: one operation (an end op would run first).
+            same_day = cond.get("resolved") == moment.date
+            if same_day:
+                data["resolved_on"] = cond["resolved"]
             key = ("condition", cond_id)
-            self._op(
+            condition_ops[cond_id] = self._op(
                 "record_condition",
                 "start",
                 moment.date,
@@ -1268,7 +1278,7 @@ class _Builder:
                 _apply_condition,
                 {"diagnosed_on": "diagnosed", "resolved_on": "resolved"},
             )
-            if "resolved" in cond:
+            if "resolved" in cond and not same_day:
                 self._op(
                     "resolve_condition",
                     "end",
@@ -1284,6 +1294,11 @@ class _Builder:
             self._check_order(med, "start", "end")
             if "condition" in med:
                 self._ref(med, "condition", "condition")
+                treated = condition_ops.get(med["condition"])
+                if treated is not None and med["start"] < treated.effective:
+                    # Treated before the diagnosis was recorded: the condition is known
+                    # from the medicine's start, so the medicine can refer to it.
+                    treated.effective = med["start"]
             if "prescriber" in med:
                 self._ref(med, "prescriber", "professional")
             data = _copy(
@@ -1365,8 +1380,13 @@ class _Builder:
             referred_by=rec.get("referred_by"),
         )
         key = ("referral", f"{local_id}/{rec.path}")
+        same_day = rec.get("outcome_date") == rec["date"]
+        if same_day or ("outcome_note" in rec and "outcome" not in rec):
+            # One operation (an outcome op would run before the referral on the same day);
+            # a note with no outcome yet is part of the referral.
+            data.update(_copy(rec, {k: k for k in ("outcome", "outcome_date", "outcome_note")}))
         self._op("record_referral", "start", rec["date"], rec, local_id, key, data, _apply_referral)
-        if "outcome" in rec:
+        if "outcome" in rec and not same_day:
             self._op(
                 "record_referral_outcome",
                 "end",

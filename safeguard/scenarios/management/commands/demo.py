@@ -8,7 +8,7 @@ from safeguard.accounts.models import Role, User
 from safeguard.children.models import Child
 from safeguard.scenarios.loader import ScenarioError, load
 
-DEMO_FILES = ("demo.yaml", "sarah.yaml")
+DEMO_FILES = ("demo.yaml", "sarah.yaml", "worcestershire.yaml")
 DEMO_PASSWORD = "safeguard-demo"
 
 

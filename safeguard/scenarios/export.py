@@ -1,0 +1,745 @@
+"""Export a child's whole record as a scenario file (the inverse of loader.py).
+
+`export_child(child)` returns the scenario as a dict in the key order of
+docs/scenario-format.md; `dump_yaml(data)` writes it. Loading the file into an empty
+database gives the same record: the round-trip tests compare every concrete field of every
+model linked to the child, so a field the record gains and this module does not export
+fails them.
+
+What is exported, and how, is declared in `SECTIONS`: for each list of the format, the
+model it comes from and a table of scenario key -> model attribute, next to the loader's
+schema (schema.py). Each value is converted by the kind of its key in the schema (dates as
+ISO text, references as codes/usernames/ids), so adding a field is usually one line here.
+`NOT_EXPORTED` names the model fields the format deliberately does not carry, with why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from django.utils import timezone
+
+from safeguard.accounts.models import Agency, AgencyKind, User
+from safeguard.children.models import Child, Person, Relationship
+from safeguard.chronology.models import Event
+from safeguard.core.dates import Precision
+
+from . import schema as S
+
+__all__ = ["ExportError", "SECTIONS", "dump_yaml", "export_child", "export_yaml"]
+
+
+class ExportError(Exception):
+    """The record holds something the scenario format cannot express."""
+
+
+# --------------------------------------------------------------------------- values
+
+
+class _Plain(str):
+    """Text written without quotes (dates, so files read like the hand-written ones)."""
+
+
+def _iso_date(value: dt.date) -> str:
+    return _Plain(value.isoformat())
+
+
+def _local_text(moment: dt.datetime) -> str:
+    """A moment as local (Europe/London) ISO text that the loader reads back exactly.
+
+    Minutes when whole, else seconds and microseconds; the UTC offset only when local time
+    alone is ambiguous (the hour repeated when clocks go back).
+    """
+    local = timezone.localtime(moment)
+    naive = local.replace(tzinfo=None)
+    if naive.microsecond:
+        text = naive.isoformat(timespec="microseconds")
+    elif naive.second:
+        text = naive.isoformat(timespec="seconds")
+    else:
+        text = naive.isoformat(timespec="minutes")
+    if timezone.make_aware(naive) != moment:
+        text += local.strftime("%z")[:3] + ":" + local.strftime("%z")[3:]
+    return _Plain(text)
+
+
+def fuzzy_text(start: dt.datetime | dt.date, precision: str) -> str:
+    """A date with its precision as the format writes it: 2019, 2019-06, 2019-06-16 or a
+    time."""
+    if isinstance(start, dt.datetime):
+        local = timezone.localtime(start)
+        day = local.date()
+    else:
+        local, day = None, start
+    if precision == Precision.YEAR:
+        return _Plain(f"{day.year:04d}")
+    if precision == Precision.MONTH:
+        return _Plain(f"{day.year:04d}-{day.month:02d}")
+    if precision == Precision.DAY:
+        return _iso_date(day)
+    if local is None:  # an exact precision on a date-only field: midnight
+        return _Plain(f"{day.isoformat()}T00:00")
+    return _local_text(start)
+
+
+def moment_text(moment: dt.datetime) -> str:
+    """A `recorded` moment: the date alone at local midnight, else the local time."""
+    local = timezone.localtime(moment)
+    if local.time() == dt.time() and timezone.make_aware(local.replace(tzinfo=None)) == moment:
+        return _iso_date(local.date())
+    return _local_text(moment)
+
+
+# --------------------------------------------------------------------------- the tables
+
+
+@dataclass(frozen=True)
+class Key:
+    """One scenario key and where its value comes from.
+
+    attr: a model attribute name, or a function of the object. The value is converted by
+    the kind of the key in `schema` (date -> ISO text, ref -> the referenced record's id in
+    the file); None, "" and False are left out (the loader's defaults).
+    """
+
+    key: str
+    attr: str | Callable[[Any], Any]
+    # The model fields a function attr reads (a string attr names its own).
+    covers: tuple[str, ...] = ()
+    # A value left out like None: the loader's default (e.g. precision "day").
+    omit: Any = None
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.covers or ((self.attr.split(".")[0],) if isinstance(self.attr, str) else ())
+
+
+@dataclass(frozen=True)
+class Section:
+    """One list (or mapping) of the format and the model it holds."""
+
+    path: str  # e.g. "children[].episodes[]" as in schema._SECTIONS
+    model: type
+    schema: dict[str, S.Field]
+    keys: tuple[Key, ...]
+    # Model fields not exported, each with why (the tests check every field is accounted for).
+    not_exported: dict[str, str] = field(default_factory=dict)
+
+
+def K(key: str, attr: str | Callable[[Any], Any] | None = None, *covers: str, omit=None) -> Key:
+    return Key(key, attr or key, covers, omit)
+
+
+_ID = "database id, not part of the record's content"
+
+# Imported late to keep the module's import order the same as the loader's.
+from safeguard.access.models import RestrictedAccess  # noqa: E402
+from safeguard.accounts.models import Team  # noqa: E402
+from safeguard.children.models import Involvement, Referral  # noqa: E402
+from safeguard.episodes.models import Episode, Placement  # noqa: E402
+from safeguard.health.models import Condition, HealthAssessment, Medicine  # noqa: E402
+
+AGENCY = Section(
+    "partnership.agencies[]",
+    Agency,
+    S.AGENCY,
+    (K("code"), K("name"), K("kind"), K("external_id"), K("synthetic")),
+    {"id": _ID},
+)
+TEAM = Section(
+    "partnership.agencies[].teams[]",
+    Team,
+    S.TEAM,
+    (K("code"), K("name")),
+    {"id": _ID, "agency": "written as the team's place under its agency"},
+)
+PROFESSIONAL = Section(
+    "partnership.professionals[]",
+    User,
+    S.PROFESSIONAL,
+    (
+        K("username"),
+        K("given_name", "first_name"),
+        K("family_name", "last_name"),
+        K("agency", "agency"),
+        K("team", "team.code"),
+        K("job_title"),
+        K("role"),
+        K("email"),
+        K("phone"),
+    ),
+    {
+        "id": _ID,
+        "password": "never exported: an exported account cannot sign in with a password",
+        "last_login": "sign-in history, not part of a child's record",
+        "date_joined": "when the account was made (timestamp)",
+        "is_superuser": "site permissions are not given by scenario files",
+        "is_staff": "site permissions are not given by scenario files",
+        "is_active": "accounts are loaded active",
+        "groups": "site permissions are not given by scenario files",
+        "user_permissions": "site permissions are not given by scenario files",
+        "scenario_ref": "set by the loader to the username",
+    },
+)
+CHILD = Section(
+    "children[]",
+    Child,
+    S.CHILD,
+    (
+        K("local_id"),
+        K("given_name"),
+        K("family_name"),
+        K("preferred_name"),
+        K("date_of_birth"),
+        K("date_of_birth_precision", omit="day"),
+        K("age_assessed"),
+        K("age_assessment_note"),
+        K("expected_date_of_delivery"),
+        K("date_of_death"),
+        K("sex"),
+        K("ethnicity"),
+        K("nhs_number"),
+        K("upn"),
+        K("postcode"),
+        K("restricted"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "created_at": "when the row was made (timestamp)"},
+)
+PERSON = Section(
+    "children[].people[]",
+    Relationship,
+    S.PERSON,
+    (
+        K("given_name", "person.given_name"),
+        K("family_name", "person.family_name"),
+        K("known_as", "person.known_as"),
+        K("date_of_birth", "person.date_of_birth"),
+        K("sex", "person.sex"),
+        K("notes", "person.notes"),
+        K("relationship"),
+        K("parental_responsibility"),
+        K("pr_basis"),
+        K("start", "start_date"),
+        K("end", "end_date"),
+        K("relationship_notes", "notes"),
+        K("synthetic", "person.synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under", "person": "written inline (above)"},
+)
+INVOLVEMENT = Section(
+    "children[].involvements[]",
+    Involvement,
+    S.INVOLVEMENT,
+    (K("professional"), K("role"), K("start", "start_date"), K("end", "end_date")),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+RESTRICTED_TO = Section(
+    "children[].restricted_to[]",
+    RestrictedAccess,
+    S.RESTRICTED_TO,
+    (K("professional", "user"), K("reason")),
+    {
+        "id": _ID,
+        "child": "the child it is listed under",
+        "granted_by": "who named them is in the audit trail; a load names them as the system",
+        "granted_at": "when the naming was made (timestamp)",
+        "expires_at": "only current namings are exported",
+        "revoked_at": "only current namings are exported",
+    },
+)
+EPISODE = Section(
+    "children[].episodes[]",
+    Episode,
+    S.EPISODE,
+    (
+        K("kind"),
+        K("start", "start_date"),
+        K("end", "end_date"),
+        K("legal_status"),
+        K("cp_category"),
+        K("primary_need"),
+        K("reason_ended"),
+        K("agency"),
+        K("notes"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+PLACEMENT = Section(
+    "children[].placements[]",
+    Placement,
+    S.PLACEMENT,
+    (
+        K("type", "placement_type"),
+        K("start", "start_date"),
+        K("end", "end_date"),
+        K("provider_type"),
+        K("provider_name"),
+        K("postcode"),
+        K("area"),
+        K("urn"),
+        K("reason_changed"),
+        K("intended_until_18"),
+        K("agency"),
+        K("notes"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+CONDITION = Section(
+    "children[].health.conditions[]",
+    Condition,
+    S.CONDITION,
+    (
+        K("name"),
+        K("snomed_code"),
+        K(
+            "diagnosed",
+            lambda c: fuzzy_text(c.diagnosed_on, c.diagnosed_precision),
+            "diagnosed_on",
+            "diagnosed_precision",
+        ),
+        K("chronic"),
+        K("resolved", "resolved_on"),
+        K("agency"),
+        K("notes"),
+        K("synthetic"),
+    ),
+    {
+        "id": _ID,
+        "child": "the child it is listed under",
+    },
+)
+MEDICINE = Section(
+    "children[].health.medicines[]",
+    Medicine,
+    S.MEDICINE,
+    (
+        K("name"),
+        K("dose"),
+        K("condition"),
+        K("prescriber"),
+        K("prescriber_name"),
+        K("dmd_code"),
+        K("start", "start_date"),
+        K("end", "end_date"),
+        K("long_term"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+HEALTH_ASSESSMENT = Section(
+    "children[].health.assessments[]",
+    HealthAssessment,
+    S.HEALTH_ASSESSMENT,
+    (
+        K("kind"),
+        K("date"),
+        K("assessor"),
+        K("assessor_name"),
+        K("agency"),
+        K("outcome"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+REFERRAL = Section(
+    "children[].referrals[]",
+    Referral,
+    S.REFERRAL,
+    (
+        K("service"),
+        K("date"),
+        K("reason"),
+        K("to_agency"),
+        K("from_agency"),
+        K("referred_by"),
+        K("referred_by_name"),
+        K("outcome"),
+        K("outcome_date"),
+        K("outcome_note"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+# Events are written by `_event` (an amendment writes only what it changes); the table
+# still declares where each key comes from.
+EVENT = Section(
+    "children[].events[]",
+    Event,
+    S.EVENT,
+    (
+        K("type", "event_type"),
+        K("occurred", lambda e: fuzzy_text(e.occurred_at, e.precision), "occurred_at", "precision"),
+        K("recorded", lambda e: moment_text(e.recorded_at), "recorded_at"),
+        K("source", "source_agency"),
+        K("recorded_by"),
+        K("recorded_by_name"),
+        K("summary"),
+        K("details", lambda e: dict(e.details) or None, "details"),
+        K("related", "related_persons"),
+        K("synthetic"),
+    ),
+    {
+        "id": _ID,
+        "uid": "a unique identifier, new on each load",
+        "child": "the child it is listed under",
+        "occurred_on": "derived from `occurred`",
+        "supersedes": "written as `corrects` or `withdraws`",
+        "withdrawn": "written as `withdraws`",
+        "correction_reason": "written as `reason`",
+    },
+)
+
+# The lists of a child in the order the format writes them, with the related name of the
+# child's rows and their order. A new record kind is a Section and a line here.
+CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
+    ("people", PERSON, "relationships", ("start_date", "id")),
+    ("involvements", INVOLVEMENT, "involvements", ("start_date", "id")),
+    ("restricted_to", RESTRICTED_TO, "restricted_grants", ("granted_at", "id")),
+    ("episodes", EPISODE, "episodes", ("start_date", "id")),
+    ("placements", PLACEMENT, "placements", ("start_date", "id")),
+    ("health.conditions", CONDITION, "conditions", ("diagnosed_on", "id")),
+    ("health.medicines", MEDICINE, "medicines", ("start_date", "id")),
+    ("health.assessments", HEALTH_ASSESSMENT, "health_assessments", ("date", "id")),
+    ("referrals", REFERRAL, "referrals", ("date", "id")),
+    ("events", EVENT, "events", ("recorded_at", "id")),
+)
+
+SECTIONS: tuple[Section, ...] = (
+    AGENCY,
+    TEAM,
+    PROFESSIONAL,
+    CHILD,
+    *(section for _, section, _, _ in CHILD_LISTS),
+)
+
+# Models that hold rows about a child but are not the child's record: derived (alerts),
+# access history (break-glass) and the audit trail. Not exported.
+NOT_RECORD_MODELS = {
+    "checks.Alert": "alerts are derived from the record by the checks",
+    "access.BreakGlassAccess": "emergency access history, not the record",
+    "access.AuditEntry": "the audit trail of the record, not the record",
+    "children.InvolvementRequest": (
+        "a request to be involved is access workflow, timed when it was made; what it "
+        "decided (the involvement) is exported"
+    ),
+}
+
+
+# --------------------------------------------------------------------------- export
+
+
+def _attr(obj, attr):
+    if callable(attr):
+        return attr(obj)
+    for part in attr.split("."):
+        obj = getattr(obj, part)
+        if obj is None:
+            return None
+    return obj
+
+
+class _Exporter:
+    def __init__(self, child: Child):
+        self.child = child
+        self.agencies: dict[int, Agency] = {}
+        self.users: dict[int, User] = {}
+        self.person_ids: dict[int, str] = {}
+        self.condition_ids: dict[int, str] = {}
+        self.event_ids: dict[int, str] = {}
+
+    # references: remember what the partnership must define, return the id in the file
+    def agency(self, agency: Agency) -> str:
+        self.agencies.setdefault(agency.pk, agency)
+        return agency.code
+
+    def professional(self, user: User) -> str:
+        if user.agency_id is None:
+            raise ExportError(
+                f"{user.username} has no agency, so cannot be written as a professional "
+                "(every professional in a scenario file belongs to an agency)"
+            )
+        if not user.first_name.strip() or not user.last_name.strip():
+            raise ExportError(
+                f"{user.username} has no given or family name (a scenario file needs both)"
+            )
+        self.users.setdefault(user.pk, user)
+        self.agency(user.agency)
+        return user.username
+
+    def person(self, person: Person) -> str:
+        try:
+            return self.person_ids[person.pk]
+        except KeyError:
+            raise ExportError(
+                f"{person} is related to an event of {self.child.local_id} but has no "
+                "relationship to the child (a scenario file names people through their "
+                "relationships)"
+            ) from None
+
+    def value(self, section: Section, key: Key, obj) -> Any:
+        spec = section.schema[key.key]
+        value = _attr(obj, key.attr)
+        if value is None or value == "" or value is False or value == key.omit:
+            return None
+        if spec.kind == "ref":
+            return {
+                "agency": self.agency,
+                "professional": self.professional,
+                "person": self.person,
+                "condition": lambda c: self.condition_ids[c.pk],
+            }[spec.ref_kind](value)
+        if spec.kind == "refs":
+            ids = sorted(self.person(p) for p in value.all())
+            return ids or None
+        if spec.kind == "date":
+            return _iso_date(value)
+        return value
+
+    def row(self, section: Section, obj, skip=()) -> dict[str, Any]:
+        if section in (EPISODE, PLACEMENT) and obj.agency_id is None:
+            # The loader gives an episode or placement without `agency` the local
+            # authority's: writing none would change the record on reload.
+            raise ExportError(
+                f"{obj} of {self.child.local_id} has no responsible agency (the scenario "
+                "format gives it the local authority's)"
+            )
+        out = {}
+        for key in section.keys:
+            if key.key in skip:
+                continue
+            value = self.value(section, key, obj)
+            if value is not None:
+                out[key.key] = value
+        return out
+
+    # the child
+    def export(self) -> dict[str, Any]:
+        child = self.child
+        data = self.row(CHILD, child)
+        lists: dict[str, list] = {}
+        for name, section, related, order in CHILD_LISTS:
+            rows = list(getattr(child, related).order_by(*order))
+            if section is RESTRICTED_TO:
+                rows = [g for g in rows if g.revoked_at is None and g.expires_at is None]
+            lists[name] = self._rows(name, section, rows)
+        out = {}
+        # local_authority sits after `restricted`, as in the schema; the lists follow.
+        for key in S.CHILD:
+            if key in data:
+                out[key] = data[key]
+            elif key == "local_authority":
+                out[key] = self.agency(self._local_authority())
+            elif key in lists and lists[key]:
+                out[key] = lists[key]
+            elif key == "health":
+                health = {k: lists[f"health.{k}"] for k in S.HEALTH if lists.get(f"health.{k}")}
+                if health:
+                    out["health"] = health
+        return out
+
+    def _rows(self, name, section, rows) -> list[dict]:
+        if section is PERSON:
+            return self._people(rows)
+        if section is EVENT:
+            return self._events(rows)
+        out = []
+        for i, obj in enumerate(rows, 1):
+            if section is CONDITION:
+                if obj.diagnosed_on is None:
+                    raise ExportError(
+                        f"condition {obj.name!r} of {self.child.local_id} has no diagnosis "
+                        "date (the scenario format needs one)"
+                    )
+                cond_id = f"{self.child.local_id}-C{i}"
+                self.condition_ids[obj.pk] = cond_id
+                out.append({"id": cond_id, **self.row(section, obj)})
+            else:
+                out.append(self.row(section, obj))
+        return out
+
+    def _people(self, relationships) -> list[dict]:
+        # When a person became known: the relationship's start, or earlier if an event
+        # recorded before it names them (the loader creates them on that day).
+        first_named: dict[int, dt.date] = {}
+        for event in self.child.events.prefetch_related("related_persons"):
+            day = timezone.localtime(event.recorded_at).date()
+            for person in event.related_persons.all():
+                if person.pk not in first_named or day < first_named[person.pk]:
+                    first_named[person.pk] = day
+        out = []
+        for i, rel in enumerate(relationships, 1):
+            person = rel.person
+            if person.pk in self.person_ids:
+                row = self.row(
+                    PERSON, rel, skip={k.key for k in PERSON.keys if "person." in str(k.attr)}
+                )
+                row = {"person": self.person_ids[person.pk], **row}
+            else:
+                person_id = f"{self.child.local_id}-P{i}"
+                self.person_ids[person.pk] = person_id
+                row = {"id": person_id, **self.row(PERSON, rel)}
+            named = first_named.get(person.pk)
+            if named is not None and (rel.start_date is None or named < rel.start_date):
+                row["recorded"] = _iso_date(named)
+            if "synthetic" in row:  # last, as in the schema
+                row["synthetic"] = row.pop("synthetic")
+            out.append(row)
+        return out
+
+    def _events(self, events) -> list[dict]:
+        out = []
+        for i, event in enumerate(events, 1):
+            event_id = f"{self.child.local_id}-E{i}"
+            self.event_ids[event.pk] = event_id
+            full = self.row(EVENT, event)
+            if event.supersedes_id is None:
+                out.append({"id": event_id, **full})
+                continue
+            original = event.supersedes
+            if original.pk not in self.event_ids:
+                raise ExportError(
+                    f"event {event.pk} of {self.child.local_id} amends an entry recorded after "
+                    "it (a scenario file amends only entries recorded before)"
+                )
+            row: dict[str, Any] = {"id": event_id}
+            if event.withdrawn:
+                row["withdraws"] = self.event_ids[original.pk]
+                row["reason"] = event.correction_reason
+                row["recorded"] = full["recorded"]
+                if "recorded_by" in full:
+                    row["recorded_by"] = full["recorded_by"]
+                out.append(row)
+                continue
+            # A correction carries over what it does not change: write only the changes.
+            before = self.row(EVENT, original)
+            row["corrects"] = self.event_ids[original.pk]
+            row["reason"] = event.correction_reason
+            for key in ("type", "occurred", "recorded", "source", "recorded_by"):
+                if key in full and (
+                    key in ("recorded", "recorded_by") or full[key] != before.get(key)
+                ):
+                    row[key] = full[key]
+            if full.get("recorded_by_name"):  # a correction does not carry the name over
+                row["recorded_by_name"] = full["recorded_by_name"]
+            if full.get("summary") != before.get("summary"):
+                row["summary"] = full["summary"]
+            if full.get("details") != before.get("details") or "type" in row:
+                row["details"] = full.get("details") or {}
+            if full.get("related") != before.get("related"):
+                row["related"] = full.get("related") or []
+            if event.synthetic != original.synthetic:
+                row["synthetic"] = event.synthetic
+            out.append(row)
+        return out
+
+    def _local_authority(self) -> Agency:
+        """The agency responsible for the child: the format's default for episodes and
+        placements, which are written with their own agency."""
+        child = self.child
+        for qs in (child.episodes, child.placements):
+            latest = qs.exclude(agency=None).order_by("-start_date", "-id").first()
+            if latest is not None:
+                return latest.agency
+        for inv in child.involvements.select_related("professional__agency"):
+            agency = inv.professional.agency
+            if agency is not None and agency.kind == AgencyKind.CHILDRENS_SOCIAL_CARE:
+                return agency
+        agency = (
+            Agency.objects.filter(kind=AgencyKind.CHILDRENS_SOCIAL_CARE).order_by("code").first()
+        )
+        if agency is None:
+            raise ExportError(
+                f"no children's social care agency to name as {child.local_id}'s local authority"
+            )
+        return agency
+
+    def partnership(self) -> dict[str, Any]:
+        teams: dict[int, set] = {}
+        for user in self.users.values():
+            if user.team_id:
+                teams.setdefault(user.agency_id, set()).add(user.team_id)
+        professionals = [
+            self.row(PROFESSIONAL, user)
+            for user in sorted(self.users.values(), key=lambda u: u.username)
+        ]
+        agencies = []
+        for agency in sorted(self.agencies.values(), key=lambda a: a.code):
+            row = self.row(AGENCY, agency)
+            team_rows = [
+                self.row(TEAM, team)
+                for team in Team.objects.filter(pk__in=teams.get(agency.pk, ())).order_by("code")
+            ]
+            if team_rows:
+                row["teams"] = team_rows
+            if row.pop("synthetic", None):
+                row["synthetic"] = True
+            agencies.append(row)
+        out: dict[str, Any] = {"agencies": agencies}
+        if professionals:
+            out["professionals"] = professionals
+        return out
+
+
+def export_child(child: Child) -> dict[str, Any]:
+    """The child's whole record as a scenario (a dict in the format's key order).
+
+    Self-contained: the agencies, teams and professionals the record refers to are in its
+    partnership (without passwords). Raises ExportError for what the format cannot hold.
+    """
+    exporter = _Exporter(child)
+    child_data = exporter.export()
+    return {
+        "safeguard_scenario": S.CURRENT_VERSION,
+        "title": f"Record of {child.local_id}",
+        "description": (
+            f"Exported from Safeguard on {timezone.localdate().isoformat()} by "
+            "`safeguard export-scenario`."
+        ),
+        "partnership": exporter.partnership(),
+        "children": [child_data],
+    }
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _plain(dumper, value):
+    # Tagged as YAML would resolve the bare text, so the emitter writes it without quotes;
+    # the loader reads every date as text whatever its tag.
+    text = str(value)
+    return dumper.represent_scalar(dumper.resolve(yaml.ScalarNode, text, (True, False)), text)
+
+
+def _ordered(dumper, value):
+    return dumper.represent_mapping("tag:yaml.org,2002:map", value.items(), flow_style=False)
+
+
+_Dumper.add_representer(_Plain, _plain)
+_Dumper.add_representer(dict, _ordered)
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """YAML text keeping key order; dates unquoted, other text quoted where YAML needs it."""
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=100,
+        default_flow_style=False,
+    )
+
+
+def export_yaml(child: Child) -> str:
+    return dump_yaml(export_child(child))
