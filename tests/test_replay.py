@@ -302,11 +302,11 @@ def test_sarah_recommendation_2_strategy_discussion_alerts(sarah_rows):
         (D(2018, 9, 25), "raised", D(2018, 9, 24)),
         (D(2018, 10, 18), "resolved", D(2018, 9, 24)),
         (D(2019, 2, 20), "raised", D(2019, 2, 19)),
-        (D(2019, 6, 16), "resolved", D(2019, 2, 19)),
+        (D(2019, 6, 16), "ended", D(2019, 2, 19)),
     ]
     assert dated(sarah_rows, "CP-STRATEGY-ATTENDANCE") == [
         (D(2018, 10, 18), "raised", D(2018, 10, 18)),
-        (D(2019, 6, 16), "resolved", D(2018, 10, 18)),
+        (D(2019, 6, 16), "ended", D(2018, 10, 18)),
     ]
     raised = next(r for r in sarah_rows if r.check_id == "CP-STRATEGY-ATTENDANCE")
     assert "without health, the placement" in raised.detail
@@ -316,7 +316,7 @@ def test_sarah_recommendation_2_strategy_discussion_alerts(sarah_rows):
         (D(2018, 10, 6), "raised", D(2018, 10, 5)),
         (D(2018, 10, 18), "resolved", D(2018, 10, 5)),
         (D(2019, 3, 9), "raised", D(2019, 3, 8)),
-        (D(2019, 6, 16), "resolved", D(2019, 3, 8)),
+        (D(2019, 6, 16), "ended", D(2019, 3, 8)),
     ]
 
 
@@ -327,13 +327,13 @@ def test_sarah_recommendation_3_mace_alerts(sarah_rows):
     ]
     assert dated(sarah_rows, "MEETING-MINUTES-OUTSTANDING") == [
         (D(2019, 3, 15), "raised", D(2019, 3, 14)),
-        (D(2019, 6, 16), "resolved", D(2019, 3, 14)),
+        (D(2019, 6, 16), "ended", D(2019, 3, 14)),
     ]
     assert dated(sarah_rows, "MEETING-ACTION-OVERDUE") == [
         (D(2018, 11, 1), "raised", D(2018, 10, 31)),
         (D(2019, 2, 18), "resolved", D(2018, 10, 31)),
         (D(2019, 3, 22), "raised", D(2019, 3, 21)),
-        (D(2019, 6, 16), "resolved", D(2019, 3, 21)),
+        (D(2019, 6, 16), "ended", D(2019, 3, 21)),
     ]
 
 
