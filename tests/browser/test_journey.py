@@ -284,7 +284,8 @@ def test_alerts_journey(journey):
     journey.check("my-alerts")
 
     first = page.get_by_role("region", name="Alerts").locator("tbody tr").first
-    first.locator("td").nth(3).get_by_role("link").click()
+    # The alert's title (the cell also links to the record that resolves it).
+    first.locator("td").nth(3).get_by_role("link").first.click()
     page.wait_for_url(re.compile(r".*/alerts/\d+/$"))
     alert_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     journey.check("alert-detail")
