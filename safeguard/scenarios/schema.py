@@ -271,9 +271,9 @@ from safeguard.exploitation.models import (  # noqa: E402
     MissingCode,
     OffenceCategory,
     RiskGrading,
-    RiskLevel,
     Strand,
 )
+from safeguard.exploitation.models import RiskLevel as ExploitationRiskLevel  # noqa: E402
 
 LOCATION = {
     "name": Field("text", "Name or address of the place (the same name is the same place)", True),
@@ -317,7 +317,9 @@ ASSESSMENT = {
     "date": Field("date", "Date of the assessment", True),
     "review_due": Field("date", "When it must be reviewed", True),
     "level": choice(
-        RiskLevel.values, "no_known, low, medium or high (the practitioner's decision)", True
+        ExploitationRiskLevel.values,
+        "no_known, low, medium or high (the practitioner's decision)",
+        True,
     ),
     "decided_by": Field("text", "Who decided the level", True),
     "agency": Field("ref", "Agency", True, ref_kind="agency"),

@@ -12,6 +12,7 @@ from . import (  # noqa: F401
     core_group,
     cp_plan_duration,
     exploitation_assessment,
+    exploitation_missing,
     exploitation_orders,
     health_assessment,
     initial_conference,
