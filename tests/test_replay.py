@@ -136,6 +136,23 @@ def _without_escalations(rows, check_id):
     return [(d, c, due) for d, c, _, due in changes(rows, check_id) if c != "escalated"]
 
 
+def test_sarah_rec3_missing_with_an_exploitation_concern_alerts(sarah_rows):
+    # M2 (22 September 2018) began eight days after the exploitation concern about Male A;
+    # found at his flat the next morning, which needs a strategy discussion too. Both clear
+    # when the (late) strategy discussion of 18 October 2018 is held. M4 (27 April 2019),
+    # with the Get Safe assessment at high risk, had none before her death (Rec 3).
+    assert _without_escalations(sarah_rows, "EXPLOITATION-REPEAT-MISSING") == [
+        (D(2018, 9, 22), "raised", D(2018, 9, 22)),
+        (D(2018, 10, 18), "resolved", D(2018, 9, 22)),
+        (D(2019, 4, 27), "raised", D(2019, 4, 27)),
+        (D(2019, 6, 16), "ended", D(2019, 4, 27)),
+    ]
+    assert _without_escalations(sarah_rows, "EXPLOITATION-MISSING-STRATEGY") == [
+        (D(2018, 9, 23), "raised", D(2018, 9, 23)),
+        (D(2018, 10, 18), "resolved", D(2018, 9, 23)),
+    ]
+
+
 def test_sarah_rec4_civil_order_decision_alert(sarah_rows):
     # Male A arrested Tuesday 9 April 2019 and bailed on the 10th; no civil order was
     # considered within 5 working days (by 16 April), only bail conditions (Rec 4). Her
