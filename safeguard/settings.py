@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "safeguard.episodes",
     "safeguard.health",
     "safeguard.chronology",
+    "safeguard.meetings",
     "safeguard.scenarios",
     "safeguard.access",
     "safeguard.checks",

@@ -181,6 +181,39 @@ def _alert(child, world):
     return alert.pk
 
 
+def _meeting(child, world):
+    """A MACE meeting about the child, arranged (not yet held)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from safeguard.meetings.services import schedule_meeting
+
+    return schedule_meeting(
+        actor=None,
+        kind="mace",
+        children=[child],
+        scheduled_for=timezone.now() + dt.timedelta(days=7),
+        invitees=[{"professional": world.member, "role": "Chair"}],
+    ).pk
+
+
+def _action(child, world):
+    """An open action from a held meeting about the child, owned by the team member."""
+    from django.utils import timezone
+
+    from safeguard.meetings.models import Meeting
+    from safeguard.meetings.services import add_action, hold_meeting
+
+    today = timezone.localdate()
+    meeting = hold_meeting(
+        actor=None, meeting=Meeting.objects.get(pk=_meeting(child, world)), held_on=today
+    )
+    return add_action(
+        actor=None, meeting=meeting, description="Matrix action", owner=world.member, due_on=today
+    ).pk
+
+
 def _event(child, world):
     """A case note about the child (category "other"), to correct or withdraw."""
     from safeguard.chronology.services import record_event
@@ -199,7 +232,13 @@ def _event(child, world):
 EVENT_PARAM_TYPE = "note"
 
 # URL parameters naming an object about the scenario's child: how to make one.
-OBJECT_FACTORIES = {"grant_id": _grant, "alert_id": _alert, "event_id": _event}
+OBJECT_FACTORIES = {
+    "grant_id": _grant,
+    "alert_id": _alert,
+    "event_id": _event,
+    "meeting_id": _meeting,
+    "action_id": _action,
+}
 
 
 def _admin_object_id(name: str) -> str:

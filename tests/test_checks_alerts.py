@@ -193,8 +193,10 @@ def test_alerts_for_orders_by_severity_then_due_date_and_team_view():
     listed = [(a.check_id, a.child_id, a.due_date) for a in alerts_for(sw)]
     assert listed == [
         ("LAC-HEALTH-ASSESSMENT", early.pk, D(2017, 2, 6)),
+        ("LAC-REVIEW", early.pk, D(2017, 2, 6)),
         ("MISSING-RETURN-INTERVIEW", late.pk, D(2017, 3, 4)),
         ("LAC-HEALTH-ASSESSMENT", late.pk, D(2017, 3, 29)),
+        ("LAC-REVIEW", late.pk, D(2017, 3, 29)),
         ("CPIS-NHS-NUMBER-MISSING", early.pk, D(2017, 1, 9)),
         ("CPIS-NHS-NUMBER-MISSING", late.pk, D(2017, 3, 1)),
     ]
@@ -203,6 +205,7 @@ def test_alerts_for_orders_by_severity_then_due_date_and_team_view():
     overdue_on_1_march = team_alerts(manager, overdue_only=True, on=D(2017, 3, 1))
     assert [(a.check_id, a.child_id) for a in overdue_on_1_march] == [
         ("LAC-HEALTH-ASSESSMENT", early.pk),
+        ("LAC-REVIEW", early.pk),
         ("CPIS-NHS-NUMBER-MISSING", early.pk),
     ]
 
@@ -222,7 +225,7 @@ def test_write_re_evaluates_that_child_after_commit(django_capture_on_commit_cal
             legal_status="C2",
         )
     alerts = {a.check_id: a for a in Alert.objects.filter(child=child)}
-    assert set(alerts) == {"CPIS-NHS-NUMBER-MISSING", "LAC-HEALTH-ASSESSMENT"}
+    assert set(alerts) == {"CPIS-NHS-NUMBER-MISSING", "LAC-HEALTH-ASSESSMENT", "LAC-REVIEW"}
     assert alerts["LAC-HEALTH-ASSESSMENT"].first_raised_on == today
 
 
@@ -278,7 +281,7 @@ def test_checks_run_command_prints_counts():
     out = StringIO()
     call_command("checks", "run", "--as-of", "2018-03-09", stdout=out)
     assert out.getvalue().startswith(
-        "Checks as of 2018-03-09: 3 findings; 3 raised, 0 reopened, 0 resolved"
+        "Checks as of 2018-03-09: 4 findings; 4 raised, 0 reopened, 0 resolved"
     )
 
 
@@ -362,7 +365,7 @@ def test_dry_run_prints_findings_and_changes_nothing():
     out = StringIO()
     call_command("checks", "run", "--as-of", "2018-07-04", "--dry-run", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Checks as of 2018-07-04 (dry run, no alert changed): 3 findings"
+    assert lines[0] == "Checks as of 2018-07-04 (dry run, no alert changed): 4 findings"
     assert (
         f"MISSING-RETURN-INTERVIEW  child {child.pk}  episode:M9  due 2018-07-03  (approximate)"
         in lines

@@ -206,8 +206,8 @@ def test_fast_replay_equals_day_by_day_walk(tmp_path):
     assert fast == daily
     # The relationship ended: the CAWN alert ends (the duty stopped applying), not resolved.
     assert ("CAWN-NOT-AVAILABLE-S20", "ended") in {(c, ch) for _, ch, c, _, _ in fast}
-    assert len([r for r in fast if r[1] != "escalated"]) == 10
-    assert len([r for r in fast if r[1] == "escalated"]) == 11
+    assert len([r for r in fast if r[1] != "escalated"]) == 11
+    assert len([r for r in fast if r[1] == "escalated"]) == 13
 
 
 def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
@@ -250,6 +250,8 @@ def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
         ("2018-03-01", "raised", "CPIS-NHS-NUMBER-MISSING", "2018-03-01"),
         # 20 working days after Thursday 1 March 2018: Thursday 29 March (before Easter).
         ("2018-03-30", "raised", "LAC-HEALTH-ASSESSMENT", "2018-03-29"),
+        # No looked-after review in the same 20 working days (CPPCR reg 33).
+        ("2018-03-30", "raised", "LAC-REVIEW", "2018-03-29"),
         # Returned Easter Monday 10:00 (BST); 72 hours is Thursday 5 April 10:00: raised
         # that day. Offered (and held) late on 10 April: resolved by it.
         ("2018-04-05", "raised", "MISSING-RETURN-INTERVIEW", "2018-04-05"),
@@ -262,11 +264,11 @@ def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
         ("2018-06-21", "ended", "CAWN-NOT-AVAILABLE-S20", "2018-05-02"),
         ("2018-07-14", "reopened", "LAC-SW-VISITS", "2018-07-13"),
     ]
-    assert rows[2]["subject_key"] == "return:2018-04-02T10:00+01:00"
-    assert rows[8]["reason"] == "the adult of concern relationship ended"
+    assert rows[3]["subject_key"] == "return:2018-04-02T10:00+01:00"
+    assert rows[9]["reason"] == "the adult of concern relationship ended"
     assert rows[0]["told"] == "Sam One (allocated_social_worker)"
     assert lines[-2].startswith(
-        "6 raised, 3 resolved by a record, 1 ended (the duty stopped applying), 0 cleared"
+        "7 raised, 3 resolved by a record, 1 ended (the duty stopped applying), 0 cleared"
     )
     assert "escalated: to the team manager" in proc.stdout
 
@@ -285,3 +287,70 @@ def test_replay_command_reports_scenario_errors(tmp_path):
     )
     assert proc.returncode == 1
     assert "Nothing was replayed." in proc.stderr
+
+
+def dated(sarah_rows, check_id):
+    """(date, change, due) of a check's transitions (subject keys hold database ids)."""
+    return [(d, c, due) for d, c, _, due in changes(sarah_rows, check_id)]
+
+
+def test_sarah_recommendation_2_strategy_discussion_alerts(sarah_rows):
+    # Found at Male A's flat on Sunday 23 September 2018: a strategy discussion was due on
+    # Monday 24th; it came on 18 October, with social care and police only. The high-risk
+    # Get Safe grading of 18 February 2019 never had one.
+    assert dated(sarah_rows, "CP-STRATEGY-DISCUSSION") == [
+        (D(2018, 9, 25), "raised", D(2018, 9, 24)),
+        (D(2018, 10, 18), "resolved", D(2018, 9, 24)),
+        (D(2019, 2, 20), "raised", D(2019, 2, 19)),
+        (D(2019, 6, 16), "ended", D(2019, 2, 19)),
+    ]
+    assert dated(sarah_rows, "CP-STRATEGY-ATTENDANCE") == [
+        (D(2018, 10, 18), "raised", D(2018, 10, 18)),
+        (D(2019, 6, 16), "ended", D(2018, 10, 18)),
+    ]
+    raised = next(r for r in sarah_rows if r.check_id == "CP-STRATEGY-ATTENDANCE")
+    assert "without health, the placement" in raised.detail
+    # The missing review of 4 October and the MACE of 7 March recorded significant harm and
+    # were used in place of child protection procedures.
+    assert dated(sarah_rows, "MACE-NO-STRATEGY-DISCUSSION") == [
+        (D(2018, 10, 6), "raised", D(2018, 10, 5)),
+        (D(2018, 10, 18), "resolved", D(2018, 10, 5)),
+        (D(2019, 3, 9), "raised", D(2019, 3, 8)),
+        (D(2019, 6, 16), "ended", D(2019, 3, 8)),
+    ]
+
+
+def test_sarah_recommendation_3_mace_alerts(sarah_rows):
+    assert dated(sarah_rows, "MACE-NOT-CONVENED") == [
+        (D(2019, 3, 5), "raised", D(2019, 3, 4)),
+        (D(2019, 3, 7), "resolved", D(2019, 3, 4)),
+    ]
+    assert dated(sarah_rows, "MEETING-MINUTES-OUTSTANDING") == [
+        (D(2019, 3, 15), "raised", D(2019, 3, 14)),
+        (D(2019, 6, 16), "ended", D(2019, 3, 14)),
+    ]
+    assert dated(sarah_rows, "MEETING-ACTION-OVERDUE") == [
+        (D(2018, 11, 1), "raised", D(2018, 10, 31)),
+        (D(2019, 2, 18), "resolved", D(2018, 10, 31)),
+        (D(2019, 3, 22), "raised", D(2019, 3, 21)),
+        (D(2019, 6, 16), "ended", D(2019, 3, 21)),
+    ]
+
+
+def test_sarah_recommendation_6_looked_after_review_alerts(sarah_rows):
+    # Her reviews were held on time (no LAC-REVIEW alert), but the April 2018 review was
+    # held with the health assessment out of date, the October 2018 review had two
+    # professionals and no reports, and the epilepsy plan milestone drifted.
+    assert dated(sarah_rows, "LAC-REVIEW") == []
+    assert dated(sarah_rows, "LAC-REVIEW-HEALTH-OUT-OF-DATE") == [
+        (D(2018, 4, 12), "raised", D(2018, 4, 12)),
+        (D(2018, 5, 14), "resolved", D(2018, 4, 12)),
+    ]
+    assert dated(sarah_rows, "LAC-REVIEW-ATTENDANCE") == [
+        (D(2018, 10, 11), "raised", D(2018, 10, 11)),
+        (D(2019, 4, 4), "resolved", D(2018, 10, 11)),
+    ]
+    assert dated(sarah_rows, "PLAN-MILESTONE-DRIFT") == [
+        (D(2019, 1, 1), "raised", D(2018, 12, 3)),
+        (D(2019, 4, 4), "resolved", D(2018, 12, 3)),
+    ]

@@ -236,6 +236,10 @@ def test_sarah_loads_and_supports_the_review_alerts():
         "medicines": 2,
         "health_assessments": 2,
         "events": 82,
+        "concerns": 2,
+        "meetings": 9,
+        "actions": 2,
+        "milestones": 2,
     }
     sarah = Child.objects.get(local_id="WCF-SARAH")
     assert sarah.date_of_birth == dt.date(2001, 12, 3)
@@ -408,10 +412,10 @@ BAD_CASES = [
     ),
     (
         "unknown top-level key",
-        lambda t: t.replace("title: Test partnership", "meetings: []"),
-        "meetings",
-        "{path}, line {line}, meetings: unknown key (allowed here: safeguard_scenario, title, "
-        "description, partnership, children)",
+        lambda t: t.replace("title: Test partnership", "orders: []"),
+        "orders",
+        "{path}, line {line}, orders: unknown key (allowed here: safeguard_scenario, title, "
+        "description, partnership, children, concerns, meetings, s47_enquiries, milestones)",
     ),
     (
         "missing required key",

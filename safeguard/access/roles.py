@@ -121,6 +121,9 @@ RECORDS: dict[str, str] = {
     "record:health": "Conditions and health assessments",
     "record:medicine": "Medicines",
     "record:referral": "Referrals to other services and their outcome",
+    "record:concern": "Concerns of significant harm or exploitation",
+    "record:meeting": "Meetings (schedule, attendance, decisions, minutes, actions), s47 enquiries",
+    "record:action": "Record a meeting's action as completed, with evidence",
 }
 EVENT_CATEGORY_WRITES = (
     "event:social_care",
@@ -134,31 +137,43 @@ EVENT_CATEGORY_WRITES = (
     "event:other",
 )
 _ALL_WRITES = frozenset(RECORDS) | frozenset(EVENT_CATEGORY_WRITES)
+_MEETINGS = frozenset({"record:meeting"})
+_CONCERN_ACTION = frozenset({"record:concern", "record:action"})
 
 WRITES: dict[str, frozenset[str]] = {
     Role.SOCIAL_WORKER: _ALL_WRITES - {"record:involvement"},
     Role.TEAM_MANAGER: _ALL_WRITES,
-    Role.IRO: frozenset({"event:social_care", "event:other", "record:referral"}),
+    # IROs chair looked-after reviews; the exploitation team chairs MACE meetings. Every
+    # partner may raise a concern and record their own meeting actions done.
+    Role.IRO: frozenset(
+        {"event:social_care", "event:other", "record:referral"} | _MEETINGS | _CONCERN_ACTION
+    ),
     Role.EXPLOITATION_WORKER: frozenset(
         {"event:missing", "event:exploitation", "event:social_care", "event:other"}
         | {"record:people", "record:referral"}
+        | _MEETINGS
+        | _CONCERN_ACTION
     ),
     Role.POLICE_OFFICER: frozenset(
         {"event:police", "event:missing", "event:exploitation", "event:social_care"}
         | {"event:other", "record:people"}
+        | _CONCERN_ACTION
     ),
     Role.HEALTH_PRACTITIONER: frozenset(
         {"event:health", "event:medicines", "event:social_care", "event:other"}
         | {"record:health", "record:medicine", "record:referral"}
+        | _CONCERN_ACTION
     ),
     Role.GP: frozenset(
         {"event:health", "event:medicines", "event:social_care", "event:other"}
         | {"record:health", "record:medicine", "record:referral"}
+        | _CONCERN_ACTION
     ),
     Role.PHARMACIST: frozenset({"event:medicines"}),
     Role.SCHOOL_SAFEGUARDING_LEAD: frozenset(
         {"event:education", "event:social_care", "event:missing", "event:other"}
         | {"record:referral"}
+        | _CONCERN_ACTION
     ),
     Role.PARTNERSHIP_ANALYST: frozenset(),
     Role.ADMINISTRATOR: frozenset(),

@@ -33,8 +33,9 @@ class Rule:
       admin        the Django admin: superusers and administrators only (its own gate)
       write        signed in with a role that may write `write` (access.roles.WRITES:
                    "event:<category>"; "event:<event_type>" for the category of the type
-                   in the URL; "event:any" for any event), and the child visible in
-                   `area`; otherwise 404, and nothing is written
+                   in the URL; "event:any" for any event; "record:<kind>"), and the child
+                   visible in `area` (with `param`, a child of the object in the URL, e.g.
+                   a meeting); otherwise 404, and nothing is written
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
     checks the same allow/refuse outcome.
@@ -89,6 +90,23 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"
     ),
+    # Meetings (safeguard/meetings/views.py). A meeting may be about several children: its
+    # pages open if the professional may see at least one and show only those.
+    "meetings:child": Rule("child", area="summary"),
+    "meetings:record-concern": Rule("write", area="identity", write="record:concern"),
+    "meetings:schedule": Rule("write", area="identity", write="record:meeting"),
+    "meetings:record-s47": Rule("write", area="identity", write="record:meeting"),
+    "meetings:meeting": Rule("object", area="summary", param="meeting_id"),
+    "meetings:hold": Rule("write", area="identity", write="record:meeting", param="meeting_id"),
+    "meetings:minutes": Rule("write", area="identity", write="record:meeting", param="meeting_id"),
+    "meetings:add-action": Rule(
+        "write", area="identity", write="record:meeting", param="meeting_id"
+    ),
+    "meetings:complete-action": Rule(
+        "write", area="identity", write="record:action", param="action_id"
+    ),
+    "meetings:reviews-due": Rule("list", area="summary", description="IRO: children reviewed"),
+    "meetings:minutes-outstanding": Rule("list", area="identity", description="meetings chaired"),
     # Contribute without seeing (safeguard/recording/contribute.py).
     "recording:contribute-find": Rule("contribute"),
     "recording:contribute-record": Rule("contribute"),

@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from safeguard.children.models import InvolvementRole
+from safeguard.meetings.views import my_action_rows
 
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
@@ -49,6 +50,8 @@ def mine(request):
             "rows": alert_rows(request, list(alerts_for(request.user))),
             "finished_rows": alert_rows(request, list(finished_for(request.user))),
             "is_manager": request.user.role == "team_manager" and request.user.team_id,
+            # "My actions" from meetings, beside the alerts (Recommendation 3).
+            "action_rows": my_action_rows(request),
         },
     )
 

@@ -28,6 +28,9 @@ RECORD_ENTRY_TYPES = {
     "placement_end": ("Placement ended", "placement"),
     "condition_diagnosed": ("Condition diagnosed", "health"),
     "health_assessment": ("Health assessment", "health"),
+    "concern_raised": ("Concern raised", "social_care"),
+    "meeting_held": ("Meeting held", "social_care"),
+    "s47_enquiry": ("Section 47 enquiry", "social_care"),
 }
 
 
@@ -238,7 +241,39 @@ def _record_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
             f"{ha.get_kind_display()}" + (f" by {by}" if by else ""),
             ha.agency,
         )
+    _meeting_entries(child, add)
     return entries
+
+
+def _meeting_entries(child, add) -> None:
+    """Concerns, meetings held (with their decision) and s47 enquiries, in line with the
+    events (the meetings app imports chronology, so it is imported here, not at the top)."""
+    from safeguard.meetings.models import MeetingStatus
+
+    for concern in child.concerns.select_related("source_agency"):
+        risk = f", {concern.get_risk_level_display().lower()} risk" if concern.risk_level else ""
+        add(
+            "concern_raised",
+            concern.raised_on,
+            f"{concern.get_kind_display()}{risk}: {concern.summary}",
+            concern.source_agency,
+        )
+    for meeting in child.meetings.filter(status=MeetingStatus.HELD).select_related("chair"):
+        outcome = (
+            meeting.get_strategy_outcome_display() or meeting.get_conference_decision_display()
+        )
+        summary = meeting.get_kind_display() + (f" — {outcome}" if outcome else "")
+        if meeting.decisions:
+            summary += f". {meeting.decisions}"
+        add(
+            "meeting_held",
+            meeting.held_on,
+            summary,
+            meeting.chair.agency if meeting.chair else None,
+        )
+    for enquiry in child.s47_enquiries.all():
+        outcome = f": {enquiry.get_outcome_display()}" if enquiry.outcome else ""
+        add("s47_enquiry", enquiry.started_on, f"Section 47 enquiry started{outcome}", None)
 
 
 def timeline(child, flt: TimelineFilter | None = None) -> list[TimelineEntry]:

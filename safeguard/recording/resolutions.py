@@ -12,10 +12,20 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
+from safeguard.meetings.models import MeetingKind
+
 # record kind -> URL name of the page that records it (args: child_id).
 RECORD_PAGES: dict[str, str] = {
     "health_assessment": "recording:health-assessment",
     "identity": "recording:identity",
+    # Meetings (safeguard/meetings/views.py): the schedule page takes the kind from the
+    # alert's check; the child's meetings page sends an action or minutes alert on to the
+    # action or meeting the alert names (Alert.prefill).
+    **{f"meeting:{kind}": "meetings:schedule" for kind in MeetingKind.values},
+    "meeting_action": "meetings:child",
+    "meeting_minutes": "meetings:child",
+    "s47_enquiry": "meetings:record-s47",
+    "milestone": "meetings:child",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 

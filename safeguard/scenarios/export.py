@@ -432,6 +432,14 @@ NOT_RECORD_MODELS = {
     "checks.Alert": "alerts are derived from the record by the checks",
     "access.BreakGlassAccess": "emergency access history, not the record",
     "access.AuditEntry": "the audit trail of the record, not the record",
+    # Not yet exported (a known gap, said in docs/scenario-format.md): a meeting or concern
+    # can cover several children, so it needs its own section keyed by the meeting rather
+    # than a list under one child. Loading a scenario carries them; exporting does not yet.
+    "meetings.Action": "NOT YET EXPORTED: meeting actions (see the comment above)",
+    "meetings.ConcernChild": "NOT YET EXPORTED: concerns (see the comment above)",
+    "meetings.MeetingChild": "NOT YET EXPORTED: meetings (see the comment above)",
+    "meetings.Milestone": "NOT YET EXPORTED: plan milestones (see the comment above)",
+    "meetings.S47Enquiry": "NOT YET EXPORTED: s47 enquiries (see the comment above)",
     "checks.Notice": (
         "a message telling a professional that a partner added to the record; the entry "
         "it tells of is exported"

@@ -52,6 +52,7 @@ from safeguard.core.validators import nhs_number_is_valid, normalise_nhs_number,
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
 
+from . import meetings_format
 from . import schema as S
 
 __all__ = [
@@ -478,6 +479,10 @@ PHASES = (
     "start_placement",
     "start",
     "event",
+    "concern",
+    "meeting",
+    "meeting_held",
+    "meeting_after",
     "death",
 )
 PHASE_ORDER = {name: i for i, name in enumerate(PHASES)}
@@ -1741,6 +1746,8 @@ def parse_files(paths: Iterable[str | Path]) -> Scenario:
     for top in tops:
         for child in top.get("children", []):
             builder.child(child)
+    # Concerns and meetings may be about several children: after every file's children.
+    meetings_format.build(builder, tops)
     builder.resolve()
     return Scenario(paths=paths, operations=builder.finish())
 
@@ -1792,6 +1799,11 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "events",
         "corrections",
         "withdrawals",
+        "concerns",
+        "meetings",
+        "actions",
+        "s47_enquiries",
+        "milestones",
     ]
     counts = {k: ctx.counts[k] for k in order if ctx.counts[k]}
     return LoadResult(counts=counts, scenario=scenario)

@@ -30,6 +30,16 @@ from safeguard.episodes.codes import (
 )
 from safeguard.episodes.models import EpisodeKind
 from safeguard.health.models import HealthAssessmentKind
+from safeguard.meetings.models import (
+    AttendanceStatus,
+    ConcernKind,
+    ConferenceDecision,
+    MeetingKind,
+    Participation,
+    RiskLevel,
+    S47Outcome,
+    StrategyOutcome,
+)
 
 CURRENT_VERSION = 1
 
@@ -301,6 +311,130 @@ CHILD = {
     "synthetic": SYNTHETIC,
 }
 
+# --- Concerns, meetings, section 47 enquiries, plan milestones (top level: a concern or a
+# MACE meeting can be about several children). Built by scenarios/meetings_format.py.
+
+CONCERN = {
+    "id": Field("text", "Id of the concern, for meetings to refer to", True),
+    "children": Field("refs", "local_ids of the children it is about", True, ref_kind="child"),
+    "kind": choice(ConcernKind.values, "significant_harm or exploitation", True),
+    "risk_level": choice(RiskLevel.values, "Exploitation risk grading"),
+    "category": choice(CPCategory.values, "Category of abuse"),
+    "raised": Field("date", "When the concern was raised", True),
+    "recorded": Field("moment", "When it was recorded (default: when raised)"),
+    "summary": Field("text", "What the concern is", True),
+    "source": Field("ref", "Agency that raised it", True, ref_kind="agency"),
+    "raised_by": Field("ref", "Username of who raised it", ref_kind="professional"),
+    "raised_by_name": Field("text", "Who raised it, when they have no account"),
+    "trigger": Field("ref", "Id of the chronology event that prompted it", ref_kind="event"),
+    "closed": Field("date", "When the concern was closed"),
+    "closed_reason": Field("text", "Why it was closed (required with `closed`)"),
+    "synthetic": SYNTHETIC,
+}
+
+ATTENDEE = {
+    "agency": Field("ref", "Agency code (default: the professional's agency)", ref_kind="agency"),
+    "professional": Field("ref", "Username of the professional", ref_kind="professional"),
+    "name": Field("text", "Name, when they have no account"),
+    "role": Field("text", "Their role at the meeting (e.g. designated nurse)"),
+    "placement": Field("bool", "Speaks for the looked-after child's placement (carer, home)"),
+    "status": choice(
+        AttendanceStatus.values,
+        "At the meeting: attended, sent_report, apologies or absent (default: attended when "
+        "the meeting was held)",
+    ),
+}
+
+MOVE = {
+    "on": Field("date", "When it was moved", True),
+    "to": Field("moment", "The new date and time", True),
+    "reason": Field("text", "Why", True),
+}
+
+CANCEL = {
+    "on": Field("date", "When it was cancelled", True),
+    "reason": Field("text", "Why", True),
+}
+
+ACTION = {
+    "description": Field("text", "What is to be done", True),
+    "owner": Field(
+        "ref", "Username of the professional who owns it", True, ref_kind="professional"
+    ),
+    "due": Field("date", "When it is due", True),
+    "child": Field("ref", "local_id of the child it is about (default: all)", ref_kind="child"),
+    "completed": Field("date", "When it was completed (or dropped)"),
+    "status": choice(("done", "dropped"), "How it closed (default done, with `completed`)"),
+    "evidence": Field("text", "What shows it was done (required with `completed`)"),
+    "synthetic": SYNTHETIC,
+}
+
+MEETING = {
+    "id": Field("text", "Id of the meeting, for enquiries and milestones to refer to", True),
+    "kind": choice(MeetingKind.values, "Kind of meeting", True),
+    "children": Field("refs", "local_ids of the children it is about", True, ref_kind="child"),
+    "scheduled": Field("moment", "Date and time it was arranged for", True),
+    "invited": Field("date", "When the invitations went out (default: the scheduled day)"),
+    "place": Field("text", "Where (or how: telephone, video)"),
+    "chair": Field("ref", "Username of the chair", ref_kind="professional"),
+    "chair_name": Field("text", "Chair's name when they have no account"),
+    "trigger_concern": Field("ref", "Id of the concern it responds to", ref_kind="concern"),
+    "trigger_event": Field("ref", "Id of the chronology event it responds to", ref_kind="event"),
+    "attendees": Field("list", "Invitees and, once held, their attendance", schema=ATTENDEE),
+    "moved": Field("list", "Each time it was moved", schema=MOVE),
+    "cancelled": Field("map", "When and why it was cancelled", schema=CANCEL),
+    "held": Field("date", "The day it was held"),
+    "decisions": Field("text", "What it decided"),
+    "outcome": choice(StrategyOutcome.values, "Strategy discussion outcome (required if held)"),
+    "conference_decision": choice(ConferenceDecision.values, "Conference decision"),
+    "category": choice(CPCategory.values, "Category of abuse (conferences)"),
+    "significant_harm_risk": Field(
+        "bool", "MACE or missing meeting: the meeting recorded a risk of significant harm"
+    ),
+    "participation": choice(Participation.values, "CLA review: the child's participation"),
+    "participation_how": Field("text", "CLA review: how the child took part"),
+    "quality_sufficient": Field(
+        "bool", "CLA review: the IRO judged the written information enough to evidence the plan"
+    ),
+    "minutes": Field("text", "The minutes"),
+    "minutes_recorded_by": Field("ref", "Username of who recorded them", ref_kind="professional"),
+    "minutes_recorded": Field("moment", "When the minutes were recorded (default: held day)"),
+    "actions": Field("list", "Actions agreed", schema=ACTION),
+    "synthetic": SYNTHETIC,
+}
+
+S47_ENQUIRY = {
+    "child": Field("ref", "local_id of the child", True, ref_kind="child"),
+    "strategy_discussion": Field(
+        "ref", "Id of the strategy discussion that started it", True, ref_kind="meeting"
+    ),
+    "started": Field("date", "When it started", True),
+    "completed": Field("date", "When it concluded"),
+    "outcome": choice(S47Outcome.values, "Outcome (with `completed`)"),
+    "lead": Field("ref", "Username of the social worker leading it", ref_kind="professional"),
+    "notes": Field("text", "Notes"),
+    "synthetic": SYNTHETIC,
+}
+
+MILESTONE = {
+    "child": Field("ref", "local_id of the child", True, ref_kind="child"),
+    "plan": choice(
+        ("child_in_need", "child_protection", "looked_after", "pathway_plan"),
+        "The plan (the child's episode of this kind open on `set`)",
+        True,
+    ),
+    "description": Field("text", "What will happen", True),
+    "owner": Field("ref", "Username of who will do it", ref_kind="professional"),
+    "owner_name": Field("text", "Who, when they have no account"),
+    "set": Field("date", "When the plan set it", True),
+    "due": Field("date", "By when", True),
+    "reviewed": Field("date", "When it was reviewed"),
+    "status": choice(("achieved", "not_achieved"), "Its status at the review (with `reviewed`)"),
+    "reviewed_at": Field("ref", "Id of the meeting that reviewed it", ref_kind="meeting"),
+    "notes": Field("text", "Notes"),
+    "synthetic": SYNTHETIC,
+}
+
 TOP = {
     "safeguard_scenario": Field(
         "int", f"Format version (this Safeguard reads {CURRENT_VERSION})", True
@@ -309,6 +443,10 @@ TOP = {
     "description": Field("text", "What the scenario is and where its facts come from"),
     "partnership": Field("map", "Agencies, teams and professionals", schema=PARTNERSHIP),
     "children": Field("list", "Children and their history", schema=CHILD),
+    "concerns": Field("list", "Concerns of significant harm or exploitation", schema=CONCERN),
+    "meetings": Field("list", "Multi-agency meetings", schema=MEETING),
+    "s47_enquiries": Field("list", "Section 47 enquiries", schema=S47_ENQUIRY),
+    "milestones": Field("list", "Plan milestones", schema=MILESTONE),
 }
 
 
@@ -330,6 +468,14 @@ _SECTIONS = [
     ("children[].health.assessments[]", HEALTH_ASSESSMENT),
     ("children[].referrals[]", REFERRAL),
     ("children[].events[]", EVENT),
+    ("concerns[]", CONCERN),
+    ("meetings[]", MEETING),
+    ("meetings[].attendees[]", ATTENDEE),
+    ("meetings[].moved[]", MOVE),
+    ("meetings[].cancelled", CANCEL),
+    ("meetings[].actions[]", ACTION),
+    ("s47_enquiries[]", S47_ENQUIRY),
+    ("milestones[]", MILESTONE),
 ]
 
 _KIND_LABELS = {

@@ -1,0 +1,451 @@
+"""Meetings pages. They live in the meetings app because they write only meetings records
+(concerns, meetings, attendance, actions, enquiries) through meetings.services; the
+recording layer maps the meeting checks' alerts here (recording/resolutions.py).
+
+    Child's meetings and plans  /children/<id>/meetings/            meetings:child
+    Record a concern            /children/<id>/concerns/new/        meetings:record-concern
+    Schedule a meeting          /children/<id>/meetings/new/        meetings:schedule
+    Record a s47 enquiry        /children/<id>/s47/new/             meetings:record-s47
+    A meeting                   /meetings/<id>/                     meetings:meeting
+    Record it held              /meetings/<id>/held/                meetings:hold
+    Record its minutes          /meetings/<id>/minutes/             meetings:minutes
+    Add an action               /meetings/<id>/actions/new/         meetings:add-action
+    Complete an action          /actions/<id>/complete/             meetings:complete-action
+    Reviews due (IRO)           /meetings/reviews-due/              meetings:reviews-due
+    Minutes outstanding (chair) /meetings/minutes-outstanding/      meetings:minutes-outstanding
+
+A meeting can be about several children (MACE). A meeting page opens if the professional
+may see at least one of them, shows only those they may see (each checked with the access
+policy and its read audited), and actions about a child they may not see are left out.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+
+from safeguard.access import audit, roles
+from safeguard.access.models import AuditAction
+from safeguard.access.policy import (
+    open_child,
+    open_child_for_write,
+    session_verified,
+    visible_children,
+)
+from safeguard.accounts.models import User
+from safeguard.children.models import Involvement
+from safeguard.core.forms import apply_service_errors, error_summary
+
+from . import selectors, services
+from .forms import (
+    ActionForm,
+    CompleteActionForm,
+    ConcernForm,
+    HoldForm,
+    MinutesForm,
+    S47Form,
+    ScheduleForm,
+    chairs_for,
+)
+from .models import Action, Meeting, MeetingKind, MeetingStatus, StrategyOutcome
+
+
+def _may_write(request, what: str) -> bool:
+    return session_verified(request) and roles.may_write(request.user.role, what)
+
+
+def _alert(request):
+    """The alert this page was opened from (?alert=<id>), if the user may see it."""
+    from safeguard.checks.selectors import open_alert
+
+    alert_id = request.GET.get("alert")
+    return open_alert(request, alert_id) if alert_id else None
+
+
+def _after_saving(request, default_url):
+    alert_id = request.GET.get("alert")
+    if alert_id:
+        # Back to the alert: the child was re-evaluated when the write committed.
+        return redirect("checks:detail", alert_id=alert_id)
+    return redirect(default_url)
+
+
+def _open_meeting(request, meeting_id, *, area: str, write: str = ""):
+    """The meeting and the children of it the professional may see (reads audited); 404
+    if none (or if the role may not make this write)."""
+    if write and not _may_write(request, write):
+        raise Http404("No meeting found")
+    try:
+        meeting = Meeting.objects.select_related("chair", "trigger_concern").get(pk=meeting_id)
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise Http404("No meeting found") from None
+    children = list(
+        visible_children(request, area=area).filter(meeting_links__meeting=meeting).order_by("pk")
+    )
+    if not children:
+        raise Http404("No meeting found")
+    audit.record_reads(request, children, area=area, action=AuditAction.VIEW)
+    return meeting, children
+
+
+def _render_form(request, template, form, **context):
+    errors = error_summary(form) if form.is_bound else []
+    return render(request, template, {"form": form, "errors": errors, **context})
+
+
+# --- The child's meetings and plans ------------------------------------------------------
+
+
+@login_required
+def child_meetings(request, child_id: int):
+    child = open_child(request, child_id, area="summary")
+    alert = _alert(request)
+    if alert is not None and alert.child_id == child.pk:
+        prefill = alert.prefill or {}
+        query = f"?alert={alert.pk}"
+        if "action" in prefill:
+            return redirect(reverse("meetings:complete-action", args=[prefill["action"]]) + query)
+        if "meeting" in prefill:
+            meeting = Meeting.objects.filter(pk=prefill["meeting"]).first()
+            if meeting is not None and meeting.status == MeetingStatus.HELD and not meeting.minutes:
+                return redirect(reverse("meetings:minutes", args=[meeting.pk]) + query)
+    return render(
+        request,
+        "meetings/child.html",
+        {
+            "child": child,
+            "concerns": child.concerns.order_by("-raised_on"),
+            "meetings": selectors.meetings_for_child(child),
+            "plans": selectors.current_plans(child),
+            "milestones": child.milestones.select_related("episode").order_by("due_on"),
+            "enquiries": child.s47_enquiries.select_related("strategy_discussion"),
+            "may_record_concern": _may_write(request, "record:concern"),
+            "may_schedule": _may_write(request, "record:meeting"),
+        },
+    )
+
+
+@login_required
+def record_concern(request, child_id: int):
+    child = open_child_for_write(request, child_id, what="record:concern")
+    form = ConcernForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if request.user.agency_id is None:
+                raise ValidationError("Your account has no agency: ask an administrator")
+            services.record_concern(
+                actor=request.user,
+                children=[child],
+                source_agency=request.user.agency,
+                **{k: data[k] for k in ("kind", "risk_level", "category", "raised_on", "summary")},
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _after_saving(request, reverse("meetings:child", args=[child.pk]))
+    return _render_form(request, "meetings/concern_form.html", form, child=child)
+
+
+@login_required
+def schedule(request, child_id: int):
+    child = open_child_for_write(request, child_id, what="record:meeting")
+    alert = _alert(request)
+    kind = request.GET.get("kind", "")
+    if alert is not None:
+        from safeguard.checks.engine import get_check
+
+        record = get_check(alert.check_id).resolution.record
+        kind = record.split(":", 1)[1] if record.startswith("meeting:") else kind
+    today = timezone.localdate()
+    involved = (
+        User.objects.filter(
+            pk__in=Involvement.objects.current(today).filter(child=child).values("professional")
+        )
+        .select_related("agency")
+        .order_by("last_name")
+    )
+    initial = {"kind": kind if kind in MeetingKind.values else "", "chair": request.user.pk}
+    if alert and (alert.prefill or {}).get("concern"):
+        initial["trigger_concern"] = alert.prefill["concern"]
+    form = ScheduleForm(
+        request.POST or None,
+        initial=initial,
+        chairs=chairs_for(request.user),
+        involved=involved,
+        concerns=child.concerns.filter(status="open"),
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        children = [child]
+        wanted = [x.strip() for x in data["other_children"].split(",") if x.strip()]
+        if wanted:
+            found = {
+                c.local_id: c
+                for c in visible_children(request, area="identity").filter(local_id__in=wanted)
+            }
+            missing = [x for x in wanted if x not in found]
+            if missing:
+                form.add_error("other_children", f"No child you may see has local ID {missing[0]}")
+            else:
+                audit.record_reads(
+                    request, found.values(), area="identity", action=AuditAction.VIEW
+                )
+                children += list(found.values())
+        if not form.errors:
+            invitees = [{"professional": u} for u in involved if u.pk in data["invitees"]]
+            chair = User.objects.get(pk=data["chair"])
+            if chair.pk not in data["invitees"]:
+                invitees.insert(0, {"professional": chair, "role": "Chair"})
+            try:
+                meeting = services.schedule_meeting(
+                    actor=request.user,
+                    kind=data["kind"],
+                    children=children,
+                    scheduled_for=form.scheduled_for(),
+                    place=data["place"],
+                    chair=chair,
+                    invitees=invitees,
+                    trigger_concern=child.concerns.filter(pk=data["trigger_concern"]).first(),
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc, {"scheduled_for": "date"})
+            else:
+                url = reverse("meetings:meeting", args=[meeting.pk])
+                if alert is not None:
+                    url += f"?alert={alert.pk}"
+                return redirect(url)
+    return _render_form(request, "meetings/schedule_form.html", form, child=child, alert=alert)
+
+
+@login_required
+def record_s47(request, child_id: int):
+    child = open_child_for_write(request, child_id, what="record:meeting")
+    discussions = Meeting.objects.filter(
+        links__child=child,
+        kind=MeetingKind.STRATEGY_DISCUSSION,
+        status=MeetingStatus.HELD,
+        strategy_outcome=StrategyOutcome.SECTION_47,
+    )
+    form = S47Form(request.POST or None, discussions=discussions)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_s47(
+                actor=request.user,
+                child=child,
+                strategy_discussion=discussions.get(pk=data["strategy_discussion"]),
+                started_on=data["started_on"],
+                completed_on=data["completed_on"],
+                outcome=data["outcome"],
+                lead=request.user,
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _after_saving(request, reverse("meetings:child", args=[child.pk]))
+    return _render_form(request, "meetings/s47_form.html", form, child=child)
+
+
+# --- One meeting -------------------------------------------------------------------------
+
+
+@login_required
+def meeting_detail(request, meeting_id: int):
+    meeting, children = _open_meeting(request, meeting_id, area="summary")
+    visible_ids = {c.pk for c in children}
+    actions = [
+        a
+        for a in meeting.actions.select_related("owner", "child")
+        if a.child_id is None or a.child_id in visible_ids
+    ]
+    return render(
+        request,
+        "meetings/meeting.html",
+        {
+            "meeting": meeting,
+            "children": children,
+            "hidden_children": meeting.links.count() - len(children),
+            "attendances": meeting.attendances.select_related("agency", "professional").order_by(
+                "pk"
+            ),
+            "actions": actions,
+            "may_write": _may_write(request, "record:meeting"),
+            "alert_id": request.GET.get("alert", ""),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _query(request):
+    return f"?alert={request.GET['alert']}" if request.GET.get("alert") else ""
+
+
+@login_required
+def hold(request, meeting_id: int):
+    meeting, children = _open_meeting(request, meeting_id, area="identity", write="record:meeting")
+    form = HoldForm(request.POST or None, meeting=meeting)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.hold_meeting(
+                actor=request.user,
+                meeting=meeting,
+                held_on=form.cleaned_data["held_on"],
+                attendance=form.attendance(),
+                **form.outcome(),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc, {"attendance": "extra_agency"})
+        else:
+            return _after_saving(request, reverse("meetings:meeting", args=[meeting.pk]))
+    return _render_form(
+        request, "meetings/hold_form.html", form, meeting=meeting, children=children
+    )
+
+
+@login_required
+def minutes(request, meeting_id: int):
+    meeting, children = _open_meeting(request, meeting_id, area="identity", write="record:meeting")
+    form = MinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_minutes(
+                actor=request.user, meeting=meeting, minutes=form.cleaned_data["minutes"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _after_saving(request, reverse("meetings:meeting", args=[meeting.pk]))
+    return _render_form(
+        request, "meetings/minutes_form.html", form, meeting=meeting, children=children
+    )
+
+
+@login_required
+def add_action(request, meeting_id: int):
+    meeting, children = _open_meeting(request, meeting_id, area="identity", write="record:meeting")
+    owners = User.objects.filter(
+        pk__in=meeting.attendances.filter(professional__isnull=False).values("professional")
+    ) | User.objects.filter(pk=request.user.pk)
+    form = ActionForm(request.POST or None, owners=owners.distinct().select_related("agency"))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.add_action(
+                actor=request.user,
+                meeting=meeting,
+                description=data["description"],
+                owner=User.objects.get(pk=data["owner"]),
+                due_on=data["due_on"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return redirect("meetings:meeting", meeting_id=meeting.pk)
+    return _render_form(
+        request, "meetings/action_form.html", form, meeting=meeting, children=children
+    )
+
+
+@login_required
+def complete_action(request, action_id: int):
+    if not _may_write(request, "record:action"):
+        raise Http404("No action found")
+    try:
+        action = Action.objects.select_related("meeting", "owner").get(pk=action_id)
+    except (Action.DoesNotExist, ValueError, TypeError):
+        raise Http404("No action found") from None
+    about = (
+        [action.child_id]
+        if action.child_id
+        else list(action.meeting.links.values_list("child_id", flat=True))
+    )
+    children = list(visible_children(request, area="identity").filter(pk__in=about).order_by("pk"))
+    if not children:
+        raise Http404("No action found")
+    audit.record_reads(request, children, area="identity", action=AuditAction.VIEW)
+    form = CompleteActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.complete_action(actor=request.user, action=action, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            return _after_saving(request, reverse("meetings:meeting", args=[action.meeting_id]))
+    return _render_form(
+        request, "meetings/complete_action_form.html", form, action=action, children=children
+    )
+
+
+# --- Lists ----------------------------------------------------------------------------------
+
+
+@login_required
+def reviews_due(request):
+    """Looked-after reviews next due for the children the professional reviews (IRO) or,
+    for others, the children they may see: from the same rules as the LAC-REVIEW check."""
+    from safeguard.checks.catalogue.cla_review import next_review_due, review_schedule
+    from safeguard.checks.engine import get_check
+
+    today = timezone.localdate()
+    check = get_check("LAC-REVIEW")
+    visible = visible_children(request, area="summary")
+    if request.user.role == "iro":
+        visible = visible.filter(
+            involvements__in=Involvement.objects.current(today).filter(
+                professional=request.user, role="iro"
+            )
+        )
+    ids = list(visible.values_list("pk", flat=True))
+    rows = []
+    for child in review_schedule(check, today, ids).order_by("family_name"):
+        due, which = next_review_due(check, child.care_start, child.first, child.last)
+        rows.append(
+            {"child": child, "due": due, "which": which, "overdue": due < today, "last": child.last}
+        )
+    rows.sort(key=lambda r: r["due"])
+    audit.record_reads(
+        request, [r["child"] for r in rows], area="summary", action=AuditAction.SEARCH_RESULT
+    )
+    return render(request, "meetings/reviews_due.html", {"rows": rows, "today": today})
+
+
+def _visible_names(request, meetings):
+    """{meeting id: [children the professional may see]} for a list of meetings."""
+    links = {}
+    for m in meetings:
+        links[m.pk] = []
+    visible = visible_children(request, area="identity").filter(meeting_links__meeting__in=meetings)
+    from .models import MeetingChild
+
+    shown = {c.pk: c for c in visible}
+    for link in MeetingChild.objects.filter(meeting__in=meetings, child_id__in=shown):
+        links[link.meeting_id].append(shown[link.child_id])
+    audit.record_reads(request, shown.values(), area="identity", action=AuditAction.SEARCH_RESULT)
+    return links
+
+
+@login_required
+def minutes_outstanding(request):
+    meetings = list(selectors.minutes_outstanding(request.user))
+    names = _visible_names(request, meetings)
+    rows = [{"meeting": m, "children": names[m.pk]} for m in meetings]
+    return render(request, "meetings/minutes_outstanding.html", {"rows": rows})
+
+
+def my_action_rows(request):
+    """The professional's open actions, each with the children of it they may see (for
+    "My actions" beside their alerts)."""
+    actions = list(selectors.my_actions(request.user))
+    meetings = list({a.meeting_id: a.meeting for a in actions}.values())
+    names = _visible_names(request, meetings) if meetings else {}
+    today = timezone.localdate()
+    rows = []
+    for a in actions:
+        kids = [c for c in names.get(a.meeting_id, []) if a.child_id in (None, c.pk)]
+        rows.append({"action": a, "children": kids, "overdue": a.due_on < today})
+    return rows
