@@ -245,19 +245,37 @@ def test_export_scenario_command_refuses_an_unknown_child_and_audits_nothing():
     assert not AuditEntry.objects.filter(action="export").exists()
 
 
+MEETINGS_SECTIONS = ("concerns", "meetings", "s47_enquiries", "milestones")
+
+
 @pytest.mark.django_db
 def test_replaying_the_export_of_sarah_gives_the_same_alerts(tmp_path):
     from safeguard.checks.replay import replay
     from safeguard.scenarios.loader import parse_files
 
+    # Concerns, meetings, s47 enquiries and milestones are not exported yet (declared in
+    # export.NOT_RECORD_MODELS, a known gap): compare on Sarah's file without those
+    # top-level sections, which the format puts after `children`.
+    lines = SARAH.read_text(encoding="utf-8").splitlines(keepends=True)
+    cut = next(
+        (i for i, line in enumerate(lines) if line.split(":", 1)[0] in MEETINGS_SECTIONS),
+        len(lines),
+    )
+    assert not any(
+        line[:1].isalpha()
+        for line in lines[cut:]
+        if line.split(":", 1)[0] not in (MEETINGS_SECTIONS)
+    ), "a top-level section other than the meetings ones follows them in sarah.yaml"
+    source = tmp_path / "sarah-without-meetings.yaml"
+    source.write_text("".join(lines[:cut]), encoding="utf-8")
     with transaction.atomic():
-        load([SARAH])
+        load([source])
         text = export_yaml(Child.objects.get(local_id="WCF-SARAH"))
         transaction.set_rollback(True)
     exported = tmp_path / "sarah-export.yaml"
     exported.write_text(text, encoding="utf-8")
     results = []
-    for path in (SARAH, exported):
+    for path in (source, exported):
         scenario = parse_files([path])
         with transaction.atomic():
             rows = replay(scenario)
@@ -595,7 +613,10 @@ def build_record(data):
             )
     if data.draw(st.booleans()):
         children_services.record_date_of_death(
-            actor=sw, child=child, date_of_death=after(data, dob, 7000)
+            # Deaths are recorded once they have happened (the model refuses a future one).
+            actor=sw,
+            child=child,
+            date_of_death=min(after(data, dob, 7000), timezone.localdate()),
         )
     return Child.objects.get(pk=child.pk)
 

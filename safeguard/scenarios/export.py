@@ -134,6 +134,10 @@ def K(key: str, attr: str | Callable[[Any], Any] | None = None, *covers: str, om
     return Key(key, attr or key, covers, omit)
 
 
+# `omit=KEEP_FALSE`: a nullable yes/no whose False is information (not the loader's default).
+KEEP_FALSE = object()
+
+
 _ID = "database id, not part of the record's content"
 
 # Imported late to keep the module's import order the same as the loader's.
@@ -344,6 +348,9 @@ HEALTH_ASSESSMENT = Section(
         K("assessor_name"),
         K("agency"),
         K("outcome"),
+        K("by_medical_practitioner", omit=KEEP_FALSE),
+        K("refused"),
+        K("refusal_reason"),
         K("synthetic"),
     ),
     {"id": _ID, "child": "the child it is listed under"},
@@ -434,6 +441,18 @@ NOT_RECORD_MODELS = {
     "checks.Notice": "a notice to a professional that a partner added information, not the record",
     "access.BreakGlassAccess": "emergency access history, not the record",
     "access.AuditEntry": "the audit trail of the record, not the record",
+    # Not yet exported (a known gap, said in docs/scenario-format.md): a meeting or concern
+    # can cover several children, so it needs its own section keyed by the meeting rather
+    # than a list under one child. Loading a scenario carries them; exporting does not yet.
+    "meetings.Action": "NOT YET EXPORTED: meeting actions (see the comment above)",
+    "meetings.ConcernChild": "NOT YET EXPORTED: concerns (see the comment above)",
+    "meetings.MeetingChild": "NOT YET EXPORTED: meetings (see the comment above)",
+    "meetings.Milestone": "NOT YET EXPORTED: plan milestones (see the comment above)",
+    "meetings.S47Enquiry": "NOT YET EXPORTED: s47 enquiries (see the comment above)",
+    "checks.Notice": (
+        "a message telling a professional that a partner added to the record; the entry "
+        "it tells of is exported"
+    ),
     "children.InvolvementRequest": (
         "a request to be involved is access workflow, timed when it was made; what it "
         "decided (the involvement) is exported"
@@ -495,7 +514,12 @@ class _Exporter:
     def value(self, section: Section, key: Key, obj) -> Any:
         spec = section.schema[key.key]
         value = _attr(obj, key.attr)
-        if value is None or value == "" or value is False or value == key.omit:
+        if (
+            value is None
+            or value == ""
+            or (value is False and key.omit is not KEEP_FALSE)
+            or value == key.omit
+        ):
             return None
         if spec.kind == "ref":
             return {
