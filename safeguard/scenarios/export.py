@@ -438,7 +438,6 @@ SECTIONS: tuple[Section, ...] = (
 # access history (break-glass) and the audit trail. Not exported.
 NOT_RECORD_MODELS = {
     "checks.Alert": "alerts are derived from the record by the checks",
-    "checks.Notice": "a notice to a professional that a partner added information, not the record",
     "access.BreakGlassAccess": "emergency access history, not the record",
     "access.AuditEntry": "the audit trail of the record, not the record",
     # Not yet exported (a known gap, said in docs/scenario-format.md): a meeting or concern
