@@ -107,3 +107,72 @@ class HealthAssessment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.date}"
+
+
+class AppointmentService(models.TextChoices):
+    PAEDIATRIC = "paediatric", "Paediatric"
+    ADULT = "adult", "Adult services"
+    CAMHS = "camhs", "CAMHS"
+    SPECIALIST = "specialist", "Specialist (e.g. neurology)"
+    GP = "gp", "GP"
+    DENTAL = "dental", "Dental"
+    OTHER = "other", "Other"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    NOT_BROUGHT = "not_brought", "Not brought (a child under 16)"
+    NOT_ATTENDED = "not_attended", "Did not attend"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+MISSED_STATUSES = (AppointmentStatus.NOT_BROUGHT, AppointmentStatus.NOT_ATTENDED)
+
+
+class Appointment(models.Model):
+    """A health appointment and what happened (a child is 'not brought', a young person
+    'did not attend': missed appointments are a neglect indicator for children)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="appointments")
+    date = models.DateField()
+    service = models.CharField(max_length=12, choices=AppointmentService.choices)
+    clinic = models.CharField(max_length=200, blank=True)
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    status = models.CharField(max_length=12, choices=AppointmentStatus.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+    notes = models.TextField(blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "date"]
+        indexes = [models.Index(fields=["child", "status", "date"])]
+
+    def __str__(self):
+        return f"{self.get_service_display()} appointment on {self.date}"
+
+    def clean(self):
+        if self.condition_id and self.child_id and self.condition.child_id != self.child_id:
+            raise ValidationError({"condition": "That condition belongs to another child"})
+
+
+class TransitionPlan(models.Model):
+    """Planning the move from paediatric to adult services for a long-term condition
+    (NICE NG43: start by year 9, at the latest at 16)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="transition_plans")
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="transitions"
+    )
+    date = models.DateField()
+    named_worker = models.CharField(max_length=200, blank=True)
+    plan = models.TextField()
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "date"]
+
+    def __str__(self):
+        return f"Transition plan of {self.date}"
