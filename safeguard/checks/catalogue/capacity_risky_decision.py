@@ -63,7 +63,7 @@ class CapacityNotAssessed(Check):
         recent = self.threshold("recent_days")
         events = (
             self.restrict(current_events("risky_decision", as_of), child_ids)
-            .filter(occurred_on__lte=as_of - dt.timedelta(days=days))
+            .filter(occurred_on__lt=as_of - dt.timedelta(days=days))
             .filter(alive_on(as_of, "child__"))
             .filter(
                 child__date_of_birth__lte=years_before(as_of, 16),
