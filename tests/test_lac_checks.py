@@ -12,7 +12,6 @@ from safeguard.care.models import DeathNotification, IroDispute, PlacementPlan
 from safeguard.checks.engine import get_check
 from safeguard.children.models import Child
 from safeguard.chronology.services import record_event
-from safeguard.episodes import services as episodes
 from safeguard.episodes.models import Placement
 from safeguard.health import services as health
 from safeguard.scenarios.loader import load
@@ -197,11 +196,9 @@ def test_needs_assessment(lily):
 
 def test_needs_assessment_due_three_months_after_16(tmp_path):
     path = tmp_path / "na.yaml"
+    assessment = "{kind: needs_assessment, date: 2018-07-01, personal_adviser_name: Pat Adviser}"
     path.write_text(
-        ALIVE.replace(
-            "{kind: needs_assessment, date: 2018-07-01, personal_adviser_name: Pat Adviser}\n        - ",
-            "",
-        ),
+        ALIVE.replace(assessment + "\n        - ", ""),
         encoding="utf-8",
     )
     load([path])

@@ -54,7 +54,34 @@ def _update(obj, *, actor, **changes):
     return obj
 
 
+def has_chronic_condition(child, on: dt.date) -> bool:
+    from safeguard.health.models import Condition
+
+    return (
+        Condition.objects.filter(child=child, chronic=True)
+        .filter(Q(diagnosed_on__isnull=True) | Q(diagnosed_on__lte=on))
+        .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=on))
+        .exists()
+    )
+
+
 def record_placement_plan(*, actor, **fields) -> PlacementPlan:
+    """A placement request or plan. For a child with a long-term condition the plan must
+    say how to manage it (Recommendation 9): Safeguard asks, and refuses a plan without."""
+    child, on = fields.get("child"), fields.get("requested_on")
+    if (
+        child is not None
+        and on is not None
+        and not (fields.get("health_needs") or "").strip()
+        and has_chronic_condition(child, on)
+    ):
+        raise ValidationError(
+            {
+                "health_needs": "This child has a long-term condition: say how the "
+                "placement must manage it (for example the seizure plan and rescue "
+                "medication)"
+            }
+        )
     return _create(PlacementPlan, actor=actor, **fields)
 
 

@@ -16,6 +16,18 @@ from django.urls import reverse
 RECORD_PAGES: dict[str, str] = {
     "health_assessment": "recording:health-assessment",
     "identity": "recording:identity",
+    # Looked-after care (issue 13, recording/care_pages.py).
+    "placement_plan": "recording:placement-plan",
+    "host_notified": "recording:host-notified",
+    "placement": "recording:placement-add",
+    "appointment": "recording:appointments",
+    "transition_plan": "recording:transition-plan",
+    "capacity_assessment": "recording:capacity",
+    "iro_dispute": "recording:iro-disputes",
+    "education": "recording:education",
+    "pep": "recording:education",
+    "leaving_care": "recording:pathway",
+    "death_notification": "recording:death",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 
