@@ -23,13 +23,15 @@ def looked_after_child(start=SARAH_LA_START, legal_status="V2", dob=SARAH_DOB, *
     return child
 
 
-def placement(child, start, intended_until_18=False, provider_name="Oak House", end=None):
+def placement(
+    child, start, intended_until_18=False, provider_name="Oak House", end=None, placement_type="U6"
+):
     return record_placement(
         actor=None,
         child=child,
         start_date=start,
         end_date=end,
-        placement_type="U6",
+        placement_type=placement_type,
         provider_name=provider_name,
         intended_until_18=intended_until_18,
     )
@@ -49,8 +51,8 @@ def event(child, event_type, occurred, **details):
     )
 
 
-def health_assessment(child, on, kind="review"):
-    return record_health_assessment(actor=None, child=child, kind=kind, date=on)
+def health_assessment(child, on, kind="review", **fields):
+    return record_health_assessment(actor=None, child=child, kind=kind, date=on, **fields)
 
 
 def chronic_medicine(child, name="Lamotrigine", start=MEDICINE_START, via_condition=False):

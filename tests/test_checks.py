@@ -225,8 +225,9 @@ RI = "MISSING-RETURN-INTERVIEW"
 def test_return_interview_72_clock_hours():
     child = looked_after_child()
     event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
-    assert keys(RI, D(2018, 3, 8)) == set()  # deadline 8 March 14:00 has not passed at 00:00
-    f = finding(RI, D(2018, 3, 9), child)
+    assert keys(RI, D(2018, 3, 7)) == set()
+    # Raised on the day the deadline (8 March 14:00) falls, not the next midnight.
+    f = finding(RI, D(2018, 3, 8), child)
     assert (f.subject_key, f.due_date, f.approximate) == ("episode:M1", D(2018, 3, 8), False)
     assert "by 8 March 2018 14:00" in f.detail
 
@@ -234,16 +235,17 @@ def test_return_interview_72_clock_hours():
 def test_return_at_midnight_boundary():
     child = looked_after_child()
     event(child, "returned_from_missing", "2018-03-05T00:00")
-    assert keys(RI, D(2018, 3, 7)) == set()
-    assert finding(RI, D(2018, 3, 8), child).due_date == D(2018, 3, 7)
+    # The deadline is midnight at the end of 7 March: raised as of 7 March.
+    assert keys(RI, D(2018, 3, 6)) == set()
+    assert finding(RI, D(2018, 3, 7), child).due_date == D(2018, 3, 7)
 
 
 def test_late_offer_clears_and_offer_with_other_reference_does_not():
     child = looked_after_child()
     event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
-    event(child, "return_interview_offered", "2018-03-06", episode_ref="M2")
+    event(child, "return_interview_offered", "2018-03-06", episode_ref="M2", outcome="held")
     assert keys(RI, D(2018, 3, 9)) == {(child.pk, "episode:M1")}
-    event(child, "return_interview_offered", "2018-03-12", episode_ref="M1")
+    event(child, "return_interview_offered", "2018-03-12", episode_ref="M1", outcome="held")
     assert keys(RI, D(2018, 3, 11)) == {(child.pk, "episode:M1")}
     assert keys(RI, D(2018, 3, 12)) == set()
 
@@ -253,7 +255,7 @@ def test_unreferenced_offer_matches_the_return_before_the_next_missing():
     event(child, "returned_from_missing", "2018-03-05T14:00")
     event(child, "missing_from_care", "2018-03-07T20:00")
     event(child, "returned_from_missing", "2018-03-08T09:00")
-    event(child, "return_interview_offered", "2018-03-09T10:00")
+    event(child, "return_interview_offered", "2018-03-09T10:00", outcome="declined")
     # The offer follows the second return; the first was never offered one.
     assert keys(RI, D(2018, 3, 20)) == {(child.pk, "return:2018-03-05T14:00+00:00")}
 
@@ -261,15 +263,15 @@ def test_unreferenced_offer_matches_the_return_before_the_next_missing():
 def test_return_dated_to_the_day_counts_from_the_end_of_that_day():
     child = looked_after_child()
     event(child, "returned_from_missing", D(2018, 3, 5))
-    assert keys(RI, D(2018, 3, 8)) == set()
-    assert finding(RI, D(2018, 3, 9), child).due_date == D(2018, 3, 8)
+    assert keys(RI, D(2018, 3, 7)) == set()
+    assert finding(RI, D(2018, 3, 8), child).due_date == D(2018, 3, 8)
 
 
 def test_approximate_return_says_so_and_counts_from_end_of_period():
     child = looked_after_child()
     event(child, "returned_from_missing", "2018-06")
-    assert keys(RI, D(2018, 7, 3)) == set()
-    f = finding(RI, D(2018, 7, 4), child)
+    assert keys(RI, D(2018, 7, 2)) == set()
+    f = finding(RI, D(2018, 7, 3), child)
     assert f.approximate
     assert f.due_date == D(2018, 7, 3)
     assert "dated only as June 2018" in f.detail
@@ -468,7 +470,7 @@ def test_return_interview_counts_clock_hours_across_the_change_to_gmt():
     # is Monday 13:00 GMT, not 14:00.
     child = looked_after_child()
     event(child, "returned_from_missing", "2018-10-26T14:00")
-    f = finding(RI, D(2018, 10, 30), child)
+    f = finding(RI, D(2018, 10, 29), child)
     assert f.due_date == D(2018, 10, 29)
     assert "by 29 October 2018 13:00" in f.detail
-    assert keys(RI, D(2018, 10, 29)) == set()
+    assert keys(RI, D(2018, 10, 28)) == set()

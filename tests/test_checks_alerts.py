@@ -59,11 +59,13 @@ def test_raise_acknowledge_and_auto_resolve():
         "exploitation_worker",
         "missing_coordinator",
         "team_manager",
+        "police_officer",
+        "iro",
     }
     acknowledge_alert(actor=sw, alert=alert, note="Booking the interview", as_of=D(2018, 3, 9))
     run_checks(D(2018, 3, 10))  # still overdue: no change
     assert ri_alert(child).status == "acknowledged"
-    event(child, "return_interview_offered", "2018-03-11", episode_ref="M1")
+    event(child, "return_interview_offered", "2018-03-11", episode_ref="M1", outcome="held")
     run_checks(D(2018, 3, 11))
     alert = ri_alert(child)
     assert (alert.status, alert.resolved_on) == ("resolved", D(2018, 3, 11))
@@ -79,7 +81,7 @@ def test_raise_acknowledge_and_auto_resolve():
 def test_resolved_alert_reopens_when_condition_recurs():
     child = looked_after_child()
     event(child, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
-    offer = event(child, "return_interview_offered", "2018-03-11", episode_ref="M1")
+    offer = event(child, "return_interview_offered", "2018-03-11", episode_ref="M1", outcome="held")
     run_checks(D(2018, 3, 9))
     run_checks(D(2018, 3, 11))
     withdraw_event(actor=None, original=offer, reason="Recorded against the wrong episode")
@@ -141,7 +143,7 @@ def test_acknowledging_a_resolved_alert_is_refused():
     child = looked_after_child()
     event(child, "returned_from_missing", "2018-03-05T14:00")
     run_checks(D(2018, 3, 9))
-    event(child, "return_interview_offered", "2018-03-10")
+    event(child, "return_interview_offered", "2018-03-10", outcome="declined")
     run_checks(D(2018, 3, 10))
     with pytest.raises(ValidationError) as exc:
         acknowledge_alert(actor=None, alert=ri_alert(child))

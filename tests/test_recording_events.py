@@ -361,7 +361,8 @@ def test_return_interview_alert_resolves_with_the_episode_prefilled(
     event(child, "returned_from_missing", TODAY - dt.timedelta(days=5), episode_ref="M7")
     alert = _raise("MISSING-RETURN-INTERVIEW", child)
     with django_capture_on_commit_callbacks(execute=True):
-        response, html = _resolve_through_pages(client, alert, sw)
+        # An offer answers a return only with its outcome (issue 8).
+        response, html = _resolve_through_pages(client, alert, sw, edit={"detail_outcome": "held"})
     assert 'value="M7"' in html
     _assert_resolved(client, response, alert)
     assert Event.objects.get(event_type="return_interview_offered").details["episode_ref"] == "M7"

@@ -30,42 +30,95 @@ def sarah_rows(django_db_setup, django_db_blocker):
 
 
 def changes(rows, check_id):
-    return [(r.date, r.change, r.subject_key, r.due_date) for r in rows if r.check_id == check_id]
+    """Raised, resolved and ended (escalations have their own test)."""
+    return [
+        (r.date, r.change, r.subject_key, r.due_date)
+        for r in rows
+        if r.check_id == check_id and r.change != "escalated"
+    ]
+
+
+def test_sarah_unanswered_return_escalates_to_the_team_manager(sarah_rows):
+    # M3: raised Wednesday 23 January 2019; still unacknowledged two working days later.
+    # No service managers are configured, so the second step names nobody.
+    steps = [
+        (r.date, r.reason, r.told)
+        for r in sarah_rows
+        if r.subject_key == "episode:SARAH-M3" and r.change == "escalated"
+    ]
+    assert [(d, reason) for d, reason, _ in steps] == [
+        (D(2019, 1, 25), "to the team manager"),
+        (D(2019, 1, 30), "to the service manager"),
+    ]
+    assert "Helen Morgan (escalated:team_manager)" in steps[0][2]
 
 
 def test_sarah_health_assessment_alerts(sarah_rows):
     # Initial assessment late by two weeks; the review due 20 February 2018 was done on
-    # 14 May 2018; the next, due 14 May 2019, never happened. Her death ends them.
+    # 14 May 2018; the next, due 14 May 2019, never happened. Her death ends it: ended, not
+    # resolved, because no assessment was recorded.
     assert changes(sarah_rows, "LAC-HEALTH-ASSESSMENT") == [
         (D(2017, 2, 7), "raised", "initial", D(2017, 2, 6)),
         (D(2017, 2, 20), "resolved", "initial", D(2017, 2, 6)),
         (D(2018, 2, 21), "raised", "review-after:2017-02-20", D(2018, 2, 20)),
         (D(2018, 5, 14), "resolved", "review-after:2017-02-20", D(2018, 2, 20)),
         (D(2019, 5, 15), "raised", "review-after:2018-05-14", D(2019, 5, 14)),
-        (D(2019, 6, 16), "resolved", "review-after:2018-05-14", D(2019, 5, 14)),
+        (D(2019, 6, 16), "ended", "review-after:2018-05-14", D(2019, 5, 14)),
     ]
+    told = next(r for r in sarah_rows if r.change == "raised").told
+    assert "Claire Bennett (designated_nurse)" in told
 
 
 def test_sarah_return_interview_alerts(sarah_rows):
-    # M1 offered next day: no alert. M2 returned 23 Sept 11:15, offered 28 Sept (late).
-    # M3 returned 20 Jan 2019 16:30, never offered. M4 offered within a day.
+    # Alerts are raised on the day the deadline falls, by that morning's sweep, and an offer
+    # answers a return only with its outcome. M1: returned 18 March 14:00, offered 19 March
+    # with no outcome; the interview held is dated 21 March, the deadline day, so the
+    # morning sweep raises the alert and the record resolves it that day. M2: returned
+    # 23 Sept 11:15, offered 28 Sept (late, no outcome); the interview held on 2 October
+    # (late) resolves it. M3: returned 20 Jan 2019 16:30, never offered;
+    # her death ends it. M4: declined within a day.
     assert changes(sarah_rows, "MISSING-RETURN-INTERVIEW") == [
-        (D(2018, 9, 27), "raised", "episode:SARAH-M2", D(2018, 9, 26)),
-        (D(2018, 9, 28), "resolved", "episode:SARAH-M2", D(2018, 9, 26)),
-        (D(2019, 1, 24), "raised", "episode:SARAH-M3", D(2019, 1, 23)),
-        (D(2019, 6, 16), "resolved", "episode:SARAH-M3", D(2019, 1, 23)),
+        (D(2018, 3, 21), "raised", "episode:SARAH-M1", D(2018, 3, 21)),
+        (D(2018, 3, 21), "resolved", "episode:SARAH-M1", D(2018, 3, 21)),
+        (D(2018, 9, 26), "raised", "episode:SARAH-M2", D(2018, 9, 26)),
+        (D(2018, 10, 2), "resolved", "episode:SARAH-M2", D(2018, 9, 26)),
+        (D(2019, 1, 23), "raised", "episode:SARAH-M3", D(2019, 1, 23)),
+        (D(2019, 6, 16), "ended", "episode:SARAH-M3", D(2019, 1, 23)),
     ]
+    m2 = next(r for r in sarah_rows if r.subject_key == "episode:SARAH-M2")
+    assert "Mark Evans (police_officer)" in m2.told
+    assert "Susan Clarke (iro)" in m2.told
 
 
 def test_sarah_medicine_collection_alerts(sarah_rows):
+    # Each 28-day supply (days_supply) runs out: RX-03 collected 6 February ran out on
+    # 6 March, with nothing collected until 27 March; RX-05 ran out 24 April, RX-06 on
+    # 24 May. RX-04 and RX-07 were never collected: the second within 90 days of the first
+    # is repeated non-collection, which tells the nurse, the IRO and the team manager.
     assert changes(sarah_rows, "LAC-MEDICINE-NOT-COLLECTED") == [
+        (D(2019, 3, 7), "raised", "supply:SARAH-RX-03", D(2019, 3, 6)),
         (D(2019, 3, 12), "raised", "rx:SARAH-RX-04", D(2019, 3, 11)),
+        (D(2019, 3, 27), "resolved", "supply:SARAH-RX-03", D(2019, 3, 6)),
+        (D(2019, 4, 25), "raised", "supply:SARAH-RX-05", D(2019, 4, 24)),
+        (D(2019, 4, 26), "resolved", "supply:SARAH-RX-05", D(2019, 4, 24)),
+        (D(2019, 5, 25), "raised", "supply:SARAH-RX-06", D(2019, 5, 24)),
         (D(2019, 5, 28), "raised", "rx:SARAH-RX-07", D(2019, 5, 27)),
-        (D(2019, 6, 16), "resolved", "rx:SARAH-RX-04", D(2019, 3, 11)),
-        (D(2019, 6, 16), "resolved", "rx:SARAH-RX-07", D(2019, 5, 27)),
+        (D(2019, 6, 16), "ended", "rx:SARAH-RX-04", D(2019, 3, 11)),
+        (D(2019, 6, 16), "ended", "supply:SARAH-RX-06", D(2019, 5, 24)),
+        (D(2019, 6, 16), "ended", "rx:SARAH-RX-07", D(2019, 5, 27)),
     ]
     raised = next(r for r in sarah_rows if r.subject_key == "rx:SARAH-RX-04")
     assert "The carer (Severn Lodge supported living) must be told" in raised.detail
+    repeated = next(r for r in sarah_rows if r.subject_key == "rx:SARAH-RX-07")
+    assert "Repeated: " in repeated.detail
+    for person in ("Claire Bennett (designated_nurse)", "Susan Clarke (iro)", "Helen Morgan"):
+        assert person in repeated.told
+
+
+def test_sarah_death_ends_every_open_alert_and_resolves_none(sarah_rows):
+    on_death = [r for r in sarah_rows if r.date == D(2019, 6, 16)]
+    assert on_death
+    assert {(r.change, r.reason) for r in on_death} == {("ended", "the child died")}
 
 
 def test_sarah_cawn_alert(sarah_rows):
@@ -73,14 +126,16 @@ def test_sarah_cawn_alert(sarah_rows):
     rows = changes(sarah_rows, "CAWN-NOT-AVAILABLE-S20")
     assert [(d, c, due) for d, c, _, due in rows] == [
         (D(2018, 9, 14), "raised", D(2018, 9, 14)),
-        (D(2019, 6, 16), "resolved", D(2018, 9, 14)),
+        (D(2019, 6, 16), "ended", D(2018, 9, 14)),
     ]
     raised = next(r for r in sarah_rows if r.check_id == "CAWN-NOT-AVAILABLE-S20")
     assert "Male A is recorded as an adult of concern" in raised.detail
 
 
 def test_sarah_social_worker_visit_alerts(sarah_rows):
-    raised = [d for d, c, _, _ in changes(sarah_rows, "LAC-SW-VISITS") if c != "resolved"]
+    raised = [
+        d for d, c, _, _ in changes(sarah_rows, "LAC-SW-VISITS") if c in ("raised", "reopened")
+    ]
     assert raised == [
         D(2018, 1, 4),
         D(2018, 3, 29),
@@ -127,7 +182,8 @@ SMALL = textwrap.dedent(
         events:
           - {type: social_worker_visit, occurred: 2018-03-05, source: la, summary: Visit}
           - {type: returned_from_missing, occurred: 2018-04-02T10:00, source: la, summary: Back}
-          - {type: return_interview_offered, occurred: 2018-04-10, source: la, summary: Offered}
+          - {type: return_interview_offered, occurred: 2018-04-10, source: la, summary: Offered,
+             details: {outcome: held}}
           - {type: social_worker_visit, occurred: 2018-06-01, source: la, summary: Visit}
     """
 )
@@ -148,8 +204,10 @@ def test_fast_replay_equals_day_by_day_walk(tmp_path):
         results.append([(r.date, r.change, r.check_id, r.due_date, r.detail) for r in rows])
     fast, daily = results
     assert fast == daily
-    assert ("CAWN-NOT-AVAILABLE-S20", "resolved") in {(c, ch) for _, ch, c, _, _ in fast}
-    assert len(fast) == 10
+    # The relationship ended: the CAWN alert ends (the duty stopped applying), not resolved.
+    assert ("CAWN-NOT-AVAILABLE-S20", "ended") in {(c, ch) for _, ch, c, _, _ in fast}
+    assert len([r for r in fast if r[1] != "escalated"]) == 10
+    assert len([r for r in fast if r[1] == "escalated"]) == 11
 
 
 def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
@@ -177,23 +235,40 @@ def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
     assert lines[0] == f"Replayed {scenario} from 2018-03-01 to 2018-09-30"
     with open(out, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
+    escalations = [
+        (r["date"], r["check_id"], r["reason"]) for r in rows if r["change"] == "escalated"
+    ]
+    # Nothing in this scenario is acknowledged: each open alert climbs both steps, two and
+    # five working days after it was raised (no team manager or service manager is named).
+    assert escalations[:3] == [
+        ("2018-03-05", "CPIS-NHS-NUMBER-MISSING", "to the team manager"),
+        ("2018-03-08", "CPIS-NHS-NUMBER-MISSING", "to the service manager"),
+        ("2018-04-04", "LAC-HEALTH-ASSESSMENT", "to the team manager"),
+    ]
+    rows = [r for r in rows if r["change"] != "escalated"]
     assert [(r["date"], r["change"], r["check_id"], r["due_date"]) for r in rows] == [
         ("2018-03-01", "raised", "CPIS-NHS-NUMBER-MISSING", "2018-03-01"),
         # 20 working days after Thursday 1 March 2018: Thursday 29 March (before Easter).
         ("2018-03-30", "raised", "LAC-HEALTH-ASSESSMENT", "2018-03-29"),
-        # Returned Easter Monday 10:00 (BST); 72 hours is Thursday 5 April 10:00.
-        ("2018-04-06", "raised", "MISSING-RETURN-INTERVIEW", "2018-04-05"),
+        # Returned Easter Monday 10:00 (BST); 72 hours is Thursday 5 April 10:00: raised
+        # that day. Offered (and held) late on 10 April: resolved by it.
+        ("2018-04-05", "raised", "MISSING-RETURN-INTERVIEW", "2018-04-05"),
         ("2018-04-10", "resolved", "MISSING-RETURN-INTERVIEW", "2018-04-05"),
         # Visit 5 March + 6 weeks.
         ("2018-04-17", "raised", "LAC-SW-VISITS", "2018-04-16"),
         ("2018-04-20", "resolved", "LAC-HEALTH-ASSESSMENT", "2018-03-29"),
         ("2018-05-02", "raised", "CAWN-NOT-AVAILABLE-S20", "2018-05-02"),
         ("2018-06-01", "resolved", "LAC-SW-VISITS", "2018-04-16"),
-        ("2018-06-21", "resolved", "CAWN-NOT-AVAILABLE-S20", "2018-05-02"),
+        ("2018-06-21", "ended", "CAWN-NOT-AVAILABLE-S20", "2018-05-02"),
         ("2018-07-14", "reopened", "LAC-SW-VISITS", "2018-07-13"),
     ]
     assert rows[2]["subject_key"] == "return:2018-04-02T10:00+01:00"
-    assert lines[-2].startswith("6 raised, 4 cleared (")
+    assert rows[8]["reason"] == "the adult of concern relationship ended"
+    assert rows[0]["told"] == "Sam One (allocated_social_worker)"
+    assert lines[-2].startswith(
+        "6 raised, 3 resolved by a record, 1 ended (the duty stopped applying), 0 cleared"
+    )
+    assert "escalated: to the team manager" in proc.stdout
 
 
 def test_replay_command_reports_scenario_errors(tmp_path):

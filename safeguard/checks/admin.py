@@ -51,6 +51,8 @@ class AlertAdmin(ReadOnly):
         "raised_on",
         "resolved_on",
         "closed_on",
+        "ended_on",
+        "ended_reason",
         "finding_present",
     )
     inlines = [AlertEventInline]

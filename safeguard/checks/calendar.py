@@ -119,3 +119,19 @@ def working_days_after(date_ref: str, n: int) -> Subquery:
         ).values("date")[:1],
         output_field=DateField(),
     )
+
+
+def days_before(date_ref: str, n: int) -> Subquery:
+    """SQL expression: the date n calendar days before the date in `date_ref`.
+
+    Read from the calendar table (one row per day) rather than by date arithmetic, which
+    SQLite does in text and would compare wrongly with a DateField on the boundary day.
+    """
+    from .models import CalendarDay
+
+    return Subquery(
+        CalendarDay.objects.filter(date__lte=OuterRef(date_ref))
+        .order_by("-date")
+        .values("date")[n : n + 1],
+        output_field=DateField(),
+    )

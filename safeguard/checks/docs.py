@@ -70,12 +70,39 @@ ENGINE_NOTES = """
 
 ## Alerts
 
-Raised -> acknowledged -> resolved automatically when the condition clears, or closed by a
-person with a recorded reason. A resolved alert is reopened if its condition recurs; a closed
+Raised -> acknowledged -> resolved, ended, or closed. An alert is *resolved* only when the
+record it asks for is made (each check names it: "Resolved by" above). When its finding
+disappears because the duty stopped applying, the alert is *ended* with the reason
+(`Alert.ended_reason`, an `ended` history entry): the child died, turned 18 (checks whose
+duty stops at 18), left care, moved to short breaks, the placement ended, the adult of
+concern relationship ended, or the child is no longer looked after or on a plan (each check's
+`end_reasons`, set-based). Ended and resolved alerts keep their due date, so how late they
+were stays shown: the list of finished alerts on `/alerts/` and the alert page say "Ended:
+the child died" or "Resolved by a record", and how many days after the due date. A person
+may close an alert with a recorded reason. A resolved or ended alert is reopened if its
+condition recurs; a closed
 alert stays closed while its condition lasts and is reopened if the condition clears and then
 recurs. Every transition is a row in the append-only alert history (who, when, as of which
 day, why). Alerts are never deleted. Recipients are the professionals holding the check's
 involvement roles for the child on the day; roles nobody holds are shown on the alert.
+
+## Owner and escalation
+
+Each open alert has one owner who must act: the first person holding the check's roles in
+the order listed under "Tells" (`Alert.owner`); everyone else named is told. An alert nobody
+deals with climbs a ladder, one step at a time, counted in working days (England and Wales
+bank holidays excluded) from the day it was raised:
+
+1. Still unacknowledged after `team_manager` working days (default 2): the child's team
+   manager (involvement role) is added, else the team managers of the owner's team.
+2. Still unresolved, acknowledged or not, after `service_manager` working days (default
+   5): the service managers are added, the accounts named in `service_managers`.
+
+Configure with `SAFEGUARD_ESCALATION = {"team_manager": 2, "service_manager": 5,
+"service_managers": ["username", ...]}` (an unknown key is an error). Each step is an
+`escalated` entry in the alert's history saying why, and adds the people as recipients with
+the role `escalated:team_manager` or `escalated:service_manager`; they stay named while the
+alert is open. The replay sweeps each day a step falls due and lists escalations.
 
 ## Pages
 
@@ -111,9 +138,12 @@ live alerts to that day; to see a case's history, use replay).
 
 `safeguard replay FILE [--out alerts.csv]` loads a scenario into a scratch SQLite database in
 a temporary directory (never the configured database), walks the clock from the scenario's
-first to its last date, applies each day's records, runs the sweep as of that day and prints
-every alert raised and cleared with its date; `--out alerts.csv` also writes them as CSV
-(date, change, check_id, child, subject_key, due_date, detail). The scratch database is made
+first to its last date as production runs it: each day, the nightly sweep as of that day on
+the record as it stood, then the day's records and the re-check after each write (so a
+record made one day late shows as an alert raised that morning and resolved by the record).
+It prints every alert raised, resolved, or ended (with the reason) and who was told;
+`--out alerts.csv` also writes them as CSV (date, change, reason, check_id, child,
+subject_key, due_date, told, detail). The scratch database is made
 by re-pointing Django's default connection, for the duration of the command, at a migrated
 SQLite file in a new temporary directory (`safeguard.checks.replay.scratch_database`); the
 configured database is closed first and never opened, and the file is deleted afterwards.

@@ -47,6 +47,10 @@ class Finding:
     # Values to pre-fill in the record that resolves it (the check's `resolution`), e.g.
     # {"episode_ref": "M7"} for a return interview offer. JSON-serialisable.
     prefill: dict = field(default_factory=dict, compare=False, hash=False)
+    # A finding may be graver than its check (e.g. repeated non-collection of a medicine):
+    # its severity replaces the check's, and `also_tells` adds involvement roles told.
+    severity: str | None = None
+    also_tells: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -110,8 +114,61 @@ class Check:
         overrides = check_settings().get(self.id, {})
         return int(overrides.get(name, self.thresholds[name].default))
 
+    # What the duty's scope is, for telling "resolved by a record" from "the duty stopped
+    # applying" when a finding disappears (see end_reasons).
+    scope_looked_after: bool = False
+    excludes_short_breaks: bool = False
+    # The check's findings stop at the child's 18th birthday.
+    ends_at_18: bool = False
+
     def findings(self, as_of: dt.date, child_ids: Iterable[int] | None = None) -> list[Finding]:
         raise NotImplementedError
+
+    def end_reasons(self, as_of: dt.date, gone: set[tuple[int, str]]) -> dict[tuple[int, str], str]:
+        """For findings that disappeared on as_of, why the duty stopped applying.
+
+        Keys not returned were cleared by the record that resolves them. Set-based: a few
+        queries over the children concerned. The generic reasons (died, turned 18, left
+        care, moved to short breaks) come first; `more_end_reasons` adds a check's own.
+        """
+        from safeguard.children.models import Child
+        from safeguard.episodes.models import Episode, EpisodeKind
+
+        child_ids = sorted({c for c, _ in gone})
+        reasons_by_child: dict[int, str] = {}
+        for pk, died, dob in Child.objects.filter(pk__in=child_ids).values_list(
+            "pk", "date_of_death", "date_of_birth"
+        ):
+            if died is not None and died <= as_of:
+                reasons_by_child[pk] = "the child died"
+            elif self.ends_at_18 and dob is not None and years_later(dob, 18) <= as_of:
+                reasons_by_child[pk] = "the child turned 18"
+        if self.scope_looked_after:
+            statuses: dict[int, set[str]] = {}
+            for child_id, status in (
+                Episode.objects.open_on(as_of)
+                .filter(child_id__in=child_ids, kind=EpisodeKind.LOOKED_AFTER)
+                .values_list("child_id", "legal_status")
+            ):
+                statuses.setdefault(child_id, set()).add(status)
+            for child_id in child_ids:
+                if child_id in reasons_by_child:
+                    continue
+                if not statuses.get(child_id):
+                    reasons_by_child[child_id] = "the child left care"
+                elif self.excludes_short_breaks and statuses[child_id] <= set(SHORT_BREAK_STATUSES):
+                    reasons_by_child[child_id] = "the child moved to short breaks"
+        reasons = {key: reasons_by_child[key[0]] for key in gone if key[0] in reasons_by_child}
+        rest = {key for key in gone if key not in reasons}
+        if rest:
+            reasons.update(self.more_end_reasons(as_of, rest))
+        return reasons
+
+    def more_end_reasons(
+        self, as_of: dt.date, gone: set[tuple[int, str]]
+    ) -> dict[tuple[int, str], str]:
+        """A check's own reasons a duty stopped applying (e.g. the placement ended)."""
+        return {}
 
     @staticmethod
     def restrict(qs: QuerySet, child_ids: Iterable[int] | None, field_name: str = "child_id"):
@@ -231,14 +288,39 @@ def years_later(day: dt.date, years: int) -> dt.date:
         return dt.date(day.year + years, 3, 1)
 
 
-def looked_after_on(as_of: dt.date, child_ref: str = "pk") -> Exists:
+# Legal statuses of a series of short breaks (s20). CPPCR 2010 reg 48 modifies the
+# regulations for them: no reg 28 visit schedule and no reg 7 health assessment cycle.
+SHORT_BREAK_STATUSES = ("V3", "V4")
+
+
+def looked_after_on(as_of: dt.date, child_ref: str = "pk", short_breaks: bool = True) -> Exists:
+    """EXISTS: the child has a looked-after episode open on as_of (with `short_breaks=False`,
+    one that is not a series of short breaks)."""
     from safeguard.episodes.models import Episode, EpisodeKind
 
-    return Exists(
+    episodes = (
         Episode.objects.filter(child_id=OuterRef(child_ref), kind=EpisodeKind.LOOKED_AFTER)
         .filter(start_date__lte=as_of)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
     )
+    if not short_breaks:
+        episodes = episodes.exclude(legal_status__in=SHORT_BREAK_STATUSES)
+    return Exists(episodes)
+
+
+def under_18_on(as_of: dt.date, prefix: str = "") -> Q:
+    """Q: the child has not had an 18th birthday by as_of: the duties to a looked-after child
+    end then even if an episode was left open. An unborn child (no date of birth) is kept
+    in scope; the looked-after conditions exclude them anyway."""
+    return Q(**{f"{prefix}date_of_birth__isnull": True}) | Q(
+        **{f"{prefix}date_of_birth__gt": years_before(as_of, 18)}
+    )
+
+
+def date_key(day: dt.date) -> int:
+    """Python twin of `month_key`: the same key for the same date, so the Python due-date
+    text and the SQL rule agree on which side of a month boundary a date falls."""
+    return (day.year * 12 + day.month) * 32 + day.day
 
 
 def alive_on(as_of: dt.date, prefix: str = "") -> Q:
@@ -247,15 +329,33 @@ def alive_on(as_of: dt.date, prefix: str = "") -> Q:
     )
 
 
-def current_events(event_type: str, as_of: dt.date):
-    """Current (not superseded, not withdrawn) events of a type dated on or before as_of."""
+def first_word(expr):
+    """SQL: the first word of a text, lower-cased and trimmed ("Lamotrigine 100mg tablets"
+    -> "lamotrigine"), so that a medicine's name matches however a record words it."""
+    from django.db.models import Value
+    from django.db.models.functions import Concat, Lower, StrIndex, Substr, Trim
+
+    padded = Concat(Lower(Trim(expr)), Value(" "))
+    return Substr(padded, 1, StrIndex(padded, Value(" ")) - 1)
+
+
+def first_word_py(text: str) -> str:
+    """Python twin of `first_word`."""
+    words = (text or "").lower().split()
+    return words[0] if words else ""
+
+
+def current_events(event_type: str | tuple[str, ...], as_of: dt.date):
+    """Current (not superseded, not withdrawn) events of a type (or types) dated on or
+    before as_of."""
     from safeguard.chronology.models import Event
 
     # NOT EXISTS on the unique supersedes_id index rather than Django's LEFT JOIN for
     # superseded_by__isnull, which SQLite plans with a temporary index in every subquery.
     corrected = Event.objects.filter(supersedes_id=OuterRef("pk"))
+    types = (event_type,) if isinstance(event_type, str) else tuple(event_type)
     return Event.objects.filter(
-        event_type=event_type, occurred_on__lte=as_of, withdrawn=False
+        event_type__in=types, occurred_on__lte=as_of, withdrawn=False
     ).filter(~Exists(corrected))
 
 

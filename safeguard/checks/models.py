@@ -48,6 +48,8 @@ class AlertStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
     RESOLVED = "resolved", "Resolved (condition cleared)"
     CLOSED = "closed", "Closed by a person"
+    # The duty stopped applying (the child died, turned 18, left care...): not resolved.
+    ENDED = "ended", "Ended (the duty stopped applying)"
 
 
 OPEN_STATUSES = (AlertStatus.RAISED, AlertStatus.ACKNOWLEDGED)
@@ -80,6 +82,19 @@ class Alert(models.Model):
     raised_on = models.DateField(help_text="The as-of date it was last raised or re-raised")
     resolved_on = models.DateField(null=True, blank=True)
     closed_on = models.DateField(null=True, blank=True)
+    ended_on = models.DateField(null=True, blank=True)
+    # The one person who must act: the first holder of the check's roles, in order.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_alerts",
+    )
+    # How far up the escalation ladder it has gone (0: not escalated; see escalation.py).
+    escalation_level = models.PositiveSmallIntegerField(default=0)
+    # Why the duty stopped applying, e.g. "the child died"; empty unless ENDED.
+    ended_reason = models.CharField(max_length=200, blank=True)
     # Whether the last sweep still found the condition. A closed alert whose condition is
     # still present stays closed; once the condition has cleared, a recurrence reopens it.
     finding_present = models.BooleanField(default=True)
@@ -105,6 +120,23 @@ class Alert(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def days_overdue_when_finished(self) -> int:
+        """Days past its due date when it was resolved or ended (0 if in time): lateness
+        stays visible after the alert stops being open."""
+        finished = self.ended_on or self.resolved_on
+        if finished is None:
+            return 0
+        return max(0, (finished - self.due_date).days)
+
+    @property
+    def how_finished(self) -> str:
+        if self.status == AlertStatus.ENDED:
+            return f"Ended: {self.ended_reason}"
+        if self.status == AlertStatus.RESOLVED:
+            return "Resolved by a record"
+        return ""
 
 
 class AlertRecipient(models.Model):
@@ -135,6 +167,8 @@ class AlertEventKind(models.TextChoices):
     CLOSED = "closed", "Closed with a reason"
     REOPENED = "reopened", "Re-raised: the condition recurred"
     CONDITION_CLEARED = "condition_cleared", "Condition cleared after the alert was closed"
+    ENDED = "ended", "Ended: the duty stopped applying"
+    ESCALATED = "escalated", "Escalated: not dealt with in time"
 
 
 class AlertEvent(AppendOnlyModel):

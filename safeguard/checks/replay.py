@@ -1,8 +1,10 @@
 """Replay a scenario day by day and report when the checks would have spoken.
 
-`replay(scenario)` applies the scenario's operations on the day each became known
-(`Operation.effective`) and runs the sweep as of every day from the first to the last date,
-collecting every alert transition. It writes through the services into whatever database
+`replay(scenario)` runs the day as production does: the nightly sweep as of the day first,
+before anything recorded that day, then the day's operations (each became known on
+`Operation.effective`) and the re-check that follows each write. So a record made one day
+late shows as an alert raised that morning and resolved by the record. It collects every
+alert transition, with who was told. It writes through the services into whatever database
 is the default connection: `scratch_database()` points that at a fresh SQLite file first
 (the `safeguard replay` command always does), so a replay never touches real records.
 """
@@ -20,13 +22,16 @@ from pathlib import Path
 from django.core.management import call_command
 from django.db import connections, transaction
 
+from .escalation import escalation_days_after
 from .models import Alert
 from .services import checks_suspended, evaluate, run_checks
 
 CHANGE_LABELS = {
     "raised": "raised",
     "reopened": "raised again",
-    "resolved": "cleared",
+    "resolved": "resolved by a record",
+    "ended": "ended",
+    "escalated": "escalated",
     "condition_cleared": "cleared (was closed)",
 }
 
@@ -40,15 +45,58 @@ class ReplayRow:
     subject_key: str
     due_date: dt.date
     detail: str
+    # Why the duty stopped applying, for an "ended" change ("the child died").
+    reason: str = ""
+    # Who was told: "name (role); ..." as the alert's recipients stood after the change.
+    told: str = ""
 
     def as_text(self) -> str:
+        change = CHANGE_LABELS.get(self.change, self.change)
+        if self.reason:
+            change = f"{change}: {self.reason}"
         return (
-            f"{self.date}  {CHANGE_LABELS.get(self.change, self.change):<12} {self.check_id:<28} "
+            f"{self.date}  {change:<12} {self.check_id:<28} "
             f"{self.child}  {self.subject_key}  (due {self.due_date})"
+            + (f"  told: {self.told}" if self.told else "")
         )
 
 
-CSV_FIELDS = ["date", "change", "check_id", "child", "subject_key", "due_date", "detail"]
+CSV_FIELDS = [
+    "date",
+    "change",
+    "reason",
+    "check_id",
+    "child",
+    "subject_key",
+    "due_date",
+    "told",
+    "detail",
+]
+
+
+def _told(alert_id: int) -> str:
+    from .models import AlertRecipient
+
+    return "; ".join(
+        f"{r.professional.display_name} ({r.role})"
+        for r in AlertRecipient.objects.filter(alert_id=alert_id)
+        .select_related("professional")
+        .order_by("role", "professional__username")
+    )
+
+
+def _row(day, t, local_id) -> ReplayRow:
+    return ReplayRow(
+        date=day,
+        change=str(t.kind),
+        check_id=t.check_id,
+        child=local_id,
+        subject_key=t.subject_key,
+        due_date=t.due_date,
+        detail=Alert.objects.get(pk=t.alert_id).detail,
+        reason=t.reason,
+        told=_told(t.alert_id),
+    )
 
 
 def write_csv(rows: list[ReplayRow], path: str | Path) -> None:
@@ -77,8 +125,10 @@ QUIET_SAMPLE_DAYS = 90
 def replay(scenario) -> list[ReplayRow]:
     """Walk the clock from the scenario's first to its last date; return every transition.
 
-    Per-write re-evaluation is suspended. Each day with operations: apply them (one
-    transaction) and evaluate the checks as of that day. Between two such days the record
+    Per-write re-evaluation is suspended. Each day with operations: the nightly sweep as of
+    that day on the record as it stood, then the operations (one transaction), then the
+    checks as of that day again (what the writes' re-checks produce; children the day's
+    writes did not touch cannot change within the day). Between two such days the record
     does not change, so the findings can change only as dates pass; instead of evaluating
     every quiet day, the replay evaluates every QUIET_SAMPLE_DAYS and bisects between
     samples whose findings differ, to the exact day. The sweep (which writes the alerts) runs
@@ -96,6 +146,8 @@ def replay(scenario) -> list[ReplayRow]:
     local_ids: dict[int, str] = {}
     state = {"signature": None}
     memo: dict[dt.date, tuple] = {}
+    # Days an open alert reaches an escalation step: swept even if no finding changes.
+    escalation_days: set[dt.date] = set()
 
     def evaluate_on(day):
         if day not in memo:
@@ -105,35 +157,27 @@ def replay(scenario) -> list[ReplayRow]:
 
     def sweep(day):
         signature, findings = evaluate_on(day)
-        if signature == state["signature"]:
+        if signature == state["signature"] and day not in escalation_days:
             return
         result = run_checks(as_of=day, findings=findings)
         state["signature"] = signature
+        escalation_days.discard(day)
+        escalation_days.update(escalation_days_after(day))
         for t in result.transitions:
             if t.child_id not in local_ids:
                 from safeguard.children.models import Child
 
                 local_ids[t.child_id] = Child.objects.get(pk=t.child_id).local_id
-            rows.append(
-                ReplayRow(
-                    date=day,
-                    change=str(t.kind),
-                    check_id=t.check_id,
-                    child=local_ids[t.child_id],
-                    subject_key=t.subject_key,
-                    due_date=t.due_date,
-                    detail=Alert.objects.get(pk=t.alert_id).detail,
-                )
-            )
+            rows.append(_row(day, t, local_ids[t.child_id]))
 
     def changes_between(a, b):
-        """Sweep every day in (a, b] on which the findings differ from the day before."""
-        if evaluate_on(a)[0] == evaluate_on(b)[0] and b - a <= dt.timedelta(days=1):
-            return
-        if b - a == dt.timedelta(days=1):
+        """Sweep every day in (a, b] on which the findings differ from the day before, or an
+        open alert reaches an escalation step. Halves are done left first, so the days are
+        swept in order and an escalation day a sweep adds (always later) is still ahead."""
+        if b - a <= dt.timedelta(days=1):
             sweep(b)
             return
-        if evaluate_on(a)[0] == evaluate_on(b)[0]:
+        if evaluate_on(a)[0] == evaluate_on(b)[0] and not any(a < d <= b for d in escalation_days):
             return
         mid = a + (b - a) / 2
         changes_between(a, mid)
@@ -146,10 +190,11 @@ def replay(scenario) -> list[ReplayRow]:
             while i < len(ops) and ops[i].effective <= day:
                 todays.append(ops[i])
                 i += 1
+            sweep(day)  # the nightly sweep, before the day's records
             with transaction.atomic():
                 apply_operations(todays, ctx)
             memo.clear()  # the record changed
-            sweep(day)
+            sweep(day)  # the re-checks after the day's writes
             quiet_end = (op_days[k + 1] - dt.timedelta(days=1)) if k + 1 < len(op_days) else last
             a = day
             while a < quiet_end:
@@ -173,21 +218,13 @@ def replay_daily(scenario) -> list[ReplayRow]:
             while i < len(ops) and ops[i].effective <= day:
                 todays.append(ops[i])
                 i += 1
+            for t in run_checks(as_of=day).transitions:  # the nightly sweep
+                rows.append(_row(day, t, Alert.objects.get(pk=t.alert_id).child.local_id))
             if todays:
                 with transaction.atomic():
                     apply_operations(todays, ctx)
-            for t in run_checks(as_of=day).transitions:
-                rows.append(
-                    ReplayRow(
-                        date=day,
-                        change=str(t.kind),
-                        check_id=t.check_id,
-                        child=Alert.objects.get(pk=t.alert_id).child.local_id,
-                        subject_key=t.subject_key,
-                        due_date=t.due_date,
-                        detail=Alert.objects.get(pk=t.alert_id).detail,
-                    )
-                )
+                for t in run_checks(as_of=day).transitions:  # the writes' re-checks
+                    rows.append(_row(day, t, Alert.objects.get(pk=t.alert_id).child.local_id))
             day += dt.timedelta(days=1)
     return rows
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from safeguard.children.models import Involvement
 
-from .models import OPEN_STATUSES, SEVERITY_RANK, Alert, AlertRecipient
+from .models import OPEN_STATUSES, SEVERITY_RANK, Alert, AlertRecipient, AlertStatus
 
 _severity_order = Case(
     *[When(severity=s, then=Value(rank)) for s, rank in SEVERITY_RANK.items()],
@@ -34,6 +34,21 @@ def alerts_for(user) -> QuerySet[Alert]:
         return Alert.objects.none()
     named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user.pk)
     return _ordered(Alert.objects.filter(status__in=OPEN_STATUSES).filter(Exists(named)))
+
+
+def finished_for(user, *, days: int = 30, on: dt.date | None = None) -> QuerySet[Alert]:
+    """Alerts the professional was named on that were resolved by a record or ended (the
+    duty stopped applying) in the last `days` days: the list shows which was which."""
+    if not user.is_authenticated:
+        return Alert.objects.none()
+    since = (on or timezone.localdate()) - dt.timedelta(days=days)
+    named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user.pk)
+    return _ordered(
+        Alert.objects.filter(
+            Q(status=AlertStatus.RESOLVED, resolved_on__gte=since)
+            | Q(status=AlertStatus.ENDED, ended_on__gte=since)
+        ).filter(Exists(named))
+    )
 
 
 def team_alerts(manager, *, overdue_only: bool = False, on: dt.date | None = None):
@@ -106,7 +121,7 @@ def alert_rows(request, alerts) -> list[dict]:
         {
             "alert": a,
             "check": REGISTRY.get(a.check_id),
-            "overdue": a.due_date < today,
+            "overdue": a.is_open and a.due_date < today,
             "overdue_since": a.due_date + dt.timedelta(days=1),
             "url": record_url(a),
         }

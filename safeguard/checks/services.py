@@ -10,7 +10,11 @@ caseload, or some children) and diffs the findings against the alerts, in one tr
     finding, alert open                    -> keep (due date, detail, recipients refreshed)
     finding, alert closed, condition never
       cleared                              -> stays closed (the person's decision stands)
-    no finding, alert open                 -> resolve ("resolved")
+    no finding, alert open, the record
+      that resolves it was made            -> resolve ("resolved")
+    no finding, alert open, the duty
+      stopped applying (Check.end_reasons) -> end ("ended", with the reason: the child
+                                              died, turned 18, left care...)
     no finding, alert closed               -> note the condition cleared ("condition_cleared")
 
 Every transition is an append-only AlertEvent. Nothing is deleted.
@@ -36,6 +40,7 @@ from safeguard.children.models import Involvement
 
 from .calendar import CALENDAR_FIRST, CALENDAR_LAST, CalendarRangeError, ensure_calendar
 from .engine import Check, Finding, catalogue
+from .escalation import ESCALATED_PREFIX, escalate
 from .models import (
     OPEN_STATUSES,
     Alert,
@@ -59,6 +64,8 @@ class Transition:
     subject_key: str
     due_date: dt.date
     alert_id: int
+    # For an ENDED transition: why the duty stopped applying.
+    reason: str = ""
 
 
 @dataclass
@@ -77,6 +84,10 @@ class SweepResult:
     @property
     def resolved(self) -> int:
         return self.count(AlertEventKind.RESOLVED)
+
+    @property
+    def ended(self) -> int:
+        return self.count(AlertEventKind.ENDED)
 
 
 def evaluate(
@@ -220,8 +231,20 @@ def _run_checks(
         to_create: list[tuple[Alert, Finding]] = []
         keep_open: list[tuple[Alert, Finding]] = []
 
-        def transition(alert: Alert, kind: str, detail: str):
-            events.append(AlertEvent(alert=alert, kind=kind, as_of=as_of, detail=detail))
+        # Open alerts whose finding disappeared: resolved by the record, or did the duty stop
+        # applying? Each check answers for its own, set-based.
+        gone: dict[str, set[tuple[int, str]]] = defaultdict(set)
+        for (cid, child, subject), alert in active_keys.items():
+            if alert.status in OPEN_STATUSES and (child, subject) not in findings[cid]:
+                gone[cid].add((child, subject))
+        end_reasons = {
+            cid: by_id[cid].end_reasons(as_of, keys) for cid, keys in gone.items() if keys
+        }
+
+        def transition(alert: Alert, kind: str, detail: str, reason: str = ""):
+            events.append(
+                AlertEvent(alert=alert, kind=kind, as_of=as_of, detail=detail, reason=reason)
+            )
             result.transitions.append(
                 Transition(
                     as_of,
@@ -231,13 +254,20 @@ def _run_checks(
                     alert.subject_key,
                     alert.due_date,
                     alert.pk or 0,
+                    reason,
                 )
             )
 
         for (cid, child, subject), alert in active_keys.items():
             finding = findings[cid].get((child, subject))
             if finding is None:
-                if alert.status in OPEN_STATUSES:
+                reason = end_reasons.get(cid, {}).get((child, subject), "")
+                if alert.status in OPEN_STATUSES and reason:
+                    alert.status = AlertStatus.ENDED
+                    alert.ended_on = as_of
+                    alert.ended_reason = reason
+                    transition(alert, AlertEventKind.ENDED, alert.detail, reason)
+                elif alert.status in OPEN_STATUSES:
                     alert.status = AlertStatus.RESOLVED
                     alert.resolved_on = as_of
                     transition(alert, AlertEventKind.RESOLVED, alert.detail)
@@ -257,11 +287,11 @@ def _run_checks(
                     finding.due_date,
                     finding.detail,
                     finding.approximate,
-                    by_id[cid].severity,
+                    finding.severity or by_id[cid].severity,
                     finding.prefill,
                 ):
                     _apply_finding(alert, finding)
-                    alert.severity = by_id[cid].severity
+                    alert.severity = finding.severity or by_id[cid].severity
                     to_update.append(alert)
 
         for cid, found in findings.items():
@@ -276,7 +306,7 @@ def _run_checks(
                         check_id=cid,
                         child_id=child,
                         subject_key=subject,
-                        severity=check.severity,
+                        severity=finding.severity or check.severity,
                         status=AlertStatus.RAISED,
                         first_raised_on=as_of,
                         raised_on=as_of,
@@ -289,8 +319,11 @@ def _run_checks(
                     alert.raised_on = as_of
                     alert.resolved_on = None
                     alert.closed_on = None
+                    alert.ended_on = None
+                    alert.ended_reason = ""
+                    alert.escalation_level = 0  # a new episode of the alert climbs afresh
                     alert.finding_present = True
-                    alert.severity = check.severity
+                    alert.severity = finding.severity or check.severity
                     _apply_finding(alert, finding)
                     to_update.append(alert)
                     transition(alert, AlertEventKind.REOPENED, finding.detail)
@@ -322,6 +355,9 @@ def _run_checks(
                     "raised_on",
                     "resolved_on",
                     "closed_on",
+                    "ended_on",
+                    "ended_reason",
+                    "escalation_level",
                     "finding_present",
                 ],
                 batch_size=500,
@@ -331,7 +367,25 @@ def _run_checks(
                 e.alert_id = e.alert.pk
             AlertEvent.objects.bulk_create(events, batch_size=500)
         _sync_recipients(as_of, keep_open, by_id)
+        for alert, step, _people in escalate(as_of, [a for a, _ in keep_open]):
+            result.transitions.append(
+                Transition(
+                    as_of,
+                    AlertEventKind.ESCALATED,
+                    alert.check_id,
+                    alert.child_id,
+                    alert.subject_key,
+                    alert.due_date,
+                    alert.pk,
+                    f"to the {step.replace('_', ' ')}",
+                )
+            )
     return result
+
+
+def _roles_told(check: Check, finding: Finding) -> tuple[str, ...]:
+    """The check's roles in order, then any the finding adds (no repeats)."""
+    return tuple(dict.fromkeys((*check.tells, *finding.also_tells)))
 
 
 def _apply_finding(alert: Alert, finding: Finding) -> None:
@@ -346,24 +400,34 @@ def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) ->
     """Recipients of open alerts are the current holders of the check's roles on as_of."""
     if not open_alerts:
         return
-    roles = {r for a, _ in open_alerts for r in checks[a.check_id].tells}
+    roles = {r for a, f in open_alerts for r in _roles_told(checks[a.check_id], f)}
     holders = _recipients(as_of, {a.child_id for a, _ in open_alerts}, roles)
     existing: dict[int, set[tuple[int, str]]] = defaultdict(set)
     alert_ids = sorted(a.pk for a, _ in open_alerts)
     for chunk in _chunks(alert_ids):
-        for alert_id, prof, role in AlertRecipient.objects.filter(alert_id__in=chunk).values_list(
-            "alert_id", "professional_id", "role"
+        # Escalation recipients are kept: they were added by the ladder, not by a role.
+        for alert_id, prof, role in (
+            AlertRecipient.objects.filter(alert_id__in=chunk)
+            .exclude(role__startswith=ESCALATED_PREFIX)
+            .values_list("alert_id", "professional_id", "role")
         ):
             existing[alert_id].add((prof, role))
     to_add, to_remove, unfilled_changed = [], [], []
-    for alert, _ in open_alerts:
+    for alert, finding in open_alerts:
         wanted = set()
         unfilled = []
-        for role in checks[alert.check_id].tells:
+        owner = None
+        for role in _roles_told(checks[alert.check_id], finding):
             people = holders.get((alert.child_id, role), [])
             if not people:
                 unfilled.append(role)
+            elif owner is None:
+                owner = people[0]
             wanted.update((p, role) for p in people)
+        if alert.owner_id != owner:
+            alert.owner_id = owner
+            if alert not in unfilled_changed:
+                unfilled_changed.append(alert)
         have = existing.get(alert.pk, set())
         to_add += [
             AlertRecipient(alert_id=alert.pk, professional_id=p, role=r) for p, r in wanted - have
@@ -372,13 +436,14 @@ def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) ->
         unfilled_text = ",".join(unfilled)
         if alert.unfilled_roles != unfilled_text:
             alert.unfilled_roles = unfilled_text
-            unfilled_changed.append(alert)
+            if alert not in unfilled_changed:
+                unfilled_changed.append(alert)
     if to_add:
         AlertRecipient.objects.bulk_create(to_add, batch_size=500)
     for alert_id, prof, role in to_remove:
         AlertRecipient.objects.filter(alert_id=alert_id, professional_id=prof, role=role).delete()
     if unfilled_changed:
-        Alert.objects.bulk_update(unfilled_changed, ["unfilled_roles"], batch_size=500)
+        Alert.objects.bulk_update(unfilled_changed, ["unfilled_roles", "owner"], batch_size=500)
 
 
 # --- What people do to alerts -----------------------------------------------------------

@@ -27,7 +27,7 @@ from safeguard.children.models import InvolvementRole
 
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
-from .selectors import alert_rows, alerts_for, open_alert, record_url, team_alerts
+from .selectors import alert_rows, alerts_for, finished_for, open_alert, record_url, team_alerts
 
 ROLE_LABELS = dict(InvolvementRole.choices)
 
@@ -39,6 +39,7 @@ def mine(request):
         "checks/mine.html",
         {
             "rows": alert_rows(request, list(alerts_for(request.user))),
+            "finished_rows": alert_rows(request, list(finished_for(request.user))),
             "is_manager": request.user.role == "team_manager" and request.user.team_id,
         },
     )

@@ -54,6 +54,10 @@ _PRESCRIPTION_REF = Detail(
     "ref", "Identifier linking issue, dispensing and collection of one prescription"
 )
 _MISSING_REF = Detail("ref", "Identifier linking a missing episode with its return")
+_RETURN_EVENT = Detail(
+    "ref", "Chronology id of the return this answers, when the episode has no reference"
+)
+RETURN_INTERVIEW_OUTCOMES = ("held", "declined", "not_possible")
 
 # Types whose entries may name people from the child's record (related persons).
 _NAMES_PEOPLE = frozenset(
@@ -185,10 +189,17 @@ EVENT_TYPES: dict[str, EventType] = {
             "An independent return interview was offered (DfE 2014: within 72 hours).",
             {
                 "episode_ref": _MISSING_REF,
+                "return_event": _RETURN_EVENT,
                 "independent": Detail(
                     "bool", "Offered by someone independent of the placement and social worker"
                 ),
                 "accepted": Detail("bool", "Whether the child accepted"),
+                "outcome": Detail(
+                    "choice",
+                    "What came of the offer: interview held, declined by the child, or not "
+                    "possible",
+                    choices=RETURN_INTERVIEW_OUTCOMES,
+                ),
             },
         ),
         EventType(
@@ -199,6 +210,7 @@ EVENT_TYPES: dict[str, EventType] = {
             "says which).",
             {
                 "episode_ref": _MISSING_REF,
+                "return_event": _RETURN_EVENT,
                 "outcome": Detail(
                     "choice",
                     "Whether the interview was held",

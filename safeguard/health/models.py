@@ -98,6 +98,15 @@ class HealthAssessment(models.Model):
     )
     assessor_name = models.CharField(max_length=200, blank=True)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+    # The initial assessment must be done by a registered medical practitioner (reg 7(1));
+    # reviews may be nurse-led. None: not recorded (an "initial" is then taken as by one).
+    by_medical_practitioner = models.BooleanField(
+        "carried out by a registered medical practitioner", null=True, blank=True
+    )
+    # A competent young person may refuse the assessment (reg 7(2)); the refusal, with its
+    # reason, is the record for that cycle.
+    refused = models.BooleanField("refused by the young person", default=False)
+    refusal_reason = models.TextField(blank=True)
     outcome = models.TextField(blank=True)
     synthetic = models.BooleanField(default=False)
 
@@ -107,6 +116,10 @@ class HealthAssessment(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} on {self.date}"
+
+    def clean(self):
+        if self.refused and not self.refusal_reason.strip():
+            raise ValidationError({"refusal_reason": "Enter why the young person refused"})
 
 
 class AppointmentService(models.TextChoices):

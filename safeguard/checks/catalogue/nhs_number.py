@@ -67,3 +67,15 @@ class NhsNumberMissing(Check):
             )
             for child_id, name, since in rows
         ]
+
+    def more_end_reasons(self, as_of, gone):
+        covered = set(
+            Episode.objects.open_on(as_of)
+            .filter(child_id__in=sorted({c for c, _ in gone}), kind__in=COVERED)
+            .values_list("child_id", flat=True)
+        )
+        return {
+            key: "the child is no longer looked after or on a child protection plan"
+            for key in gone
+            if key[0] not in covered
+        }

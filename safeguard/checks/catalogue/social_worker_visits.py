@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case, DateField, Exists, F, OuterRef, Q, Subquery, When
 
 from safeguard.children.models import InvolvementRole
 from safeguard.core.dates import format_fuzzy
+from safeguard.episodes.codes import PlacementType
 from safeguard.episodes.models import Placement
 
+from ..calendar import working_days_after
 from ..engine import (
     APPROXIMATE_PRECISIONS,
     Check,
@@ -20,12 +22,15 @@ from ..engine import (
     add_months,
     alive_on,
     current_events,
+    date_key,
     first_date_with_key_at_least,
     looked_after_on,
     month_key,
     register,
+    under_18_on,
 )
 from ..models import Severity
+from .health_assessment import care_period_start
 
 
 @register
@@ -34,6 +39,9 @@ class SocialWorkerVisits(Check):
     title = "Statutory social worker visit overdue"
     severity = Severity.HIGH
     resolution = Resolution("Record the visit", "event:social_worker_visit")
+    scope_looked_after = True
+    excludes_short_breaks = True
+    ends_at_18 = True
     record_types = ("placement_start", "placement_end")
     sources = (
         Source(
@@ -51,17 +59,24 @@ class SocialWorkerVisits(Check):
         "`social_worker_visit`) within 1 week of the placement starting; then, measured from "
         "the last visit, at most 6 weeks apart while that visit was in the placement's first "
         "year; after the first year at most 3 months apart if the placement is intended to "
-        "last until the child is 18 (`Placement.intended_until_18`), else 6 weeks. An "
-        "approximate visit date (month or year) is counted from the start of its period and "
-        "the alert says so."
+        "last until the child is 18 (`Placement.intended_until_18`), else 6 weeks. The first "
+        "year ends on the same day number 12 months later; a placement starting on 29 "
+        "February has 28 February of the next year inside its first year (the SQL and the "
+        "alert text use the same month keys). Interim rule for a child placed with a parent "
+        "(placement type P1, which is how an interim care order at home, C1, is placed): "
+        "visits weekly until the first looked-after review is due, taken as the configured "
+        "working days after the current period of care began (reg 33: the first review is "
+        "within 20 working days; the record holds no review dates yet), then the rules "
+        "above. Not for a series of short breaks (legal status V3 or V4: reg 48 disapplies "
+        "reg 28(2)), and not from the child's 18th birthday even if an episode was left "
+        "open. An approximate visit date (month or year) is counted from the start of its "
+        "period and the alert says so."
     )
     todo = (
-        "Not yet encoded (reg 28(3)-(4) branches): a child placed with a parent before the "
-        "assessment is complete (weekly until the first review, then 6-weekly); a child in a "
-        "connected-person placement with temporary approval or on an interim care order at "
-        "home (weekly until the first review, then 4-weekly); visits the child, carer or IRO "
-        "reasonably requests. They need the placement-with-parent assessment and the first "
-        "review date, which the record does not hold yet (issue: meetings)."
+        "Not yet encoded (reg 28(3)-(4) branches): a connected-person placement with "
+        "temporary approval (weekly until the first review, then 4-weekly); visits the "
+        "child, carer or IRO reasonably requests; the first review's real date once reviews "
+        "are recorded (issue: meetings)."
     )
     thresholds = {
         "first_visit_days": Threshold(7, "Days after a placement starts by which to visit"),
@@ -70,6 +85,12 @@ class SocialWorkerVisits(Check):
             3, "Months between visits after the first year when the placement is to last to 18"
         ),
         "other_weeks": Threshold(6, "Weeks between visits after the first year otherwise"),
+        "with_parent_weekly_days": Threshold(
+            7, "Placed with a parent (P1): days between visits until the first review"
+        ),
+        "first_review_working_days": Threshold(
+            20, "Working days after care began when the first review is due (reg 33)"
+        ),
     }
 
     def findings(self, as_of, child_ids=None):
@@ -77,6 +98,8 @@ class SocialWorkerVisits(Check):
         first_year_weeks = self.threshold("first_year_weeks")
         long_term_months = self.threshold("long_term_months")
         other_weeks = self.threshold("other_weeks")
+        weekly_days = self.threshold("with_parent_weekly_days")
+        review_wd = self.threshold("first_review_working_days")
 
         as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
         since_placement = current_events("social_worker_visit", as_of).filter(
@@ -87,7 +110,16 @@ class SocialWorkerVisits(Check):
         # fails it, every earlier one does), so "no visit satisfies any rule" is two NOT
         # EXISTS range lookups on the (child, type, date) index, with no per-row "latest
         # visit" to compute and compare.
-        with_key = since_placement.annotate(visit_key=month_key(F("occurred_on")))
+        # Placed with a parent: weekly until the first review is due. Visits before then
+        # count only under the weekly rule; the general rules apply to later visits. For
+        # other placements `weekly_until` is the placement's start, so no visit is weekly.
+        in_time_weekly = since_placement.filter(
+            occurred_on__lt=OuterRef("weekly_until"),
+            occurred_on__gte=as_of - dt.timedelta(days=weekly_days),
+        )
+        with_key = since_placement.filter(occurred_on__gte=OuterRef("weekly_until")).annotate(
+            visit_key=month_key(F("occurred_on"))
+        )
         in_first_year = with_key.filter(visit_key__lt=OuterRef("first_year_end_key"))
         after_first_year = with_key.filter(visit_key__gte=OuterRef("first_year_end_key"))
         in_time_first_year = in_first_year.filter(
@@ -102,12 +134,25 @@ class SocialWorkerVisits(Check):
         latest = since_placement.order_by("-occurred_on", "-pk")
         placements = (
             self.restrict(Placement.objects.open_on(as_of), child_ids)
-            .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
+            .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
+            .filter(looked_after_on(as_of, "child_id", short_breaks=False))
             .annotate(first_year_end_key=month_key(F("start_date")) + 12 * 32)
+            .annotate(care_start=care_period_start(as_of, "child_id"))
+            .annotate(
+                weekly_until=Case(
+                    When(
+                        placement_type=PlacementType.P1,
+                        then=working_days_after("care_start", review_wd),
+                    ),
+                    default=F("start_date"),
+                    output_field=DateField(),
+                )
+            )
             .filter(
                 Q(~Exists(since_placement), start_date__lt=as_of - dt.timedelta(days=first_days))
                 | (
                     Q(Exists(since_placement))
+                    & ~Q(Exists(in_time_weekly))
                     & ~Q(Exists(in_time_first_year))
                     & (
                         (Q(intended_until_18=True) & ~Q(Exists(in_time_long_term)))
@@ -127,10 +172,11 @@ class SocialWorkerVisits(Check):
                 "intended_until_18",
                 "last_visit",
                 "last_precision",
+                "weekly_until",
             )
         )
         results = []
-        for pk, child_id, name, start, long_term, last, precision in placements:
+        for pk, child_id, name, start, long_term, last, precision, weekly_until in placements:
             if last is None:
                 due = start + dt.timedelta(days=first_days)
                 why = (
@@ -138,8 +184,17 @@ class SocialWorkerVisits(Check):
                     f"recorded since: one was due by {due:%-d %B %Y} (within {first_days} days)."
                 )
             else:
-                in_first_year = last < add_months(start, 12)
-                if in_first_year:
+                # The same month keys as the SQL, so both agree when the year ends.
+                in_first_year = date_key(last) < date_key(start) + 12 * 32
+                if weekly_until is not None and last < weekly_until:
+                    due, rule = (
+                        last + dt.timedelta(days=weekly_days),
+                        (
+                            f"every {weekly_days} days while placed with a parent, until the "
+                            f"first review is due on {weekly_until:%-d %B %Y}"
+                        ),
+                    )
+                elif in_first_year:
                     due, rule = (
                         last + dt.timedelta(weeks=first_year_weeks),
                         (f"every {first_year_weeks} weeks in the placement's first year"),
@@ -175,6 +230,19 @@ class SocialWorkerVisits(Check):
                 )
             )
         return results
+
+    def more_end_reasons(self, as_of, gone):
+        placement_ids = {
+            int(subject.split(":", 1)[1]): (child_id, subject)
+            for child_id, subject in gone
+            if subject.startswith("placement:")
+        }
+        ended = Placement.objects.filter(pk__in=sorted(placement_ids)).exclude(
+            pk__in=Placement.objects.open_on(as_of).filter(pk__in=sorted(placement_ids))
+        )
+        return {
+            placement_ids[pk]: "the placement ended" for pk in ended.values_list("pk", flat=True)
+        }
 
 
 def _midnight(day):

@@ -40,7 +40,9 @@ class Command(BaseCommand):
         counts = Counter(r.change for r in rows)
         self.stdout.write(
             f"{counts['raised'] + counts['reopened']} raised, "
-            f"{counts['resolved'] + counts['condition_cleared']} cleared ({elapsed:.1f}s)"
+            f"{counts['resolved']} resolved by a record, {counts['ended']} ended (the duty "
+            f"stopped applying), {counts['condition_cleared']} cleared after closing "
+            f"({elapsed:.1f}s)"
         )
         if out:
             write_csv(rows, out)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("checks", "0004_alert_prefill"),
+        ("checks", "0006_alert_owner_and_escalation"),
         ("children", "0002_dob_precision_unborn_postcode_version_requests_referrals"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

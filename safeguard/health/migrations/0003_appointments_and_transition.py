@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_more_agency_kinds"),
         ("children", "0002_dob_precision_unborn_postcode_version_requests_referrals"),
-        ("health", "0001_initial"),
+        ("health", "0002_health_assessment_by_medical_practitioner"),
     ]
 
     operations = [
