@@ -262,9 +262,14 @@ def test_death_notifications_overdue_per_recipient(tmp_path):
     assert keys(cid, D(2019, 1, 10)) == set()
     # Everyone due the next day (parents) or the next working day is late from the 12th.
     late = keys(cid, D(2019, 1, 12))
-    assert f"notify:{dad.pk}" in late and f"notify:{panel.pk}" not in late
+    assert (
+        "notify:parent:David Test (Father)" in late
+        and "notify:national_panel:Child Safeguarding Practice Review Panel" not in late
+    )
     assert len(late) == 7  # father, Ofsted, provider, IRO, 3 agencies (mum was told)
-    assert f"notify:{panel.pk}" in keys(cid, D(2019, 1, 18))
+    assert "notify:national_panel:Child Safeguarding Practice Review Panel" in keys(
+        cid, D(2019, 1, 18)
+    )
     care.record_notification_done(actor=None, notification=dad, done_on=D(2019, 1, 13))
-    assert f"notify:{dad.pk}" in keys(cid, D(2019, 1, 12))
-    assert f"notify:{dad.pk}" not in keys(cid, D(2019, 1, 13))
+    assert "notify:parent:David Test (Father)" in keys(cid, D(2019, 1, 12))
+    assert "notify:parent:David Test (Father)" not in keys(cid, D(2019, 1, 13))

@@ -33,6 +33,7 @@ class UnregisteredSupported(Check):
     id = "LAC-16-17-UNREGISTERED-SUPPORTED"
     title = "16-17-year-old in unregistered supported accommodation"
     severity = Severity.HIGH
+    ends_at_18 = True
     resolution = Resolution("Record the move or the provider's registration", "placement")
     sources = (
         Source(

@@ -28,6 +28,7 @@ class AppointmentsMissed(Check):
     id = "LAC-APPOINTMENTS-MISSED"
     title = "Health appointments missed by a looked-after child with a chronic condition"
     severity = Severity.HIGH
+    scope_looked_after = True
     resolution = Resolution("Record the next appointment", "appointment")
     sources = (
         Source("Practice review 'Sarah' (Worcestershire, 2021)", "Recommendations 7 and 9"),

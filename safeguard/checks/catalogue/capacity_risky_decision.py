@@ -29,6 +29,7 @@ class CapacityNotAssessed(Check):
     id = "CAPACITY-RISKY-DECISION"
     title = "Risky decision at 16-17 with no capacity assessment for that decision"
     severity = Severity.HIGH
+    ends_at_18 = True
     resolution = Resolution("Record the capacity assessment", "capacity_assessment")
     record_types = ("risky_decision",)
     sources = (

@@ -33,6 +33,11 @@ class DeathNotificationOverdue(Check):
         "date. One alert per recipient."
     )
 
+    def end_reasons(self, as_of, gone):
+        # The child has died by definition: a task that disappears was done (resolved by
+        # the record), never "the child died".
+        return {}
+
     def findings(self, as_of, child_ids=None):
         rows = (
             self.restrict(
@@ -55,7 +60,7 @@ class DeathNotificationOverdue(Check):
         return [
             Finding(
                 child_id=child_id,
-                subject_key=f"notify:{pk}",
+                subject_key=f"notify:{recipient}:{who}",
                 due_date=due,
                 detail=(
                     f"After {name}'s death, {who} ({str(labels[recipient]).lower()}) "

@@ -25,6 +25,7 @@ class NotInFullTimeEducation(Check):
     id = "LAC-NOT-FULL-TIME-EDUCATION"
     title = "Looked-after child out of full-time education"
     severity = Severity.MEDIUM
+    scope_looked_after = True
     resolution = Resolution("Record the school or setting", "education")
     sources = (
         Source("Education Act 1996", "s7 (full-time education of compulsory school age)"),

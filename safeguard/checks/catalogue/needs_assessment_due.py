@@ -31,6 +31,8 @@ class NeedsAssessmentDue(Check):
     id = "LEAVING-CARE-NEEDS-ASSESSMENT"
     title = "Eligible child: needs assessment not done"
     severity = Severity.MEDIUM
+    ends_at_18 = True
+    scope_looked_after = True
     resolution = Resolution("Record the needs assessment", "leaving_care")
     sources = (
         Source(

@@ -29,6 +29,8 @@ class PepNotReviewed(Check):
     id = "LAC-PEP-NOT-REVIEWED"
     title = "Personal education plan not reviewed this term"
     severity = Severity.MEDIUM
+    scope_looked_after = True
+    ends_at_18 = True
     resolution = Resolution("Record the PEP review", "pep")
     sources = (
         Source("CPPCR 2010", "reg 5(b)(ii) (the PEP is part of the care plan)"),

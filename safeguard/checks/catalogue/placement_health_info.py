@@ -38,6 +38,7 @@ class PlacementHealthInformation(Check):
     id = "LAC-PLACEMENT-HEALTH-INFO"
     title = "Placed with a chronic condition: health information not shared or carers not trained"
     severity = Severity.HIGH
+    scope_looked_after = True
     resolution = Resolution("Record the placement plan", "placement_plan")
     sources = (
         Source("Practice review 'Sarah' (Worcestershire, 2021)", "Recommendation 9"),
@@ -64,6 +65,20 @@ class PlacementHealthInformation(Check):
             "information is due before the child arrives)",
         ),
     }
+
+    def more_end_reasons(self, as_of, gone):
+        ids = {int(key.split(":")[1]): (child_id, key) for child_id, key in gone}
+        ended = Placement.objects.filter(pk__in=ids, end_date__lt=as_of).values_list(
+            "pk", flat=True
+        )
+        reasons = {ids[pk]: "the placement ended" for pk in ended}
+        # The condition resolved: the duty no longer applies.
+        for child_id, key in gone:
+            if (child_id, key) not in reasons and not Condition.objects.filter(
+                child_id=child_id, chronic=True
+            ).filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of)).exists():
+                reasons[(child_id, key)] = "the condition resolved"
+        return reasons
 
     def findings(self, as_of, child_ids=None):
         grace = self.threshold("grace_days")

@@ -17,6 +17,7 @@ class TransitionWithoutPlan(Check):
     id = "HEALTH-TRANSITION-NO-PLAN"
     title = "Moved to adult health services with no transition plan"
     severity = Severity.MEDIUM
+    ends_at_18 = True
     resolution = Resolution("Record the transition plan", "transition_plan")
     sources = (
         Source("NICE guideline NG43 (2016)", "Transition from children's to adults' services"),
