@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "safeguard.access.middleware.NoStoreMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "safeguard.access.middleware.SecondFactorMiddleware",
     "safeguard.access.middleware.AuditContextMiddleware",
@@ -170,6 +171,9 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Strength (zxcvbn) and no username or name inside: safeguard/accounts/passwords.py.
+    {"NAME": "safeguard.accounts.passwords.StrengthValidator"},
+    {"NAME": "safeguard.accounts.passwords.NotPersonalValidator"},
 ]
 
 LOGIN_URL = "accounts:sign-in"
@@ -273,3 +277,46 @@ SAFEGUARD_FEEDBACK_URL = os.environ.get("SAFEGUARD_FEEDBACK_URL", "")
 SAFEGUARD_CHECKS: dict = {}
 # Re-evaluate a child's checks straight after each write to their record commits.
 SAFEGUARD_CHECKS_ON_CHANGE = env_bool("SAFEGUARD_CHECKS_ON_CHANGE", default=True)
+
+# The audit trail's key and checkpoints (docs/security.md, "Audit trail"). Each entry's
+# hash is an HMAC keyed by a secret the database never holds, so someone who can write to
+# the database cannot re-chain edited rows. `SAFEGUARD_AUDIT_KEY_ID` is stored on each
+# entry; earlier keys stay in `SAFEGUARD_AUDIT_RETIRED_KEYS` ("id=secret,id=secret") so
+# entries written before a rotation still verify.
+SAFEGUARD_AUDIT_KEY = os.environ.get("SAFEGUARD_AUDIT_KEY", "")
+if not SAFEGUARD_AUDIT_KEY:
+    if MODE == "production":
+        raise ImproperlyConfigured(
+            "SAFEGUARD_AUDIT_KEY must be set in production (see docs/configuration.md)"
+        )
+    SAFEGUARD_AUDIT_KEY = "insecure-demo-and-test-audit-key"  # noqa: S105
+SAFEGUARD_AUDIT_KEY_ID = os.environ.get("SAFEGUARD_AUDIT_KEY_ID", "k1").strip() or "k1"
+SAFEGUARD_AUDIT_RETIRED_KEYS = {
+    key_id.strip(): secret
+    for key_id, _, secret in (
+        pair.partition("=")
+        for pair in os.environ.get("SAFEGUARD_AUDIT_RETIRED_KEYS", "").split(",")
+        if pair.strip()
+    )
+}
+# Append-only file of signed checkpoints (seq and hash of the newest entry), on a volume
+# the database server cannot write. Required in production; off by default elsewhere.
+SAFEGUARD_AUDIT_CHECKPOINT_FILE = os.environ.get("SAFEGUARD_AUDIT_CHECKPOINT_FILE", "") or None
+if MODE == "production" and not SAFEGUARD_AUDIT_CHECKPOINT_FILE:
+    raise ImproperlyConfigured(
+        "SAFEGUARD_AUDIT_CHECKPOINT_FILE must be set in production (see docs/configuration.md)"
+    )
+# A checkpoint after the first entry and then every N entries (and on `audit checkpoint`).
+SAFEGUARD_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SAFEGUARD_AUDIT_CHECKPOINT_EVERY", "100"))
+
+# Emergency (break-glass) access review: who reviews a grant when the professional has no
+# team manager (usernames, comma-separated), and after how many hours an unreviewed grant
+# is overdue.
+SAFEGUARD_EMERGENCY_REVIEWERS = [
+    name.strip()
+    for name in os.environ.get("SAFEGUARD_EMERGENCY_REVIEWERS", "").split(",")
+    if name.strip()
+]
+# The safeguarding lead: the reviewer of last resort (a username).
+SAFEGUARD_SAFEGUARDING_LEAD = os.environ.get("SAFEGUARD_SAFEGUARDING_LEAD", "").strip()
+SAFEGUARD_EMERGENCY_REVIEW_HOURS = int(os.environ.get("SAFEGUARD_EMERGENCY_REVIEW_HOURS", "72"))

@@ -35,3 +35,20 @@ def request_for(user=None, path="/children/1/", **meta):
 
 def person(role="social_worker", **kwargs):
     return factories.user(role=role, **kwargs)
+
+
+def tamper(sql, params=()):
+    """Run raw SQL against the audit table as an attacker with database access would.
+
+    On PostgreSQL the append-only trigger refuses UPDATE and DELETE, so this turns
+    ordinary triggers off for the statement, as a superuser could
+    (session_replication_role).
+    """
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = replica")
+        cursor.execute(sql, params)
+        if connection.vendor == "postgresql":
+            cursor.execute("SET session_replication_role = DEFAULT")

@@ -13,6 +13,22 @@ pytestmark = [pytest.mark.django_db]
 REASON = "Child found by police at 2am, need the placement and allergies"
 
 
+def look_up(client, child):
+    """The exact-identifier lookup that the emergency-access form needs first."""
+    found = client.post("/access/break-glass/find/", {"identifier": child.local_id})
+    assert found["Location"] == f"/children/{child.pk}/break-glass/"
+
+
+def plant_lookup(client, user, child_id):
+    """A valid lookup token for a child the lookup would never return (restricted, missing),
+    to show the service refuses those on its own."""
+    from safeguard.access.services import LOOKUP_SESSION_KEY, lookup_token
+
+    session = client.session
+    session[LOOKUP_SESSION_KEY] = {str(child_id): lookup_token(user, child_id)}
+    session.save()
+
+
 @pytest.fixture
 def team_setup():
     team = factories.team(code="east", name="East")
@@ -29,6 +45,7 @@ def team_setup():
 def test_break_glass_form_asks_for_a_reason_without_naming_the_child(client, team_setup):
     _, _, _, officer, _, child = team_setup
     client.force_login(officer)
+    look_up(client, child)
     url = f"/children/{child.pk}/break-glass/"
     page = client.get(url)
     assert page.status_code == 200
@@ -47,6 +64,7 @@ def test_break_glass_form_asks_for_a_reason_without_naming_the_child(client, tea
 def test_break_glass_grants_access_audits_it_and_flags_it_to_the_manager(client, team_setup):
     _, manager, _, officer, other_manager, child = team_setup
     client.force_login(officer)
+    look_up(client, child)
     response = client.post(
         f"/children/{child.pk}/break-glass/", {"reason": REASON, "confirm": "on"}
     )
@@ -69,11 +87,13 @@ def test_break_glass_on_a_restricted_record_is_a_plain_404(client, team_setup):
     _, _, _, officer, _, _ = team_setup
     secret = factories.child(given_name="Hidden", family_name="Adoptee", restricted=True)
     client.force_login(officer)
+    plant_lookup(client, officer, secret.pk)
     response = client.post(
         f"/children/{secret.pk}/break-glass/", {"reason": REASON, "confirm": "on"}
     )
     assert response.status_code == 404
     assert b"Adoptee" not in response.content and b"restricted" not in response.content.lower()
+    plant_lookup(client, officer, 999999)
     missing = client.post("/children/999999/break-glass/", {"reason": REASON, "confirm": "on"})
     assert missing.status_code == 404
     assert not BreakGlassAccess.objects.exists()

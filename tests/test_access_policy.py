@@ -130,7 +130,9 @@ def test_break_glass_grant_opens_the_record_for_four_hours_but_not_export():
 
     from safeguard.access.services import break_glass
 
-    officer = person(Role.POLICE_OFFICER)
+    team = factories.team(code="response", name="Response")
+    officer = person(Role.POLICE_OFFICER, team_obj=team)
+    person(Role.TEAM_MANAGER, team_obj=team)  # every grant needs a reviewer
     child = factories.child()
     grant = break_glass(
         request_for(officer), child_id=child.pk, reason="Found at 2am, needs placement details"

@@ -16,7 +16,7 @@ from safeguard.chronology import services as chronology_services
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
 from tests import factories
-from tests.access_helpers import involve, person, request_for
+from tests.access_helpers import involve, person, request_for, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -214,10 +214,7 @@ def test_verify_passes_on_an_intact_chain(capsys):
 def test_tampering_with_one_row_is_caught_and_named():
     entries = _chain_of(3)
     target = entries[2]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE access_auditentry SET actor_label = %s WHERE id = %s", ["mallory", target.pk]
-        )
+    tamper("UPDATE access_auditentry SET actor_label = %s WHERE id = %s", ["mallory", target.pk])
     report = audit.verify_chain()
     assert not report.ok
     assert (report.first_broken_id, report.checked) == (target.pk, 2)
@@ -233,11 +230,10 @@ def test_rewriting_a_row_and_its_hash_breaks_the_next_link():
     target = entries[1]
     target.reason = "forged"
     forged_hash = audit.entry_hash(target)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE access_auditentry SET reason = %s, hash = %s WHERE id = %s",
-            ["forged", forged_hash, target.pk],
-        )
+    tamper(
+        "UPDATE access_auditentry SET reason = %s, hash = %s WHERE id = %s",
+        ["forged", forged_hash, target.pk],
+    )
     report = audit.verify_chain()
     assert report.first_broken_id == entries[2].pk
     assert "prev_hash" in report.problems[0]
@@ -245,8 +241,7 @@ def test_rewriting_a_row_and_its_hash_breaks_the_next_link():
 
 def test_deleting_rows_is_caught():
     entries = _chain_of(3)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM access_auditentry WHERE id = %s", [entries[1].pk])
+    tamper("DELETE FROM access_auditentry WHERE id = %s", [entries[1].pk])
     report = audit.verify_chain()
     assert report.first_broken_id == entries[2].pk
     assert f"entries seq {entries[1].seq} to {entries[1].seq} are missing" in report.problems[0]
@@ -254,8 +249,7 @@ def test_deleting_rows_is_caught():
 
 def test_deleting_the_newest_rows_is_caught_by_the_chain_head():
     entries = _chain_of(2)
-    with connection.cursor() as cursor:
-        cursor.execute("DELETE FROM access_auditentry WHERE id = %s", [entries[-1].pk])
+    tamper("DELETE FROM access_auditentry WHERE id = %s", [entries[-1].pk])
     report = audit.verify_chain()
     assert not report.ok
     assert "entries were removed from the end" in report.problems[0]

@@ -595,7 +595,10 @@ def build_record(data):
             )
     if data.draw(st.booleans()):
         children_services.record_date_of_death(
-            actor=sw, child=child, date_of_death=after(data, dob, 7000)
+            # Deaths are recorded once they have happened (the model refuses a future one).
+            actor=sw,
+            child=child,
+            date_of_death=min(after(data, dob, 7000), timezone.localdate()),
         )
     return Child.objects.get(pk=child.pk)
 

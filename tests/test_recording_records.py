@@ -513,3 +513,24 @@ def test_scenario_child_with_both_dob_and_edd_is_refused(tmp_path):
     with pytest.raises(ScenarioError, match="not both"):
         load([path])
     assert not Child.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_birth_or_death_in_the_future_is_refused():
+    import datetime as dt
+
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from safeguard.children import services
+    from tests import factories
+
+    child = factories.child()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError, match="date of death must be today or in the past"):
+        services.record_date_of_death(actor=None, child=child, date_of_death=tomorrow)
+    child.refresh_from_db()
+    assert child.date_of_death is None
+    child.date_of_birth = tomorrow
+    with pytest.raises(ValidationError, match="date of birth must be today or in the past"):
+        child.full_clean()

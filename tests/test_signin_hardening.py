@@ -183,6 +183,8 @@ def test_deploy_checks_are_clean_with_production_settings(tmp_path):
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "safeguard.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "SAFEGUARD_AUDIT_KEY": secrets.token_urlsafe(32),
+        "SAFEGUARD_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints"),
         "DEBUG": "",
     }
     # Only what a production server would have: nothing the test run set for itself
@@ -212,6 +214,8 @@ def test_production_settings_turn_on_hsts_secure_cookies_and_the_second_factor(t
         "SAFEGUARD_MODE": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "safeguard.example.org",
+        "SAFEGUARD_AUDIT_KEY": secrets.token_urlsafe(32),
+        "SAFEGUARD_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints"),
         "DJANGO_SETTINGS_MODULE": "safeguard.settings",
     }
     for name in ("SAFEGUARD_REQUIRE_OTP", "AXES_ENABLED", "DEBUG"):
@@ -235,6 +239,8 @@ def test_deploy_check_warns_when_production_turns_the_second_factor_off(tmp_path
         "SECRET_KEY": secrets.token_urlsafe(64),
         "ALLOWED_HOSTS": "safeguard.example.org",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        "SAFEGUARD_AUDIT_KEY": secrets.token_urlsafe(32),
+        "SAFEGUARD_AUDIT_CHECKPOINT_FILE": str(tmp_path / "audit-checkpoints"),
         "SAFEGUARD_REQUIRE_OTP": "0",
         "AXES_ENABLED": "0",
         "DJANGO_SETTINGS_MODULE": "safeguard.settings",

@@ -1,6 +1,7 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
-from .services import MIN_REASON_LENGTH
+from .services import MAX_REASON_LENGTH, check_reason
 
 
 class BreakGlassForm(forms.Form):
@@ -8,7 +9,12 @@ class BreakGlassForm(forms.Form):
         label="Why do you need to open this record now?",
         help_text="Your team manager will see this reason, and it is kept in the audit trail.",
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Enter the reason you need emergency access"},
+        # Normalised and checked in clean_reason; a hard cap on what is even looked at.
+        max_length=MAX_REASON_LENGTH * 4,
+        error_messages={
+            "required": "Enter the reason you need emergency access",
+            "max_length": f"The reason must be {MAX_REASON_LENGTH} characters or fewer",
+        },
     )
     confirm = forms.BooleanField(
         label="I understand this access is recorded and reviewed",
@@ -16,13 +22,10 @@ class BreakGlassForm(forms.Form):
     )
 
     def clean_reason(self):
-        reason = self.cleaned_data["reason"].strip()
-        if len(reason) < MIN_REASON_LENGTH:
-            raise forms.ValidationError(
-                "Enter the reason you need emergency access "
-                f"(at least {MIN_REASON_LENGTH} characters)"
-            )
-        return reason
+        try:
+            return check_reason(self.cleaned_data["reason"])
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["reason"]) from None
 
 
 class TokenForm(forms.Form):

@@ -29,6 +29,27 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every response to a signed-in user.
+
+    Any page a signed-in professional gets may carry a child's details; no browser or proxy
+    cache may keep it (the back button after sign-out, a shared computer). Static files are
+    left cacheable. Source: OWASP ASVS v4 8.2.1; NCSC "Protecting bulk personal data".
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) and not request.path.startswith(
+            settings.STATIC_URL
+        ):
+            response["Cache-Control"] = "no-store"
+        return response
+
+
 # URL names a signed-in but not yet second-factor-verified user may reach.
 SECOND_FACTOR_EXEMPT = {
     "access:otp-verify",
@@ -103,6 +124,14 @@ class AuditContextMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, audit.AuditUnavailable):
-            logger.error("audit unavailable, read refused: %s %s", request.method, request.path)
-            return render(request, "access/audit_unavailable.html", status=503)
+            logger.error(
+                "audit unavailable, request refused: %s %s: %s",
+                request.method,
+                request.path,
+                exception,
+            )
+            broken = isinstance(exception, audit.AuditChainBroken)
+            return render(
+                request, "access/audit_unavailable.html", {"chain_broken": broken}, status=503
+            )
         return None

@@ -59,8 +59,9 @@ BREAK_GLASS_HOURS = 4
 class BreakGlassAccess(models.Model):
     """Emergency access without involvement, given with a reason, for a few hours.
 
-    Never for restricted records. Each grant is flagged to the professional's team manager
-    (the break-glass review page) and written to the audit trail with its reason.
+    Never for restricted records. Each grant has a reviewer who sees it on the break-glass
+    review page (overdue after SAFEGUARD_EMERGENCY_REVIEW_HOURS) and is written to the
+    audit trail with its reason.
     """
 
     child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="break_glass_grants")
@@ -79,6 +80,16 @@ class BreakGlassAccess(models.Model):
         related_name="+",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # Who must review it, chosen when it is granted (access.services.reviewer_for): the
+    # team manager, else a service-level reviewer, else the safeguarding lead. Null only
+    # on grants made before reviewers were assigned.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="emergency_reviews",
+    )
 
     objects = GrantQuerySet.as_manager()
 
@@ -107,9 +118,11 @@ class AuditAction(models.TextChoices):
 class AuditEntry(AppendOnlyModel):
     """One read or write of a child's record. Append-only and hash-chained.
 
-    `hash` is SHA-256 over the canonical JSON of the fields below including `prev_hash`
-    (see safeguard.access.audit.entry_payload); `seq` numbers entries with no gaps, so a
-    deleted row shows as a gap and an edited row as a hash mismatch.
+    `hash` is HMAC-SHA256, keyed by the audit key named by `key_id` (a setting, never in
+    the database), over the canonical JSON of the fields below including `prev_hash` (see
+    safeguard.access.audit.entry_payload); `seq` numbers entries with no gaps, so a deleted
+    row shows as a gap and an edited row as a hash mismatch. On PostgreSQL a trigger
+    refuses UPDATE and DELETE of these rows (migration 0003).
     """
 
     seq = models.BigIntegerField(unique=True)
@@ -141,6 +154,9 @@ class AuditEntry(AppendOnlyModel):
     # Writes: {"field": {"before": ..., "after": ...}} for each changed field.
     changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
+    # Which audit key signed the entry (settings.SAFEGUARD_AUDIT_KEY_ID when written), so
+    # entries written before a key rotation still verify with the retired key.
+    key_id = models.CharField(max_length=32, default="")
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
 

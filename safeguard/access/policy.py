@@ -152,6 +152,49 @@ def access_basis(user, child: Child, *, area: str) -> str:
     return ""
 
 
+def _basis_flags(user, area: str) -> dict:
+    now = timezone.now()
+    bases = _relationship_exists(user, user.role, area=area, today=timezone.localdate(now), now=now)
+    return {f"_basis_{name.replace('-', '_')}": (name, e) for name, e in bases.items()}
+
+
+def _basis_from(restricted: bool, flags: dict, values: dict) -> str:
+    if restricted:
+        return "restricted-grant"
+    return next((name for key, (name, _) in flags.items() if values.get(key)), "")
+
+
+def with_bases(user, children: QuerySet, *, area: str) -> QuerySet:
+    """The queryset annotated so that `basis_of(child)` needs no further query."""
+    if user is None or not user.is_authenticated:
+        return children
+    flags = _basis_flags(user, area)
+    annotated = children.annotate(**{key: e for key, (_, e) in flags.items()})
+    annotated._basis_flags = flags
+    return annotated
+
+
+def basis_of(child, flags: dict) -> str:
+    return _basis_from(child.restricted, flags, {k: getattr(child, k, False) for k in flags})
+
+
+def access_bases(user, child_ids, *, area: str) -> dict[int, str]:
+    """access_basis for many children in one query: {child id: basis} ("" if none)."""
+    ids = list(child_ids)
+    if not ids or user is None or not user.is_authenticated:
+        return dict.fromkeys(ids, "")
+    flags = _basis_flags(user, area)
+    rows = (
+        Child.objects.filter(pk__in=ids)
+        .annotate(**{key: e for key, (_, e) in flags.items()})
+        .values("pk", "restricted", *flags)
+    )
+    result = dict.fromkeys(ids, "")
+    for row in rows:
+        result[row["pk"]] = _basis_from(row["restricted"], flags, row)
+    return result
+
+
 def open_child(request, child_id: int, *, area: str) -> Child:
     """The child, if the professional may see that area of the record; 404 otherwise.
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, Value
@@ -18,6 +23,110 @@ from . import audit, roles
 from .models import BREAK_GLASS_HOURS, AuditAction, BreakGlassAccess, RestrictedAccess
 
 MIN_REASON_LENGTH = 20
+# A reason is words someone can read: at least this many words (separated by spaces, each
+# with two or more letters), not all the same, and no longer than MAX_REASON_LENGTH once
+# normalised.
+MIN_REASON_WORDS = 4
+MIN_DISTINCT_WORDS = 3
+MAX_REASON_LENGTH = 2000
+
+_SPACES = re.compile(r"\s+")
+
+
+def reason_words(reason: str) -> list[str]:
+    return [w for w in reason.split(" ") if sum(ch.isalpha() for ch in w) >= 2]
+
+
+def normalise_reason(text: str) -> str:
+    """NFC, with invisible format and control characters removed and spaces collapsed.
+
+    Zero-width spaces and joiners, bidirectional controls and stray combining marks are
+    removed, so a reason cannot look longer than what a reviewer reads.
+    """
+    text = unicodedata.normalize("NFC", text or "")
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch in "\n\t":
+            kept.append(" ")
+        elif category in ("Cf", "Cc", "Cs", "Co", "Cn") or (
+            category in ("Mn", "Me") and (not kept or not kept[-1].isalnum())
+        ):
+            continue
+        else:
+            kept.append(ch)
+    return _SPACES.sub(" ", "".join(kept)).strip()
+
+
+def check_reason(text: str) -> str:
+    """The normalised reason, or ValidationError({"reason": ...}) saying what is missing."""
+    reason = normalise_reason(text)
+    if len(reason) < MIN_REASON_LENGTH:
+        raise ValidationError(
+            {
+                "reason": "Enter the reason you need emergency access "
+                f"(at least {MIN_REASON_LENGTH} characters)"
+            }
+        )
+    if len(reason) > MAX_REASON_LENGTH:
+        raise ValidationError(
+            {"reason": f"The reason must be {MAX_REASON_LENGTH} characters or fewer"}
+        )
+    words = reason_words(reason)
+    if len(words) < MIN_REASON_WORDS or len({w.casefold() for w in words}) < MIN_DISTINCT_WORDS:
+        raise ValidationError(
+            {
+                "reason": "Say in words why you need emergency access "
+                f"(at least {MIN_REASON_WORDS} words)"
+            }
+        )
+    return reason
+
+
+class NoReviewer(Exception):
+    pass
+
+
+def reviewer_for(user):
+    """Who reviews the user's emergency access: an active manager of their team; else the
+    first active service-level reviewer (SAFEGUARD_EMERGENCY_REVIEWERS); else the
+    safeguarding lead (SAFEGUARD_SAFEGUARDING_LEAD). Only people who can open the review
+    page count, and never the user themselves."""
+    User = get_user_model()
+    reviewers = User.objects.filter(is_active=True).exclude(pk=user.pk)
+    if user.team_id:
+        for manager in reviewers.filter(team_id=user.team_id).order_by("pk"):
+            if roles.has_capability(manager.role, "review_access"):
+                return manager
+    names = list(getattr(settings, "SAFEGUARD_EMERGENCY_REVIEWERS", []))
+    lead = getattr(settings, "SAFEGUARD_SAFEGUARDING_LEAD", "")
+    if lead:
+        names.append(lead)
+    by_name = {u.username: u for u in reviewers.filter(username__in=names)}
+    for name in names:
+        candidate = by_name.get(name)
+        if candidate is not None and roles.has_capability(candidate.role, "review_access"):
+            return candidate
+    raise NoReviewer
+
+
+# A successful lookup lets the professional open that one record's emergency-access form
+# for a short while; the form is refused otherwise, so it cannot be used to browse ids.
+LOOKUP_SALT = "safeguard.access.emergency-lookup"
+LOOKUP_MAX_AGE = 15 * 60
+LOOKUP_SESSION_KEY = "emergency_lookups"
+
+
+def lookup_token(user, child_id: int) -> str:
+    return signing.dumps({"u": user.pk, "c": int(child_id)}, salt=LOOKUP_SALT, compress=True)
+
+
+def lookup_token_valid(token: str, user, child_id: int) -> bool:
+    try:
+        data = signing.loads(token or "", salt=LOOKUP_SALT, max_age=LOOKUP_MAX_AGE)
+    except signing.BadSignature:
+        return False
+    return data == {"u": user.pk, "c": int(child_id)}
 
 
 def break_glass(request, *, child_id: int, reason: str) -> BreakGlassAccess:
@@ -32,25 +141,31 @@ def break_glass(request, *, child_id: int, reason: str) -> BreakGlassAccess:
     user = request.user
     if not roles.has_capability(user.role, "break_glass"):
         raise PermissionDenied("Your role cannot use emergency access")
-    reason = (reason or "").strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise ValidationError(
-            {
-                "reason": "Enter the reason you need emergency access "
-                f"(at least {MIN_REASON_LENGTH} characters)"
-            }
-        )
     now = timezone.now()
     with transaction.atomic():
         child = Child.objects.filter(pk=child_id, restricted=False).first()
         if child is None:
             raise Http404("No child found")
+        reason = check_reason(reason)
+        try:
+            reviewer = reviewer_for(user)
+        except NoReviewer:
+            # Unreviewed emergency access is what this guards against: refuse, and say who
+            # can fix it.
+            raise ValidationError(
+                {
+                    "reason": "Emergency access cannot be given because nobody is set up to "
+                    "review it (you have no team manager, and no service-level reviewer is "
+                    "set): ask your administrator"
+                }
+            ) from None
         grant = BreakGlassAccess.objects.create(
             child=child,
             user=user,
             reason=reason,
             granted_at=now,
             expires_at=now + dt.timedelta(hours=BREAK_GLASS_HOURS),
+            reviewer=reviewer,
         )
         audit.record_write(
             user,
@@ -170,11 +285,26 @@ def name_on_restricted_record(
 
 
 def break_glass_for_review(manager):
-    """Break-glass grants by members of the manager's team, newest first."""
-    if not roles.has_capability(manager.role, "review_access") or not manager.team_id:
+    """Break-glass grants the manager reviews (members of their team, or assigned to them
+    as reviewer), newest first. Never their own."""
+    if not roles.has_capability(manager.role, "review_access"):
         return BreakGlassAccess.objects.none()
-    return BreakGlassAccess.objects.filter(user__team_id=manager.team_id).select_related(
-        "user", "child"
+    mine = Q(reviewer=manager)
+    if manager.team_id:
+        mine |= Q(user__team_id=manager.team_id)
+    return (
+        BreakGlassAccess.objects.filter(mine)
+        .exclude(user=manager)
+        .select_related("user", "child", "reviewed_by")
+    )
+
+
+def overdue_for_review(manager, now=None):
+    """Unreviewed grants granted more than SAFEGUARD_EMERGENCY_REVIEW_HOURS ago."""
+    now = now or timezone.now()
+    hours = getattr(settings, "SAFEGUARD_EMERGENCY_REVIEW_HOURS", 72)
+    return break_glass_for_review(manager).filter(
+        reviewed_at__isnull=True, granted_at__lt=now - dt.timedelta(hours=hours)
     )
 
 

@@ -18,9 +18,13 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import policy, roles, services
+from . import audit, policy, roles, services
 from .forms import BreakGlassForm, EmergencyLookupForm, TokenForm
 from .models import AuditEntry
+
+# Audit bases for what managers see while reviewing (not an access to the record itself).
+TEAM_REVIEW_BASIS = "team-review"
+EMERGENCY_REVIEW_BASIS = "emergency-review"
 
 # The child summary page (branch web); used after break-glass if it exists.
 CHILD_SUMMARY_URL_NAME = "children:summary"
@@ -112,16 +116,45 @@ def otp_set_up(request):
     )
 
 
+def _lookup_allows(request, child_id: int) -> bool:
+    """Did this professional find this child by the exact-identifier lookup just now?"""
+    tokens = request.session.get(services.LOOKUP_SESSION_KEY, {})
+    return services.lookup_token_valid(tokens.get(str(child_id), ""), request.user, child_id)
+
+
+def _remember_lookup(request, child_id: int) -> None:
+    tokens = dict(request.session.get(services.LOOKUP_SESSION_KEY, {}))
+    tokens[str(child_id)] = services.lookup_token(request.user, child_id)
+    # A handful at most: the newest few lookups.
+    request.session[services.LOOKUP_SESSION_KEY] = dict(list(tokens.items())[-5:])
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def break_glass(request, child_id: int):
-    """Emergency access to a record without involvement, with a reason."""
+    """Emergency access to a record without involvement, with a reason.
+
+    Only after the professional found this record by its exact NHS number or local ID
+    (a signed, short-lived token in their session, bound to them and this child): without
+    it the page offers the lookup, so the form cannot be used to walk through child ids.
+    """
     if not roles.has_capability(request.user.role, "break_glass"):
         raise PermissionDenied("Your role cannot use emergency access")
     if not policy.session_verified(request):
         raise PermissionDenied("Sign in with your security code first")
     if policy.visible_children(request, area="summary").filter(pk=child_id).exists():
         return _after_break_glass(request, child_id, grant=None)
+    if not _lookup_allows(request, child_id):
+        return render(
+            request,
+            "access/break_glass_find.html",
+            {
+                "form": EmergencyLookupForm(),
+                "errors": [],
+                "action": reverse("access:break-glass-find"),
+                "look_up_first": True,
+            },
+        )
     form = BreakGlassForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -132,6 +165,8 @@ def break_glass(request, child_id: int):
             for message in exc.message_dict.get("reason", exc.messages):
                 form.add_error("reason", message)
         else:
+            request.session.get(services.LOOKUP_SESSION_KEY, {}).pop(str(child_id), None)
+            request.session.modified = True
             return _after_break_glass(request, child_id, grant=grant)
     return render(
         request,
@@ -159,6 +194,7 @@ def break_glass_find(request):
     if request.method == "POST" and form.is_valid():
         child = services.find_for_emergency(request, form.cleaned_data["identifier"])
         if child is not None:
+            _remember_lookup(request, child.pk)
             return redirect("access:break-glass", child_id=child.pk)
         form.add_error(
             "identifier",
@@ -213,10 +249,20 @@ def user_activity(request, user_id: int):
         AuditEntry.objects.filter(actor=subject).select_related("child").order_by("-seq")[:500]
     )
     # Names only for children the manager may see themselves; otherwise the local ID.
+    shown = {e.child_id: e.child for e in entries if e.child_id}
     visible = set(
         policy.visible_children(request, area="identity")
-        .filter(pk__in={e.child_id for e in entries if e.child_id})
+        .filter(pk__in=shown)
         .values_list("pk", flat=True)
+    )
+    # The page names children (or gives their local IDs): audit each one shown, with why the
+    # manager could see it (their own access, or their review of a team member's activity).
+    bases = policy.access_bases(manager, visible, area="identity")
+    audit.audit_search_results(
+        request,
+        shown.values(),
+        area="identity",
+        basis={pk: bases.get(pk) or TEAM_REVIEW_BASIS for pk in shown},
     )
     return render(
         request,
@@ -229,8 +275,24 @@ def user_activity(request, user_id: int):
 def break_glass_review(request):
     """Emergency accesses by the manager's team: the flag break-glass raises."""
     _require_review(request)
-    grants = services.break_glass_for_review(request.user)[:200]
-    return render(request, "access/break_glass_review.html", {"grants": grants})
+    grants = list(services.break_glass_for_review(request.user)[:200])
+    overdue = list(services.overdue_for_review(request.user)[:200])
+    # Local IDs and reasons are about the child: audited as read for the review.
+    audit.audit_search_results(
+        request,
+        {g.child_id: g.child for g in grants + overdue}.values(),
+        area="identity",
+        basis=EMERGENCY_REVIEW_BASIS,
+    )
+    return render(
+        request,
+        "access/break_glass_review.html",
+        {
+            "grants": grants,
+            "overdue": overdue,
+            "review_hours": settings.SAFEGUARD_EMERGENCY_REVIEW_HOURS,
+        },
+    )
 
 
 @login_required

@@ -4,6 +4,7 @@
 the audit layer records it.
 """
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -49,7 +50,9 @@ def create_professional(
     Without a password the account cannot sign in with one (set_unusable_password): real
     accounts get their password through the sign-in set-up, never from a file.
     `encoded_password` is an already-hashed password (django make_password), for loaders
-    creating many demo accounts with the same demo password.
+    creating many demo accounts with the same demo password; pass the plain `password` too
+    (the loader does) so it is checked against this person. Every password given is checked
+    by the validators (settings.AUTH_PASSWORD_VALIDATORS).
     """
     if team is not None and team.agency_id != agency.pk:
         raise ValidationError({"team": f"The team {team.name!r} is not part of {agency.name}"})
@@ -65,6 +68,11 @@ def create_professional(
         phone=phone,
         scenario_ref=scenario_ref,
     )
+    if password:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            raise ValidationError({"password": exc.messages}) from None
     if encoded_password:
         user.password = encoded_password
     elif password:

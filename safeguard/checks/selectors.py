@@ -134,10 +134,10 @@ def alert_rows(request, alerts) -> list[dict]:
     return rows
 
 
-def open_alert(request, alert_id) -> Alert:
+def open_alert(request, alert_id, *, audit_read: bool = True) -> Alert:
     """The alert, if the professional is told about it (or manages a team that is) and may
-    see the child's summary; 404 otherwise. The read is audited before it is returned."""
-    from safeguard.access.audit import record_read
+    see the child's summary; 404 otherwise. The read is audited before it is returned
+    (unless `audit_read` is False: a POST that acts on the alert is audited as its write)."""
     from safeguard.access.policy import visible_children
 
     try:
@@ -148,8 +148,8 @@ def open_alert(request, alert_id) -> Alert:
         visible_children(request, area="summary").filter(pk=alert.child_id).exists()
     ):
         raise Http404("No alert found")
-    # The alert page shows the child's name and situation: audit the read first.
-    record_read(request, alert.child, area="summary")
+    if audit_read:
+        audit_alert_read(request, alert)
     return alert
 
 
@@ -193,3 +193,12 @@ def open_alert_counts(on: dt.date | None = None) -> list[dict]:
             title = row["check_id"]
         result.append({"check": title, "open": row["open"], "overdue": row["overdue"]})
     return result
+
+
+def audit_alert_read(request, alert) -> None:
+    """The alert page shows the child's name and situation: audit the read, with its basis."""
+    from safeguard.access.audit import record_read
+    from safeguard.access.policy import access_basis
+
+    basis = access_basis(request.user, alert.child, area="summary")
+    record_read(request, alert.child, area="summary", basis=basis)

@@ -36,6 +36,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from safeguard.access import audit
 from safeguard.children.models import Involvement
 
 from .calendar import CALENDAR_FIRST, CALENDAR_LAST, CalendarRangeError, ensure_calendar
@@ -457,6 +458,7 @@ def acknowledge_alert(*, actor, alert: Alert, note: str = "", as_of=None) -> Ale
             raise ValidationError(
                 {"status": f"Only a raised alert can be acknowledged: this one is {alert.status}"}
             )
+        before = audit.snapshot(alert)
         alert.status = AlertStatus.ACKNOWLEDGED
         alert.save(update_fields=["status", "updated_at"])
         AlertEvent.objects.create(
@@ -467,7 +469,22 @@ def acknowledge_alert(*, actor, alert: Alert, note: str = "", as_of=None) -> Ale
             reason=note.strip(),
             detail=alert.detail,
         )
+        _audit_alert_write(actor, alert, before, note.strip())
     return alert
+
+
+def _audit_alert_write(actor, alert: Alert, before: dict, reason: str) -> None:
+    """Acknowledging or closing is a write about the child: audited as one."""
+    audit.record_write(
+        actor,
+        alert.child,
+        audit.AuditAction.UPDATE,
+        Alert,
+        alert.pk,
+        before,
+        audit.snapshot(alert),
+        reason=reason,
+    )
 
 
 def close_alert(*, actor, alert: Alert, reason: str, as_of=None) -> Alert:
@@ -487,6 +504,7 @@ def close_alert(*, actor, alert: Alert, reason: str, as_of=None) -> Alert:
                 {"status": f"Only an open alert can be closed: this one is {alert.status}"}
             )
         as_of = as_of or timezone.localdate()
+        before = audit.snapshot(alert)
         alert.status = AlertStatus.CLOSED
         alert.closed_on = as_of
         alert.save(update_fields=["status", "closed_on", "updated_at"])
@@ -498,6 +516,7 @@ def close_alert(*, actor, alert: Alert, reason: str, as_of=None) -> Alert:
             reason=reason,
             detail=alert.detail,
         )
+        _audit_alert_write(actor, alert, before, reason)
     return alert
 
 

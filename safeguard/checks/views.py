@@ -27,7 +27,15 @@ from safeguard.children.models import InvolvementRole
 
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
-from .selectors import alert_rows, alerts_for, finished_for, open_alert, record_url, team_alerts
+from .selectors import (
+    alert_rows,
+    alerts_for,
+    audit_alert_read,
+    finished_for,
+    open_alert,
+    record_url,
+    team_alerts,
+)
 
 ROLE_LABELS = dict(InvolvementRole.choices)
 
@@ -128,7 +136,9 @@ def _say_outcome(request, alert) -> None:
 def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
     """Validate the form, call the service; on a problem, show the alert page with the
     error summary (200, like every other GOV.UK form here)."""
-    alert = open_alert(request, alert_id)
+    # The service audits the acknowledgement or closure as a write; a read is recorded only
+    # if the alert page is shown again (with the form's errors).
+    alert = open_alert(request, alert_id, audit_read=False)
     form = form_class(request.POST)
     if form.is_valid():
         try:
@@ -137,6 +147,7 @@ def _act_on_alert(request, alert_id: int, form_class, action, form_name: str):
             form.add_error(None, exc.message_dict.get("status", exc.messages)[0])
         else:
             return redirect("checks:detail", alert_id=alert.pk)
+    audit_alert_read(request, alert)
     return _detail(request, alert, **{form_name: form})
 
 

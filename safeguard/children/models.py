@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from safeguard.core.dates import age_on
 from safeguard.core.models import check_date_order
@@ -122,6 +123,20 @@ class Child(models.Model):
         if self.date_of_death and self.date_of_death < self.date_of_birth:
             raise ValidationError(
                 {"date_of_death": "The date of death must be after the date of birth"}
+            )
+        # A birth or death is recorded once it has happened (an unborn child has an
+        # expected date of delivery instead); a future date is a typo.
+        today = timezone.localdate()
+        if self.date_of_birth and self.date_of_birth > today:
+            raise ValidationError(
+                {
+                    "date_of_birth": "The date of birth must be today or in the past (for an "
+                    "unborn child give the expected date of delivery)"
+                }
+            )
+        if self.date_of_death and self.date_of_death > today:
+            raise ValidationError(
+                {"date_of_death": "The date of death must be today or in the past"}
             )
         if self.age_assessment_note and not self.age_assessed:
             raise ValidationError(

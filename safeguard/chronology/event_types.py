@@ -16,6 +16,8 @@ from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 
+from safeguard.core.dates import parse_date
+
 
 @dataclass(frozen=True)
 class Detail:
@@ -459,7 +461,7 @@ def _check_value(name: str, spec: Detail, value) -> object:
         if isinstance(value, dt.date):
             return value.isoformat()
         try:
-            dt.date.fromisoformat(str(value))
+            parse_date(str(value))  # exactly YYYY-MM-DD, real and plausible
         except ValueError:
             raise ValidationError(
                 {"details": f"{where}: expected a date YYYY-MM-DD, got {value!r}"}

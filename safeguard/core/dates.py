@@ -30,6 +30,101 @@ PRECISION_RANK = {Precision.YEAR: 0, Precision.MONTH: 1, Precision.DAY: 2, Preci
 _YEAR = re.compile(r"^(\d{4})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+# Minutes, optionally seconds and microseconds (records made through the pages carry them,
+# and an export must reload exactly), optionally the UTC offset, which must be the UK's at
+# that time: it only says which of the two 01:30s is meant when the clocks go back.
+_EXACT = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?"
+    r"(?:([+-])(\d{2}):(\d{2}))?$"
+)
+
+# Plausible dates for a child's record: nobody in it was born before 1900, and nothing is
+# dated more than a few years ahead (a plan's end, an order's expiry). Outside these a
+# date is a typo (2100 for 2010, year 1), and far-off dates overflow date arithmetic.
+EARLIEST_DATE = dt.date(1900, 1, 1)
+FUTURE_YEARS = 5
+
+FUZZY_FORMATS = "YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+# Also accepted for a time (docs/scenario-format.md): seconds, microseconds and the UK's UTC
+# offset at that time, as export-scenario writes them: YYYY-MM-DDTHH:MM[:SS[.ffffff]][+HH:MM].
+
+
+class DateError(ValueError):
+    """A date in the right format that cannot be right: str() is "'text' reason"; `reason`
+    alone (e.g. "is too far in the future (after 2031-11-28)") suits a form's label."""
+
+    def __init__(self, text: str, reason: str):
+        self.text = text
+        self.reason = reason
+        super().__init__(f"{text!r} {reason}")
+
+
+def latest_date(today: dt.date | None = None) -> dt.date:
+    today = today or timezone.localdate()
+    return today.replace(year=today.year + FUTURE_YEARS, day=min(today.day, 28))
+
+
+def check_plausible(day: dt.date, text: str = "") -> dt.date:
+    """The date, or DateError if it is before 1900 or more than FUTURE_YEARS ahead."""
+    shown = text or day.isoformat()
+    if day < EARLIEST_DATE:
+        raise DateError(shown, f"is too far in the past (dates start at {EARLIEST_DATE})")
+    latest = latest_date()
+    if day > latest:
+        raise DateError(shown, f"is too far in the future (after {latest})")
+    return day
+
+
+def aware_local(naive: dt.datetime, text: str = "") -> dt.datetime:
+    """A wall-clock time in Europe/London made aware; DateError for a time that did not
+    exist there (the hour the clocks go forward). A repeated hour (clocks back) is taken
+    as its first occurrence."""
+    aware = timezone.make_aware(naive)
+    # Through UTC and back: a time in the spring-forward gap comes back an hour different.
+    if timezone.localtime(aware.astimezone(dt.UTC)).replace(tzinfo=None) != naive:
+        shown = text or naive.isoformat(timespec="minutes")
+        raise DateError(
+            shown, "is not a time that existed in the UK (the clocks went forward an hour)"
+        )
+    return aware
+
+
+def parse_date(text: str) -> dt.date:
+    """Exactly YYYY-MM-DD, a real and plausible date."""
+    m = _DAY.match(text)
+    if not m:
+        raise ValueError(f"{text!r} is not a date (expected YYYY-MM-DD)")
+    try:
+        day = dt.date(int(m[1]), int(m[2]), int(m[3]))
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date") from None
+    return check_plausible(day, text)
+
+
+def parse_date_or_time(text: str) -> dt.date | dt.datetime:
+    """Exactly YYYY-MM-DD (a date) or YYYY-MM-DDTHH:MM (an aware London time)."""
+    if _DAY.match(text):
+        return parse_date(text)
+    m = _EXACT.match(text)
+    if not m:
+        raise ValueError(
+            f"{text!r} is not a date or time (expected YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
+        )
+    try:
+        micro = int((m[7] or "0").ljust(6, "0"))
+        naive = dt.datetime(
+            int(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5]), int(m[6] or 0), micro
+        )
+    except ValueError:
+        raise ValueError(f"{text!r} is not a real date and time") from None
+    check_plausible(naive.date(), text)
+    if not m[8]:
+        return aware_local(naive, text)
+    offset = dt.timedelta(hours=int(m[9]), minutes=int(m[10])) * (-1 if m[8] == "-" else 1)
+    aware = naive.replace(tzinfo=dt.timezone(offset))
+    if timezone.localtime(aware).replace(tzinfo=None) != naive:
+        raise DateError(text, "has a UTC offset that was not the UK's at that time")
+    return aware
 
 
 @dataclass(frozen=True)
@@ -66,38 +161,54 @@ def _aware_midnight(day: dt.date) -> dt.datetime:
 
 
 def parse_fuzzy(value: object) -> FuzzyMoment:
-    """Parse '2019', '2019-06', '2019-06-16', '2019-06-16T21:40' (or a date/datetime).
+    """Parse exactly '2019', '2019-06', '2019-06-16', '2019-06-16T21:40' (or a date/datetime).
 
-    Raises ValueError with a message fit to show to the person who wrote the value.
+    A time may carry seconds and the UK's own UTC offset (as export-scenario writes them);
+    nothing else (no week dates, no other offsets: times are Europe/London). Raises
+    ValueError with a message fit to show to the person who wrote the value: DateError
+    for a well-formed date that cannot be right (not a real date, a time that did not exist
+    in London, before 1900 or more than FUTURE_YEARS ahead).
     """
     if isinstance(value, dt.datetime):
-        aware = value if timezone.is_aware(value) else timezone.make_aware(value)
-        return FuzzyMoment(aware, Precision.EXACT)
+        if timezone.is_aware(value):
+            check_plausible(timezone.localtime(value).date())
+            return FuzzyMoment(value, Precision.EXACT)
+        check_plausible(value.date())
+        return FuzzyMoment(aware_local(value), Precision.EXACT)
     if isinstance(value, dt.date):
-        return FuzzyMoment(_aware_midnight(value), Precision.DAY)
-    if isinstance(value, int) and 1800 <= value <= 2200:
+        return FuzzyMoment(_aware_midnight(check_plausible(value)), Precision.DAY)
+    if isinstance(value, int) and not isinstance(value, bool) and 1000 <= value <= 9999:
         value = str(value)
     if not isinstance(value, str):
-        raise ValueError(
-            f"{value!r} is not a date (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
-        )
+        raise ValueError(f"{value!r} is not a date (expected {FUZZY_FORMATS})")
     text = value.strip()
     try:
-        if m := _YEAR.match(text):
-            return FuzzyMoment(_aware_midnight(dt.date(int(m[1]), 1, 1)), Precision.YEAR)
-        if m := _MONTH.match(text):
-            return FuzzyMoment(_aware_midnight(dt.date(int(m[1]), int(m[2]), 1)), Precision.MONTH)
-        if m := _DAY.match(text):
-            return FuzzyMoment(
-                _aware_midnight(dt.date(int(m[1]), int(m[2]), int(m[3]))), Precision.DAY
-            )
-        parsed = dt.datetime.fromisoformat(text)
+        return _parse_fuzzy_text(text)
+    except DateError:
+        raise
     except ValueError:
-        raise ValueError(
-            f"{text!r} is not a valid date (expected YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM)"
-        ) from None
-    aware = parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
-    return FuzzyMoment(aware, Precision.EXACT)
+        raise ValueError(f"{text!r} is not a valid date (expected {FUZZY_FORMATS})") from None
+
+
+def _parse_fuzzy_text(text: str) -> FuzzyMoment:
+    if m := _YEAR.match(text):
+        year = int(m[1])
+        if year < EARLIEST_DATE.year:
+            raise DateError(text, f"is too far in the past (dates start at {EARLIEST_DATE})")
+        return FuzzyMoment(
+            _aware_midnight(check_plausible(dt.date(year, 1, 1), text)), Precision.YEAR
+        )
+    if m := _MONTH.match(text):
+        try:
+            first = dt.date(int(m[1]), int(m[2]), 1)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a real month") from None
+        return FuzzyMoment(_aware_midnight(check_plausible(first, text)), Precision.MONTH)
+    if _DAY.match(text):
+        return FuzzyMoment(_aware_midnight(parse_date(text)), Precision.DAY)
+    if _EXACT.match(text):
+        return FuzzyMoment(parse_date_or_time(text), Precision.EXACT)
+    raise ValueError(f"{text!r} is not a valid date (expected {FUZZY_FORMATS})")
 
 
 def format_fuzzy(start: dt.datetime, precision: str) -> str:

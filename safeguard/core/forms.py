@@ -12,7 +12,7 @@ import datetime as dt
 
 from django import forms
 
-from .dates import FuzzyMoment, Precision, parse_fuzzy
+from .dates import DateError, FuzzyMoment, Precision, parse_fuzzy
 
 
 def error_summary(form: forms.Form, anchors: dict[str, str] | None = None) -> list[dict]:
@@ -239,4 +239,8 @@ class FuzzyDateField(forms.MultiValueField):
                     code="invalid",
                 ) from None
             text += f"T{parsed:%H:%M}"
-        return parse_fuzzy(text)
+        try:
+            return parse_fuzzy(text)
+        except DateError as exc:
+            # Too far ahead, or a time that did not exist in London.
+            raise forms.ValidationError(f"{label} {exc.reason}", code="invalid") from None

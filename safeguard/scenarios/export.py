@@ -134,6 +134,10 @@ def K(key: str, attr: str | Callable[[Any], Any] | None = None, *covers: str, om
     return Key(key, attr or key, covers, omit)
 
 
+# `omit=KEEP_FALSE`: a nullable yes/no whose False is information (not the loader's default).
+KEEP_FALSE = object()
+
+
 _ID = "database id, not part of the record's content"
 
 # Imported late to keep the module's import order the same as the loader's.
@@ -349,6 +353,9 @@ HEALTH_ASSESSMENT = Section(
         K("assessor_name"),
         K("agency"),
         K("outcome"),
+        K("by_medical_practitioner", omit=KEEP_FALSE),
+        K("refused"),
+        K("refusal_reason"),
         K("synthetic"),
     ),
     {"id": _ID, "child": "the child it is listed under"},
@@ -549,6 +556,10 @@ NOT_RECORD_MODELS = {
     "checks.Alert": "alerts are derived from the record by the checks",
     "access.BreakGlassAccess": "emergency access history, not the record",
     "access.AuditEntry": "the audit trail of the record, not the record",
+    "checks.Notice": (
+        "a message telling a professional that a partner added to the record; the entry "
+        "it tells of is exported"
+    ),
     "children.InvolvementRequest": (
         "a request to be involved is access workflow, timed when it was made; what it "
         "decided (the involvement) is exported"
@@ -610,7 +621,12 @@ class _Exporter:
     def value(self, section: Section, key: Key, obj) -> Any:
         spec = section.schema[key.key]
         value = _attr(obj, key.attr)
-        if value is None or value == "" or value is False or value == key.omit:
+        if (
+            value is None
+            or value == ""
+            or (value is False and key.omit is not KEEP_FALSE)
+            or value == key.omit
+        ):
             return None
         if spec.kind == "ref":
             return {

@@ -34,14 +34,20 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from safeguard.access import services as access_services
-from safeguard.access.audit import audit_context
+from safeguard.access.audit import AuditUnavailable, audit_context
 from safeguard.accounts import services as account_services
 from safeguard.accounts.models import Agency, Team, User
 from safeguard.children import services as children_services
 from safeguard.children.models import Child
 from safeguard.chronology import services as chronology_services
 from safeguard.chronology.event_types import EVENT_TYPES, clean_details
-from safeguard.core.dates import FuzzyMoment, parse_fuzzy
+from safeguard.core.dates import (
+    DateError,
+    FuzzyMoment,
+    parse_date,
+    parse_date_or_time,
+    parse_fuzzy,
+)
 from safeguard.core.validators import nhs_number_is_valid, normalise_nhs_number, upn_is_valid
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
@@ -168,7 +174,34 @@ def _expect(node, cls, file, path, what) -> None:
 
 def _raw_text(node, file, path) -> str:
     _expect(node, yaml.ScalarNode, file, path, "a single value, not a list or mapping")
+    _check_characters(node.value, file, path, _line(node))
     return node.value
+
+
+def _bad_character(text: str) -> str | None:
+    """The first character a record cannot hold: a lone surrogate (from a YAML escape such
+    as "\\ud800"), NUL or another control character (tab and newlines are fine), or a
+    non-character YAML refuses (U+FFFE, U+FFFF)."""
+    for ch in text:
+        code = ord(ch)
+        if (
+            (code < 0x20 and ch not in "\t\n\r")
+            or 0x7F <= code <= 0x9F
+            or 0xD800 <= code <= 0xDFFF
+            or code in (0xFFFE, 0xFFFF)
+        ):
+            return ch
+    return None
+
+
+def _check_characters(text: str, file: str, path: str, line: int) -> None:
+    ch = _bad_character(text)
+    if ch is not None:
+        raise ScenarioError(
+            SourceRef(file, line, path),
+            f"contains the character U+{ord(ch):04X}, which a record cannot hold "
+            "(a control character, or half of a surrogate pair from an escape)",
+        )
 
 
 def _validate_value(node, spec: S.Field, file: str, path: str):
@@ -212,11 +245,13 @@ def _validate_value(node, spec: S.Field, file: str, path: str):
         if isinstance(value, bool) or not isinstance(value, int):
             raise ScenarioError(where, f"{_quote(text)} is not a whole number")
         return value
+    # Dates: exactly the documented forms (docs/scenario-format.md), real, plausible, and
+    # for times, existing in London. DateError carries the specific reason.
     if kind == "date":
         try:
-            if len(text) != 10:
-                raise ValueError
-            return dt.date.fromisoformat(text)
+            return parse_date(text)
+        except DateError as exc:
+            raise ScenarioError(where, f"{_quote(text)} {exc.reason}") from None
         except ValueError:
             raise ScenarioError(
                 where, f"{_quote(text)} is not a valid date (expected YYYY-MM-DD)"
@@ -224,6 +259,8 @@ def _validate_value(node, spec: S.Field, file: str, path: str):
     if kind == "fuzzy":
         try:
             return parse_fuzzy(text)
+        except DateError as exc:
+            raise ScenarioError(where, f"{_quote(text)} {exc.reason}") from None
         except ValueError:
             raise ScenarioError(
                 where,
@@ -232,12 +269,9 @@ def _validate_value(node, spec: S.Field, file: str, path: str):
             ) from None
     if kind == "moment":
         try:
-            if len(text) == 10:
-                return dt.date.fromisoformat(text)
-            if len(text) < 16:
-                raise ValueError
-            parsed = dt.datetime.fromisoformat(text)
-            return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed)
+            return parse_date_or_time(text)
+        except DateError as exc:
+            raise ScenarioError(where, f"{_quote(text)} {exc.reason}") from None
         except ValueError:
             raise ScenarioError(
                 where,
@@ -321,14 +355,51 @@ def _validate_map(node, schema: dict[str, S.Field], file: str, path: str) -> Rec
 MIGRATIONS: dict[int, Callable[[yaml.MappingNode], yaml.MappingNode]] = {}
 
 
+def _decode(data: bytes, file: str) -> str:
+    """UTF-8 text with no NUL or control characters; else an error naming line and column."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError(
+            SourceRef(file, line),
+            f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at column {column}): save the "
+            "file as UTF-8",
+        ) from None
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        ch = _bad_character(line_text.removesuffix("\r"))
+        if ch is not None:
+            raise ScenarioError(
+                SourceRef(file, number),
+                f"contains the control character U+{ord(ch):04X} at column "
+                f"{line_text.index(ch) + 1}: only text, tabs and line breaks are allowed",
+            )
+    return text
+
+
+def _deepest_line(text: str) -> int | None:
+    """The line where flow brackets or indentation nest deepest (for a nesting error)."""
+    best, best_line, depth = -1, None, 0
+    for number, line_text in enumerate(text.split("\n"), start=1):
+        deepest = len(line_text) - len(line_text.lstrip(" "))
+        for ch in line_text:
+            depth += (ch in "[{") - (ch in "]}")
+            deepest = max(deepest, depth)
+        if deepest > best:
+            best, best_line = deepest, number
+    return best_line
+
+
 def _read_file(path: str | Path) -> Rec:
     file = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except FileNotFoundError:
         raise ScenarioError(SourceRef(file, None), "file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ScenarioError(SourceRef(file, None), f"cannot be read ({exc})") from None
+    text = _decode(data, file)
     try:
         try:
             # libyaml when available (ten times faster on the demo file); on any error the
@@ -336,6 +407,20 @@ def _read_file(path: str | Path) -> Rec:
             node = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except yaml.YAMLError:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except RecursionError:
+        # The pure-Python parser recurses once per level (libyaml stops at its own limit).
+        raise ScenarioError(
+            SourceRef(file, _deepest_line(text)),
+            "nested too deeply (lists or mappings inside each other hundreds of levels deep)",
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        # Characters YAML refuses that the scan above let through: name the line.
+        raise ScenarioError(
+            SourceRef(file, text.count("\n", 0, exc.position) + 1),
+            f"YAML cannot read the character U+{exc.character:04X}"
+            if isinstance(exc.character, int)
+            else f"YAML cannot read this text ({exc.reason})",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         what = exc.problem or exc.context or "invalid YAML"
@@ -440,6 +525,12 @@ class Operation:
             raise ScenarioError(
                 self.source, f"refers to a record that does not exist yet ({exc})"
             ) from None
+        except AuditUnavailable as exc:
+            raise ScenarioError(self.source, f"cannot be recorded: {exc}") from None
+        except (OverflowError, UnicodeError) as exc:
+            # Parsing refuses what it knows to cause these; a value that still does is named
+            # here rather than ending the load in a traceback.
+            raise ScenarioError(self.source, f"a value cannot be stored ({exc})") from None
 
     def _error_from(self, exc: ValidationError) -> ScenarioError:
         if hasattr(exc, "error_dict"):
@@ -570,6 +661,7 @@ def _apply_professional(op: Operation, ctx: ApplyContext):
         if password not in ctx.password_hashes:
             ctx.password_hashes[password] = make_password(password)
         d["encoded_password"] = ctx.password_hashes[password]
+        d["password"] = password  # checked against this person by the validators
     user = account_services.create_professional(
         actor=ctx.actor, agency=agency, team=team, scenario_ref=d["username"], **d
     )
@@ -1363,6 +1455,9 @@ class _Builder:
                     "date": "date",
                     "assessor_name": "assessor_name",
                     "outcome": "outcome",
+                    "by_medical_practitioner": "by_medical_practitioner",
+                    "refused": "refused",
+                    "refusal_reason": "refusal_reason",
                     "synthetic": "synthetic",
                 },
             )

@@ -228,6 +228,11 @@ HEALTH_ASSESSMENT = {
     "assessor_name": Field("text", "Assessor's name when they have no account"),
     "agency": Field("ref", "Agency that carried it out", ref_kind="agency"),
     "outcome": Field("text", "Outcome"),
+    "by_medical_practitioner": Field(
+        "bool", "Carried out by a registered medical practitioner (needed for the initial one)"
+    ),
+    "refused": Field("bool", "The young person, competent to decide, refused it"),
+    "refusal_reason": Field("text", "Why the young person refused (needed when refused)"),
     "synthetic": SYNTHETIC,
 }
 

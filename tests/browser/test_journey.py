@@ -260,12 +260,26 @@ def test_pages_at_mobile_width(browser, live_server, artifacts, request):
 def test_alerts_journey(journey):
     """A social worker sees their alerts on the home page, opens one, acknowledges it and
     closes it with a reason (the reason is required: the error summary first)."""
+    import datetime as dt
+
     from django.utils import timezone
 
     from safeguard.checks.models import Alert
     from safeguard.checks.services import run_checks
+    from safeguard.chronology.services import record_event
 
-    web_data.build()
+    world = web_data.build()
+    # Tom came back from missing five days ago and no return interview is recorded: an
+    # alert for his social worker. (Sarah, in care in this world, is an adult now: her
+    # looked-after duties ended at 18.)
+    record_event(
+        actor=None,
+        child=world.tom,
+        event_type="returned_from_missing",
+        occurred=timezone.localtime() - dt.timedelta(days=5),
+        source_agency=world.police,
+        summary="Found at the bus station and taken home",
+    )
     run_checks(timezone.localdate())
     page = journey.page
     journey.goto("/sign-in/")
@@ -284,7 +298,8 @@ def test_alerts_journey(journey):
     journey.check("my-alerts")
 
     first = page.get_by_role("region", name="Alerts").locator("tbody tr").first
-    first.locator("td").nth(3).get_by_role("link").click()
+    # The alert's own link (the cell also offers the record that resolves it).
+    first.locator("td").nth(3).get_by_role("link").first.click()
     page.wait_for_url(re.compile(r".*/alerts/\d+/$"))
     alert_id = int(page.url.rstrip("/").rsplit("/", 1)[1])
     journey.check("alert-detail")

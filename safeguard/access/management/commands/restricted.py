@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from safeguard.access import roles
-from safeguard.access.audit import audit_context
+from safeguard.access.audit import AuditUnavailable, audit_context
 from safeguard.access.models import RestrictedAccess
 from safeguard.access.services import name_on_restricted_record
 from safeguard.accounts.models import User
@@ -77,6 +77,8 @@ class Command(BaseCommand):
         except ValidationError as exc:
             field, errors = next(iter(exc.message_dict.items()))
             raise CommandError(f"--{field}: {'; '.join(errors)}") from None
+        except AuditUnavailable as exc:
+            raise CommandError(f"Nobody was named: {exc}") from None
         self.stdout.write(f"Named {user.username} on {child.local_id}'s restricted record")
 
     def _list(self, child: Child):
