@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef, Q
 
-from safeguard.care.models import PersonalEducationPlan
+from safeguard.care.models import EducationSetting, PersonalEducationPlan
 from safeguard.children.models import Child, InvolvementRole
 from safeguard.episodes.models import Episode, EpisodeKind
 
@@ -47,7 +47,8 @@ class PepNotReviewed(Check):
     description = (
         "A child aged 3 to 17 looked after on the day and since before the term began, once "
         "the configured days of the term have passed, with no PEP or PEP review "
-        "(`care.PersonalEducationPlan`) dated in the term up to the day. Terms by calendar: "
+        "(`care.PersonalEducationPlan`) dated in the term up to the day. Only children whose "
+        "education is recorded (a setting or an earlier PEP) are checked. Terms by calendar: "
         "autumn from 1 September, spring from 1 January, summer from 1 April."
     )
     thresholds = {
@@ -74,6 +75,12 @@ class PepNotReviewed(Check):
                 date_of_birth__lte=years_before(as_of, 3), date_of_birth__gt=years_before(as_of, 18)
             )
             .filter(Exists(since_before), ~Exists(reviewed))
+            # Only children whose education is recorded here (a setting or a PEP): a record
+            # without education data says nothing about the PEP.
+            .filter(
+                Exists(EducationSetting.objects.filter(child_id=OuterRef("pk")))
+                | Exists(PersonalEducationPlan.objects.filter(child_id=OuterRef("pk")))
+            )
             .values_list("pk", "given_name")
         )
         return [
