@@ -271,3 +271,20 @@ SAFEGUARD_FEEDBACK_URL = os.environ.get("SAFEGUARD_FEEDBACK_URL", "")
 SAFEGUARD_CHECKS: dict = {}
 # Re-evaluate a child's checks straight after each write to their record commits.
 SAFEGUARD_CHECKS_ON_CHANGE = env_bool("SAFEGUARD_CHECKS_ON_CHANGE", default=True)
+# Escalation ladder (safeguard/checks/escalation.py): owner -> team manager -> service managers.
+SAFEGUARD_ESCALATION: dict = {}
+
+# Alerts by email (safeguard/checks/delivery.py; docs/configuration.md): Django's mail
+# framework. Messages link to this address and never name the child.
+SAFEGUARD_BASE_URL = os.environ.get("SAFEGUARD_BASE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "safeguard@localhost")
+# A failed send is retried with backoff (5 minutes, doubling, at most 6 hours) this many
+# times before it is marked failed for an administrator to see.
+SAFEGUARD_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SAFEGUARD_NOTIFY_MAX_ATTEMPTS", "8"))
