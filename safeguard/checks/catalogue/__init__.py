@@ -7,6 +7,7 @@ regenerate docs/checks.md (`safeguard checks docs`) and add its tests.
 from . import (  # noqa: F401
     cawn_s20,
     health_assessment,
+    joined_up_risk,
     medicine_collection,
     nhs_number,
     return_interview,
