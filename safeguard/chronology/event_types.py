@@ -402,6 +402,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
+            "virtual_school_involved",
+            "Virtual school head involved",
+            "education",
+            "The virtual school head was told of, and involved in, a looked-after child's "
+            "exclusion; it answers the LAC-SCHOOL-EXCLUSION alert.",
+            {"action": Detail("text", "What the virtual school head will do")},
+        ),
+        EventType(
             "school_absence",
             "School absence concern",
             "education",
@@ -412,6 +420,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         # Placement
+        EventType(
+            "placement_stability_review",
+            "Placement stability review",
+            "placement",
+            "A review of the child's placement stability (a stability or disruption meeting) "
+            "after repeated moves; it answers the PLACEMENT-STABILITY alert.",
+            {"outcome": Detail("text", "What was decided to keep the placement stable")},
+        ),
         EventType(
             "placement_move",
             "Placement move",

@@ -10,6 +10,8 @@ from . import (  # noqa: F401
     joined_up_risk,
     medicine_collection,
     nhs_number,
+    placement_stability,
     return_interview,
+    school_exclusion,
     social_worker_visits,
 )
