@@ -133,3 +133,39 @@ def test_ends_not_resolves_when_the_child_dies(child):
     run_checks(D(2019, 6, 1), [child.pk], checks=[get_check(JU)])
     alert = Alert.objects.get(check_id=JU, child=child)
     assert (alert.status, alert.ended_reason) == ("ended", "the child died")
+
+
+def test_a_dispensed_medicine_not_collected_for_7_days_is_a_missed_medicine():
+    child = looked_after_child()
+    record_condition(actor=None, child=child, name="Epilepsy", chronic=True)
+    adult_of_concern(child, D(2018, 11, 1))
+    event(child, "exploitation_concern", "2019-04-10T10:00")
+    event(
+        child,
+        "prescription_dispensed",
+        "2019-05-24T10:00",
+        medicine="Lamotrigine",
+        prescription_ref="RX-9",
+    )
+    assert not found(child, D(2019, 5, 30))  # 6 days
+    finding = found(child, D(2019, 5, 31))["joined-up"]
+    assert "medicine dispensed and not collected on 24 May 2019" in finding.detail
+    event(
+        child,
+        "prescription_collected",
+        "2019-05-31T10:00",
+        medicine="Lamotrigine",
+        prescription_ref="RX-9",
+    )
+    assert not found(child, D(2019, 5, 31))
+
+
+def test_ends_when_a_strand_ages_out_without_a_strategy_discussion(child):
+    run_checks(DAY, [child.pk], checks=[get_check(JU)])
+    # The exploitation concern of 10 April leaves the window on 9 July.
+    run_checks(D(2019, 7, 9), [child.pk], checks=[get_check(JU)])
+    alert = Alert.objects.get(check_id=JU, child=child)
+    assert (alert.status, alert.ended_reason) == (
+        "ended",
+        "the strands no longer all hold in the last 90 days",
+    )

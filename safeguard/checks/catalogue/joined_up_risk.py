@@ -12,6 +12,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
 from safeguard.children.models import Child, InvolvementRole, Relationship, RelationshipType
@@ -88,6 +89,11 @@ class JoinedUpRisk(Check):
         "window_days": Threshold(
             90, "The days (ending on the day) in which the strands meet", "days"
         ),
+        "uncollected_days": Threshold(
+            7,
+            "Days after dispensing with no collection recorded that count as a missed medicine",
+            "days",
+        ),
         "missing_episodes": Threshold(
             2,
             "Missing episodes in the window that count as a strand without an exploitation concern",
@@ -99,13 +105,16 @@ class JoinedUpRisk(Check):
         "`exploitation_concern` chronology entry in the window, or at least `missing_episodes` "
         "`missing_from_care` entries in it; (2) an adult of concern "
         "(`children.Relationship` of type `adult_of_concern`) current on the day; (3) a "
-        "current chronic condition (`health.Condition` with `chronic`) and a "
-        "`prescription_not_collected`, `ae_attendance` or `seizure` entry in the window. "
+        "current chronic condition (`health.Condition` with `chronic`) and, in the window, a "
+        "`prescription_not_collected`, `ae_attendance` or `seizure` entry, or a "
+        "`prescription_dispensed` entry at least `uncollected_days` old with no "
+        "`prescription_collected` entry for its prescription reference. "
         "The window is `window_days` days ending on the day. One high-severity alert to the "
         "team manager and the exploitation worker, listing each strand with its source. It "
         "is resolved by a strategy discussion recorded in the window (chronology entry "
-        "`strategy_discussion_held`); it ends if a strand stops holding (say, the adult of "
-        "concern relationship ends or the entries age out of the window)."
+        "`strategy_discussion_held`); without one, it ends (not resolved) when a strand stops "
+        "holding (the adult of concern relationship ends, the entries age out of the window) "
+        "and says so."
     )
 
     def findings(self, as_of, child_ids=None):
@@ -123,6 +132,7 @@ class JoinedUpRisk(Check):
         chronic = current_chronic_conditions(as_of).filter(child_id=OuterRef("pk"))
         adult = current_adults_of_concern(as_of).filter(child_id=OuterRef("pk"))
         discussed = in_window(("strategy_discussion_held",))
+        uncollected = dispensed_not_collected(as_of, since, self.threshold("uncollected_days"))
         rows = (
             self.restrict(Child.objects.all(), child_ids, "pk")
             .filter(alive_on(as_of), under_18_on(as_of))
@@ -135,14 +145,24 @@ class JoinedUpRisk(Check):
                 Q(Exists(in_window(EXPLOITATION)))
                 | Q(n_missing__gte=self.threshold("missing_episodes"))
             )
-            .filter(Exists(adult), Exists(chronic), Exists(in_window(HEALTH_EVENTS)))
+            .filter(Exists(adult), Exists(chronic))
+            .filter(
+                Q(Exists(in_window(HEALTH_EVENTS)))
+                | Q(Exists(uncollected.filter(child_id=OuterRef("pk"))))
+            )
             .filter(~Exists(discussed))
             .values_list("pk", "given_name")
         )
         names = dict(rows)
         if not names:
             return []
-        strands = joined_up_strands(as_of, sorted(names), days, self.threshold("missing_episodes"))
+        strands = joined_up_strands(
+            as_of,
+            sorted(names),
+            days,
+            self.threshold("missing_episodes"),
+            self.threshold("uncollected_days"),
+        )
         results = []
         for child_id, name in names.items():
             lines, met_on = strands[child_id]
@@ -163,9 +183,46 @@ class JoinedUpRisk(Check):
             )
         return results
 
+    def more_end_reasons(self, as_of, gone):
+        """Only a strategy discussion resolves the alert; if none was recorded, a strand
+        stopped holding (an entry aged out of the window, the adult of concern relationship
+        ended, the condition resolved): the alert ends and says so."""
+        days = self.threshold("window_days")
+        discussed = _discussed_children(as_of, window_start(as_of, days), {c for c, _ in gone})
+        return {
+            (child_id, subject): f"the strands no longer all hold in the last {days} days"
+            for child_id, subject in gone
+            if child_id not in discussed
+        }
+
+
+def _discussed_children(as_of: dt.date, since: dt.date, child_ids) -> set[int]:
+    return set(
+        current_events("strategy_discussion_held", as_of)
+        .filter(child_id__in=sorted(child_ids), occurred_on__gte=since)
+        .values_list("child_id", flat=True)
+    )
+
+
+def dispensed_not_collected(as_of: dt.date, since: dt.date, days: int):
+    """`prescription_dispensed` entries in the window, at least `days` days old, with no
+    `prescription_collected` entry for the same prescription reference: a missed medicine
+    even when the pharmacy has not reported it (Sarah's were never reported)."""
+    collected = current_events("prescription_collected", as_of).filter(
+        child_id=OuterRef("child_id"),
+        details__prescription_ref=OuterRef("rx_ref"),
+    )
+    return (
+        current_events("prescription_dispensed", as_of)
+        .filter(occurred_on__gte=since, occurred_on__lte=as_of - dt.timedelta(days=days))
+        .annotate(rx_ref=KT("details__prescription_ref"))
+        .filter(rx_ref__isnull=False)
+        .filter(~Exists(collected))
+    )
+
 
 def joined_up_strands(
-    as_of: dt.date, child_ids: list[int], days: int, missing_needed: int
+    as_of: dt.date, child_ids: list[int], days: int, missing_needed: int, uncollected_days: int
 ) -> dict[int, tuple[list[str], dt.date]]:
     """For children the check found, each strand's entries with their sources, and the day
     the strands met (the latest of each strand's first qualifying day in the window). A few
@@ -187,6 +244,14 @@ def joined_up_strands(
         .values_list("child_id", "person__given_name", "person__family_name", "start_date")
     ):
         adults[child_id].append((f"{given} {family}".strip(), start))
+    for child_id, day, agency, ref in (
+        dispensed_not_collected(as_of, since, uncollected_days)
+        .filter(child_id__in=child_ids)
+        .values_list("child_id", "occurred_on", "source_agency__name", "rx_ref")
+    ):
+        events[child_id].append(("dispensed_not_collected", day, f"{agency}, {ref}"))
+    for entries in events.values():
+        entries.sort(key=lambda e: e[1])
     conditions = defaultdict(list)
     for child_id, name in (
         current_chronic_conditions(as_of)
@@ -203,11 +268,10 @@ def joined_up_strands(
             return [(t, d, a) for t, d, a in entries if t in types]
 
         def listed(items):
-            return ", ".join(
-                f"{EVENT_TYPES[t].label.lower()} on {d:%-d %B %Y} ({a})" for t, d, a in items
-            )
+            return ", ".join(f"{_label(t)} on {d:%-d %B %Y} ({a})" for t, d, a in items)
 
-        exploitation, missing, health = of(EXPLOITATION), of(MISSING), of(HEALTH_EVENTS)
+        exploitation, missing = of(EXPLOITATION), of(MISSING)
+        health = of((*HEALTH_EVENTS, "dispensed_not_collected"))
         lines, firsts = [], []
         if exploitation:
             lines.append(f"exploitation concern: {listed(exploitation)} (chronology)")
@@ -232,3 +296,9 @@ def joined_up_strands(
         firsts.append(health[0][1] if health else since)
         result[child_id] = (lines, max(max(firsts), since))
     return result
+
+
+def _label(event_type: str) -> str:
+    if event_type == "dispensed_not_collected":
+        return "medicine dispensed and not collected"
+    return EVENT_TYPES[event_type].label.lower()
