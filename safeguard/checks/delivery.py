@@ -206,6 +206,7 @@ def queue_immediate(as_of: dt.date, transitions, escalated_people) -> list[Outbo
                 subject=subject,
                 body=body,
                 as_of=as_of,
+                alert_ids=sorted(alerts),
             )
         )
     return Outbox.objects.bulk_create(messages, batch_size=500)
@@ -266,7 +267,12 @@ def queue_digests(as_of: dt.date) -> list[Outbox]:
         subject, body = digest_message(len(alerts), escalated, open_counts.get(prof, 0))
         messages.append(
             Outbox(
-                recipient_id=prof, kind=OutboxKind.DIGEST, subject=subject, body=body, as_of=as_of
+                recipient_id=prof,
+                kind=OutboxKind.DIGEST,
+                subject=subject,
+                body=body,
+                as_of=as_of,
+                alert_ids=sorted(alerts),
             )
         )
     with transaction.atomic():

@@ -249,6 +249,9 @@ class Outbox(models.Model):
     last_error = models.TextField(blank=True)
     # The as-of day of the sweep (immediate) or the day the digest covers up to.
     as_of = models.DateField()
+    # The alerts it announces, by id (for the replay and for tracing a complaint; ids say
+    # nothing about a child).
+    alert_ids = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     next_attempt_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -293,7 +293,16 @@ def joined_up_strands(
             f"chronic condition ({', '.join(conditions[child_id])}, health record) with "
             f"{listed(health)} (chronology)"
         )
-        firsts.append(health[0][1] if health else since)
+        # A dispensed medicine counts as missed only once uncollected_days have passed.
+        firsts.append(
+            min(
+                (
+                    d + dt.timedelta(days=uncollected_days) if t == "dispensed_not_collected" else d
+                    for t, d, _ in health
+                ),
+                default=since,
+            )
+        )
         result[child_id] = (lines, max(max(firsts), since))
     return result
 
