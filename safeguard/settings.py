@@ -288,3 +288,10 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "safeguard@localhost")
 # A failed send is retried with backoff (5 minutes, doubling, at most 6 hours) this many
 # times before it is marked failed for an administrator to see.
 SAFEGUARD_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SAFEGUARD_NOTIFY_MAX_ATTEMPTS", "8"))
+# GOV.UK Notify instead of SMTP, when its API key is set: an email template whose subject is
+# ((subject)) and body ((body)).
+SAFEGUARD_NOTIFY_API_KEY = os.environ.get("SAFEGUARD_NOTIFY_API_KEY", "")
+SAFEGUARD_NOTIFY_TEMPLATE_ID = os.environ.get("SAFEGUARD_NOTIFY_TEMPLATE_ID", "")
+SAFEGUARD_NOTIFY_BASE_URL = os.environ.get(
+    "SAFEGUARD_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+)

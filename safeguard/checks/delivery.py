@@ -9,7 +9,8 @@ Two kinds of message, both queued in the `Outbox`:
   `safeguard notify digest` from cron once a day).
 
 `safeguard notify send` (cron, every few minutes) sends what is queued through Django's mail
-framework (EMAIL_BACKEND, EMAIL_HOST...; docs/configuration.md). A failed send stays queued
+framework (EMAIL_BACKEND, EMAIL_HOST...; docs/configuration.md), or through GOV.UK Notify
+when SAFEGUARD_NOTIFY_API_KEY is set (`deliver`). A failed send stays queued
 with its error and is retried with exponential backoff; after SAFEGUARD_NOTIFY_MAX_ATTEMPTS
 it is marked failed, which an administrator sees in the admin (Outbox, no child fields).
 
@@ -283,6 +284,37 @@ def backoff(attempts: int) -> dt.timedelta:
     return min(dt.timedelta(minutes=BACKOFF_MINUTES * 2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def deliver(message: Outbox, address: str) -> None:
+    """Send one message: through GOV.UK Notify when SAFEGUARD_NOTIFY_API_KEY is set (its
+    maintained client, `notifications-python-client`; an email template whose subject is
+    ((subject)) and body ((body))), otherwise through Django's mail framework. Raises on
+    failure."""
+    if settings.SAFEGUARD_NOTIFY_API_KEY:
+        if not settings.SAFEGUARD_NOTIFY_TEMPLATE_ID:
+            raise ValueError("SAFEGUARD_NOTIFY_TEMPLATE_ID is not set (GOV.UK Notify template)")
+        from notifications_python_client.notifications import NotificationsAPIClient
+
+        client = NotificationsAPIClient(
+            settings.SAFEGUARD_NOTIFY_API_KEY,
+            base_url=settings.SAFEGUARD_NOTIFY_BASE_URL,
+            timeout=settings.EMAIL_TIMEOUT,
+        )
+        client.send_email_notification(
+            email_address=address,
+            template_id=settings.SAFEGUARD_NOTIFY_TEMPLATE_ID,
+            personalisation={"subject": message.subject, "body": message.body},
+            # Notify shows the reference to the service's team: the outbox id, nothing more.
+            reference=f"safeguard-outbox-{message.pk}",
+        )
+        return
+    EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[address],
+    ).send()
+
+
 def send_queued(now: dt.datetime | None = None, limit: int = 500) -> dict[str, int]:
     """Send the queued messages that are due. Each message is claimed under a row lock in
     its own transaction (two overlapping runs never send one twice on PostgreSQL) and
@@ -311,12 +343,7 @@ def send_queued(now: dt.datetime | None = None, limit: int = 500) -> dict[str, i
             try:
                 if not address:
                     raise ValueError("the account has no email address")
-                EmailMessage(
-                    subject=message.subject,
-                    body=message.body,
-                    from_email=settings.DEFAULT_FROM_EMAIL,
-                    to=[address],
-                ).send()
+                deliver(message, address)
             except Exception as exc:  # any failure: keep the message, say why
                 message.last_error = f"{type(exc).__name__}: {exc}"[:1000]
                 give_up = not address or message.attempts >= max_attempts

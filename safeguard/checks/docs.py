@@ -107,7 +107,8 @@ alert is open. The replay sweeps each day a step falls due and lists escalations
 ## Delivery: alerts by email
 
 Alerts reach people who do not sit in Safeguard all day by email, through Django's mail
-framework (settings in docs/configuration.md; `safeguard/checks/delivery.py`):
+framework, or GOV.UK Notify when `SAFEGUARD_NOTIFY_API_KEY` is set (settings in
+docs/configuration.md; `safeguard/checks/delivery.py`):
 
 - **At once** when a high-severity alert is raised, re-raised or escalated: one message per
   person per sweep, to everyone told of it (and to the people an escalation adds). It is
