@@ -208,9 +208,11 @@ def dispensed_not_collected(as_of: dt.date, since: dt.date, days: int):
     """`prescription_dispensed` entries in the window, at least `days` days old, with no
     `prescription_collected` entry for the same prescription reference: a missed medicine
     even when the pharmacy has not reported it (Sarah's were never reported)."""
-    collected = current_events("prescription_collected", as_of).filter(
-        child_id=OuterRef("child_id"),
-        details__prescription_ref=OuterRef("rx_ref"),
+    # Compared as text (KT) on both sides: PostgreSQL has no jsonb = text operator.
+    collected = (
+        current_events("prescription_collected", as_of)
+        .annotate(ref=KT("details__prescription_ref"))
+        .filter(child_id=OuterRef("child_id"), ref=OuterRef("rx_ref"))
     )
     return (
         current_events("prescription_dispensed", as_of)
