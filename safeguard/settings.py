@@ -319,3 +319,28 @@ SAFEGUARD_EMERGENCY_REVIEWERS = [
 # The safeguarding lead: the reviewer of last resort (a username).
 SAFEGUARD_SAFEGUARDING_LEAD = os.environ.get("SAFEGUARD_SAFEGUARDING_LEAD", "").strip()
 SAFEGUARD_EMERGENCY_REVIEW_HOURS = int(os.environ.get("SAFEGUARD_EMERGENCY_REVIEW_HOURS", "72"))
+
+# Escalation ladder (safeguard/checks/escalation.py): owner -> team manager -> service managers.
+SAFEGUARD_ESCALATION: dict = {}
+
+# Alerts by email (safeguard/checks/delivery.py; docs/configuration.md): Django's mail
+# framework. Messages link to this address and never name the child.
+SAFEGUARD_BASE_URL = os.environ.get("SAFEGUARD_BASE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "safeguard@localhost")
+# A failed send is retried with backoff (5 minutes, doubling, at most 6 hours) this many
+# times before it is marked failed for an administrator to see.
+SAFEGUARD_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SAFEGUARD_NOTIFY_MAX_ATTEMPTS", "8"))
+# GOV.UK Notify instead of SMTP, when its API key is set: an email template whose subject is
+# ((subject)) and body ((body)).
+SAFEGUARD_NOTIFY_API_KEY = os.environ.get("SAFEGUARD_NOTIFY_API_KEY", "")
+SAFEGUARD_NOTIFY_TEMPLATE_ID = os.environ.get("SAFEGUARD_NOTIFY_TEMPLATE_ID", "")
+SAFEGUARD_NOTIFY_BASE_URL = os.environ.get(
+    "SAFEGUARD_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+)

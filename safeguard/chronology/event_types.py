@@ -114,6 +114,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
+            "strategy_discussion_held",
+            "Strategy discussion held",
+            "social_care",
+            "A multi-agency strategy discussion about the child (Working Together to "
+            "Safeguard Children 2023); it answers the joined-up risk alert (JOINED-UP-RISK).",
+            {"outcome": Detail("text", "What was decided")},
+        ),
+        EventType(
             "concern_raised",
             "Concern raised",
             "social_care",
@@ -396,6 +404,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
+            "virtual_school_involved",
+            "Virtual school head involved",
+            "education",
+            "The virtual school head was told of, and involved in, a looked-after child's "
+            "exclusion; it answers the LAC-SCHOOL-EXCLUSION alert.",
+            {"action": Detail("text", "What the virtual school head will do")},
+        ),
+        EventType(
             "school_absence",
             "School absence concern",
             "education",
@@ -406,6 +422,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         # Placement
+        EventType(
+            "placement_stability_review",
+            "Placement stability review",
+            "placement",
+            "A review of the child's placement stability (a stability or disruption meeting) "
+            "after repeated moves; it answers the PLACEMENT-STABILITY alert.",
+            {"outcome": Detail("text", "What was decided to keep the placement stable")},
+        ),
         EventType(
             "placement_move",
             "Placement move",
