@@ -7,8 +7,10 @@ from safeguard.checks.engine import get_check
 from safeguard.checks.models import Alert
 from safeguard.checks.services import run_checks
 from safeguard.health.services import record_condition
+from safeguard.meetings import services as meeting_services
 from tests import factories
 from tests.checks_helpers import D, adult_of_concern, event, involve, looked_after_child
+from tests.meetings_helpers import FULL_STRATEGY, concern, meeting
 
 pytestmark = pytest.mark.django_db
 JU = "JOINED-UP-RISK"
@@ -120,10 +122,47 @@ def test_one_high_alert_to_the_team_manager_and_exploitation_worker_resolved_by_
     assert alert.severity == "high"
     assert {r.professional.username for r in alert.recipients.all()} == {"tm", "gs"}
     assert alert.owner == manager
-    event(child, "strategy_discussion_held", "2019-06-03T10:00", outcome="s47 enquiry")
+    # Only scheduled: not yet the record that resolves it.
+    discussion = meeting("strategy_discussion", child)
     run_checks(D(2019, 6, 3), [child.pk], checks=[get_check(JU)])
     alert.refresh_from_db()
-    assert alert.status == "resolved"
+    assert alert.status != "resolved"
+    meeting_services.hold_meeting(
+        actor=None,
+        meeting=discussion,
+        held_on=D(2019, 6, 3),
+        attendance=[],
+        strategy_outcome="s47",
+    )
+    run_checks(D(2019, 6, 3), [child.pk], checks=[get_check(JU)])
+    alert.refresh_from_db()
+    assert (alert.status, alert.ended_reason) == ("resolved", "")
+
+
+def test_a_strategy_discussion_held_in_the_window_resolves_one_before_it_does_not(child):
+    # The window of 31 May 2019 starts on 3 March.
+    meeting("strategy_discussion", child, held_on=D(2019, 3, 2), attended=FULL_STRATEGY)
+    assert found(child)
+    meeting("strategy_discussion", child, held_on=D(2019, 3, 3), attended=FULL_STRATEGY)
+    assert not found(child)
+
+
+def test_an_open_exploitation_concern_is_the_first_strand_and_the_alert_schedules_against_it():
+    child = looked_after_child(given_name="Sarah")
+    record_condition(actor=None, child=child, name="Epilepsy", chronic=True)
+    adult_of_concern(child, D(2018, 11, 1))
+    event(child, "seizure", "2019-05-02T10:00")
+    assert not found(child)
+    raised = concern(child, D(2019, 4, 10), kind="exploitation", risk_level="medium")
+    finding = found(child)["joined-up"]
+    assert "exploitation concern raised on 10 April 2019" in finding.detail
+    assert finding.prefill == {"concern": raised.pk}
+    # Closed before the day: no longer a strand.
+    meeting_services.close_concern(
+        actor=None, concern=raised, closed_on=D(2019, 5, 30), reason="Risk reduced"
+    )
+    assert not found(child)
+    assert found(child, D(2019, 5, 29))
 
 
 def test_ends_not_resolves_when_the_child_dies(child):

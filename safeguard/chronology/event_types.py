@@ -114,14 +114,6 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
-            "strategy_discussion_held",
-            "Strategy discussion held",
-            "social_care",
-            "A multi-agency strategy discussion about the child (Working Together to "
-            "Safeguard Children 2023); it answers the joined-up risk alert (JOINED-UP-RISK).",
-            {"outcome": Detail("text", "What was decided")},
-        ),
-        EventType(
             "concern_raised",
             "Concern raised",
             "social_care",

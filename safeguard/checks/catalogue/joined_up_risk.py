@@ -3,7 +3,8 @@ condition with missed medicine, an A&E attendance or a seizure, all at once.
 
 Each strand alone raises (or is recorded) somewhere else; the review of Sarah's death found
 that nobody put them together. This check does, and sends one high-severity alert to the
-team manager and the exploitation worker.
+team manager and the exploitation worker. A strategy discussion about the child (the
+meetings app's record) held in the window resolves it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from django.db.models.functions import Coalesce
 from safeguard.children.models import Child, InvolvementRole, Relationship, RelationshipType
 from safeguard.chronology.event_types import EVENT_TYPES
 from safeguard.health.models import Condition
+from safeguard.meetings.models import ConcernChild, ConcernKind, MeetingKind
+from safeguard.meetings.selectors import held_links, open_on
 
 from ..engine import (
     Check,
@@ -36,6 +39,8 @@ EXPLOITATION = ("exploitation_concern",)
 MISSING = ("missing_from_care",)
 # A chronic condition's strand: a medicine not collected, an A&E attendance or a seizure.
 HEALTH_EVENTS = ("prescription_not_collected", "ae_attendance", "seizure")
+# An exploitation concern recorded in the meetings app (not a chronology entry type).
+CONCERN = "exploitation_concern_record"
 
 
 def window_start(as_of: dt.date, days: int) -> dt.date:
@@ -64,7 +69,9 @@ class JoinedUpRisk(Check):
     title = "The risks meet: exploitation or missing, an adult of concern and a health crisis"
     severity = Severity.HIGH
     ends_at_18 = True
-    resolution = Resolution("Record the strategy discussion", "event:strategy_discussion_held")
+    resolution = Resolution(
+        "Hold and record a strategy discussion", f"meeting:{MeetingKind.STRATEGY_DISCUSSION}"
+    )
     sources = (
         Source(
             "Working Together to Safeguard Children 2023",
@@ -84,7 +91,13 @@ class JoinedUpRisk(Check):
         ),
     )
     tells = (InvolvementRole.TEAM_MANAGER, InvolvementRole.EXPLOITATION_WORKER)
-    record_types = (*EXPLOITATION, *MISSING, *HEALTH_EVENTS, "strategy_discussion_held")
+    record_types = (
+        *EXPLOITATION,
+        *MISSING,
+        *HEALTH_EVENTS,
+        "prescription_dispensed",
+        "prescription_collected",
+    )
     thresholds = {
         "window_days": Threshold(
             90, "The days (ending on the day) in which the strands meet", "days"
@@ -102,8 +115,10 @@ class JoinedUpRisk(Check):
     }
     description = (
         "A child under 18 for whom, on the day, all three strands hold: (1) an "
-        "`exploitation_concern` chronology entry in the window, or at least `missing_episodes` "
-        "`missing_from_care` entries in it; (2) an adult of concern "
+        "`exploitation_concern` chronology entry in the window, or an exploitation concern "
+        "(`meetings.Concern` of kind `exploitation`) raised in the window and not closed on "
+        "the day, or at least `missing_episodes` `missing_from_care` entries in the window; "
+        "(2) an adult of concern "
         "(`children.Relationship` of type `adult_of_concern`) current on the day; (3) a "
         "current chronic condition (`health.Condition` with `chronic`) and, in the window, a "
         "`prescription_not_collected`, `ae_attendance` or `seizure` entry, or a "
@@ -111,8 +126,10 @@ class JoinedUpRisk(Check):
         "`prescription_collected` entry for its prescription reference. "
         "The window is `window_days` days ending on the day. One high-severity alert to the "
         "team manager and the exploitation worker, listing each strand with its source. It "
-        "is resolved by a strategy discussion recorded in the window (chronology entry "
-        "`strategy_discussion_held`); without one, it ends (not resolved) when a strand stops "
+        "is resolved by a strategy discussion about the child (`meetings.Meeting` of kind "
+        "`strategy_discussion`) held in the window; one only scheduled does not count. The "
+        "alert's action opens the page to schedule it, linked to the child's latest open "
+        "concern in the window. Without one, it ends (not resolved) when a strand stops "
         "holding (the adult of concern relationship ends, the entries age out of the window) "
         "and says so."
     )
@@ -131,7 +148,8 @@ class JoinedUpRisk(Check):
         )
         chronic = current_chronic_conditions(as_of).filter(child_id=OuterRef("pk"))
         adult = current_adults_of_concern(as_of).filter(child_id=OuterRef("pk"))
-        discussed = in_window(("strategy_discussion_held",))
+        discussed = strategy_discussions(as_of, since).filter(child_id=OuterRef("pk"))
+        concern = exploitation_concerns(as_of, since).filter(child_id=OuterRef("pk"))
         uncollected = dispensed_not_collected(as_of, since, self.threshold("uncollected_days"))
         rows = (
             self.restrict(Child.objects.all(), child_ids, "pk")
@@ -143,6 +161,7 @@ class JoinedUpRisk(Check):
             )
             .filter(
                 Q(Exists(in_window(EXPLOITATION)))
+                | Q(Exists(concern))
                 | Q(n_missing__gte=self.threshold("missing_episodes"))
             )
             .filter(Exists(adult), Exists(chronic))
@@ -163,6 +182,7 @@ class JoinedUpRisk(Check):
             self.threshold("missing_episodes"),
             self.threshold("uncollected_days"),
         )
+        concerns = latest_open_concerns(as_of, since, sorted(names))
         results = []
         for child_id, name in names.items():
             lines, met_on = strands[child_id]
@@ -179,6 +199,7 @@ class JoinedUpRisk(Check):
                     due_date=met_on,
                     detail=detail,
                     record_link="chronology",
+                    prefill={"concern": concerns[child_id]} if child_id in concerns else {},
                 )
             )
         return results
@@ -196,12 +217,44 @@ class JoinedUpRisk(Check):
         }
 
 
+def strategy_discussions(as_of: dt.date, since: dt.date):
+    """MeetingChild rows of strategy discussions held from `since` to as_of."""
+    return held_links(MeetingKind.STRATEGY_DISCUSSION, as_of).filter(meeting__held_on__gte=since)
+
+
 def _discussed_children(as_of: dt.date, since: dt.date, child_ids) -> set[int]:
     return set(
-        current_events("strategy_discussion_held", as_of)
-        .filter(child_id__in=sorted(child_ids), occurred_on__gte=since)
+        strategy_discussions(as_of, since)
+        .filter(child_id__in=sorted(child_ids))
         .values_list("child_id", flat=True)
     )
+
+
+def exploitation_concerns(as_of: dt.date, since: dt.date):
+    """ConcernChild rows of exploitation concerns raised in the window, open on as_of."""
+    return ConcernChild.objects.filter(
+        concern__kind=ConcernKind.EXPLOITATION,
+        concern__raised_on__gte=since,
+        concern__raised_on__lte=as_of,
+    ).filter(open_on(as_of, "concern__closed_on"))
+
+
+def latest_open_concerns(as_of: dt.date, since: dt.date, child_ids) -> dict[int, int]:
+    """Each child's latest concern (of any kind) raised in the window and open on as_of:
+    the strategy discussion the alert asks for is scheduled against it."""
+    latest: dict[int, int] = {}
+    for child_id, concern_id in (
+        ConcernChild.objects.filter(
+            child_id__in=child_ids,
+            concern__raised_on__gte=since,
+            concern__raised_on__lte=as_of,
+        )
+        .filter(open_on(as_of, "concern__closed_on"))
+        .order_by("child_id", "concern__raised_on", "concern_id")
+        .values_list("child_id", "concern_id")
+    ):
+        latest[child_id] = concern_id
+    return latest
 
 
 def dispensed_not_collected(as_of: dt.date, since: dt.date, days: int):
@@ -237,7 +290,13 @@ def joined_up_strands(
         .order_by("child_id", "occurred_on", "pk")
         .values_list("child_id", "event_type", "occurred_on", "source_agency__name")
     ):
-        events[child_id].append((event_type, day, agency))
+        events[child_id].append((event_type, day, f"{agency}, chronology"))
+    for child_id, day, agency in (
+        exploitation_concerns(as_of, since)
+        .filter(child_id__in=child_ids)
+        .values_list("child_id", "concern__raised_on", "concern__source_agency__name")
+    ):
+        events[child_id].append((CONCERN, day, f"{agency}, concerns"))
     adults = defaultdict(list)
     for child_id, given, family, start in (
         current_adults_of_concern(as_of)
@@ -251,7 +310,7 @@ def joined_up_strands(
         .filter(child_id__in=child_ids)
         .values_list("child_id", "occurred_on", "source_agency__name", "rx_ref")
     ):
-        events[child_id].append(("dispensed_not_collected", day, f"{agency}, {ref}"))
+        events[child_id].append(("dispensed_not_collected", day, f"{agency}, {ref}, chronology"))
     for entries in events.values():
         entries.sort(key=lambda e: e[1])
     conditions = defaultdict(list)
@@ -272,14 +331,14 @@ def joined_up_strands(
         def listed(items):
             return ", ".join(f"{_label(t)} on {d:%-d %B %Y} ({a})" for t, d, a in items)
 
-        exploitation, missing = of(EXPLOITATION), of(MISSING)
+        exploitation, missing = of((*EXPLOITATION, CONCERN)), of(MISSING)
         health = of((*HEALTH_EVENTS, "dispensed_not_collected"))
         lines, firsts = [], []
         if exploitation:
-            lines.append(f"exploitation concern: {listed(exploitation)} (chronology)")
+            lines.append(f"exploitation concern: {listed(exploitation)}")
             firsts.append(exploitation[0][1])
         if missing:
-            lines.append(f"{len(missing)} missing episode(s): {listed(missing)} (chronology)")
+            lines.append(f"{len(missing)} missing episode(s): {listed(missing)}")
             if not exploitation:
                 firsts.append(missing[min(missing_needed, len(missing)) - 1][1])
         people = adults[child_id]
@@ -293,7 +352,7 @@ def joined_up_strands(
         firsts.append(min((s for _, s in people if s), default=since))
         lines.append(
             f"chronic condition ({', '.join(conditions[child_id])}, health record) with "
-            f"{listed(health)} (chronology)"
+            f"{listed(health)}"
         )
         # A dispensed medicine counts as missed only once uncollected_days have passed.
         firsts.append(
@@ -312,4 +371,6 @@ def joined_up_strands(
 def _label(event_type: str) -> str:
     if event_type == "dispensed_not_collected":
         return "medicine dispensed and not collected"
+    if event_type == CONCERN:
+        return "exploitation concern raised"
     return EVENT_TYPES[event_type].label.lower()
