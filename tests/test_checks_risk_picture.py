@@ -93,3 +93,27 @@ def test_panel_on_the_summary_respects_the_viewers_areas(client, child):
     panel = page.split('id="risk-picture"')[1].split("</section>")[0]
     assert "Chronic: Epilepsy" in panel
     assert "Source: Family and people" in panel
+
+
+def test_open_concerns_from_the_concerns_record_not_closed_ones(child):
+    from safeguard.meetings import services as meeting_services
+    from tests.meetings_helpers import concern
+
+    today = timezone.localdate()
+    old = concern(child, today - dt.timedelta(days=200), kind="exploitation", risk_level="high")
+    closed = concern(child, today - dt.timedelta(days=20))
+    meeting_services.close_concern(
+        actor=None, concern=closed, closed_on=today - dt.timedelta(days=2), reason="NFA"
+    )
+    items = strands(child)["concerns"].items
+    # An open concern counts however old it is; a closed one is not a strand.
+    assert [(i.text, i.on) for i in items[:1]] == [
+        (
+            "Exploitation concern (high risk): Found at the flat of an adult of concern",
+            old.raised_on,
+        )
+    ]
+    assert items[0].source.startswith("Concerns and meetings, raised by ")
+    assert len(items) == 2  # and the chronology's exploitation concern
+    # A role that may see the summary but not the chronology sees only the open concern.
+    assert len(strands(child, {"summary"})["concerns"].items) == 1

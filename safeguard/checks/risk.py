@@ -3,7 +3,8 @@
 `risk_picture(child, as_of, areas)` reads (a handful of queries for one child):
 
 - open alerts (Safeguard's checks)                                   area `summary`
-- concerns in the window: chronology `concern_raised` and
+- open concerns: meetings.Concern not closed on the day (any age)  area `summary`
+  and concerns in the window: chronology `concern_raised` and
   `exploitation_concern`                                             area `chronology`
 - missing episodes in the window: chronology `missing_from_care`     area `chronology`
 - adults of concern current on the day: children.Relationship        area `people`
@@ -25,6 +26,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from safeguard.chronology.event_types import EVENT_TYPES
+from safeguard.meetings.models import Concern
+from safeguard.meetings.selectors import open_on
 
 from .catalogue.joined_up_risk import (
     current_adults_of_concern,
@@ -93,10 +96,17 @@ def risk_picture(child, as_of: dt.date, areas) -> list[Strand]:
                 ],
             )
         )
+    if "summary" in areas or "chronology" in areas:
+        items = _open_concerns(child, as_of) if "summary" in areas else []
+        if "chronology" in areas:
+            items += _event_items(events(CONCERNS))
+        title = {
+            (True, False): "Open concerns",
+            (False, True): f"Concerns in the last {days} days",
+            (True, True): f"Open concerns, and concerns in the last {days} days",
+        }["summary" in areas, "chronology" in areas]
+        strands.append(Strand("concerns", title, items))
     if "chronology" in areas:
-        strands.append(
-            Strand("concerns", f"Concerns in the last {days} days", _event_items(events(CONCERNS)))
-        )
         strands.append(
             Strand(
                 "missing",
@@ -148,6 +158,27 @@ def risk_picture(child, as_of: dt.date, areas) -> list[Strand]:
                     )
         strands.append(Strand("health", "Chronic conditions and missed care", items))
     return strands
+
+
+def _open_concerns(child, as_of: dt.date) -> list[Item]:
+    """Concerns of significant harm or exploitation (the meetings app) raised by the day
+    and not closed on it, newest first."""
+    rows = (
+        Concern.objects.filter(links__child=child, raised_on__lte=as_of)
+        .filter(open_on(as_of, "closed_on"))
+        .select_related("source_agency")
+        .order_by("-raised_on", "-pk")
+    )
+    return [
+        Item(
+            text=f"{c.get_kind_display()} concern"
+            + (f" ({c.get_risk_level_display().lower()} risk)" if c.risk_level else "")
+            + f": {c.summary}",
+            source=f"Concerns and meetings, raised by {c.source_agency.name}",
+            on=c.raised_on,
+        )
+        for c in rows
+    ]
 
 
 def _missed_appointments(qs) -> list[Item]:
