@@ -342,6 +342,14 @@ EVENT_TYPES: dict[str, EventType] = {
             "A clinic, specialist or GP appointment (attended or missed).",
             {"attended": Detail("bool", "Whether the child attended")},
         ),
+        EventType(
+            "was_not_brought_follow_up",
+            "Missed appointments followed up",
+            "health",
+            "The child's missed health appointments ('was not brought') were followed up with "
+            "those who care for the child and the clinic; it answers the WAS-NOT-BROUGHT alert.",
+            {"outcome": Detail("text", "What was agreed (e.g. rebooked, transport, referral)")},
+        ),
         EventType("procedure", "Procedure", "health", "A clinical procedure (e.g. SEEG)."),
         # Medicines
         EventType(

@@ -29,4 +29,5 @@ from . import (  # noqa: F401
     social_worker_visits,
     strategy_attendance,
     strategy_discussion,
+    was_not_brought,
 )
