@@ -63,10 +63,11 @@ ENGINE_NOTES = """
 - **Approximate dates** (month or year precision) are never guessed: a check waiting N days
   after an approximately dated event counts from the end of its period, and the alert says
   the date was approximate.
-- **Thresholds** set by local protocol are configuration: `SAFEGUARD_CHECKS` in settings
-  overrides a check's defaults, e.g.
-  `SAFEGUARD_CHECKS = {"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}`. An unknown
-  check id or threshold name stops the application starting the sweep with an error.
+- **Thresholds** set by local protocol are configuration: `SAFEGUARD_CHECKS` (JSON in the
+  environment, docs/configuration.md) overrides a check's defaults, e.g.
+  `SAFEGUARD_CHECKS='{"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}'`. An unknown
+  check id or threshold name is a system check error (`safeguard check`) and stops the
+  sweep.
 
 ## Alerts
 
@@ -98,8 +99,9 @@ bank holidays excluded) from the day it was raised:
 2. Still unresolved, acknowledged or not, after `service_manager` working days (default
    5): the service managers are added, the accounts named in `service_managers`.
 
-Configure with `SAFEGUARD_ESCALATION = {"team_manager": 2, "service_manager": 5,
-"service_managers": ["username", ...]}` (an unknown key is an error). Each step is an
+Configure with `SAFEGUARD_ESCALATION='{"team_manager": 2, "service_manager": 5,
+"service_managers": ["username", ...]}'` (JSON in the environment; an unknown key is an
+error). Each step is an
 `escalated` entry in the alert's history saying why, and adds the people as recipients with
 the role `escalated:team_manager` or `escalated:service_manager`; they stay named while the
 alert is open. The replay sweeps each day a step falls due and lists escalations.
@@ -132,12 +134,14 @@ docs/configuration.md; `safeguard/checks/delivery.py`):
 ## The risk picture
 
 The top of a child's summary shows the strands of risk together, each with its source
-(`safeguard/checks/risk.py`): open alerts; concerns (`concern_raised`,
-`exploitation_concern`) and missing episodes in the last `window_days` of JOINED-UP-RISK
-(90 by default); current adults of concern; current chronic conditions with, in the same
-window, medicines not collected (or an open LAC-MEDICINE-NOT-COLLECTED alert), appointments
-not attended, A&E attendances and seizures. A strand the viewer's role may not see (the
-access areas `summary`, `chronology`, `people`, `health`, `medicines`) is left out.
+(`safeguard/checks/risk.py`): open alerts; open concerns of significant harm or
+exploitation (the concerns record, however old; closed ones are not shown); concerns in
+the chronology (`concern_raised`, `exploitation_concern`) and missing episodes in the last
+`window_days` of JOINED-UP-RISK (90 by default); current adults of concern; current
+chronic conditions with, in the same window, medicines not collected (or an open
+LAC-MEDICINE-NOT-COLLECTED alert), appointments not attended, A&E attendances and
+seizures. A strand the viewer's role may not see (the access areas `summary`,
+`chronology`, `people`, `health`, `medicines`) is left out.
 
 ## Pages
 
