@@ -259,6 +259,7 @@ class Outbox(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = "outbox message"
 
     def __str__(self):
         return f"{self.kind} message {self.pk} to user {self.recipient_id}: {self.status}"

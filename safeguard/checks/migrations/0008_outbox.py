@@ -64,6 +64,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 "ordering": ["created_at", "id"],
+                "verbose_name": "outbox message",
                 "indexes": [
                     models.Index(
                         fields=["status", "next_attempt_at"], name="checks_outb_status_81ebb5_idx"
