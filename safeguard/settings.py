@@ -6,6 +6,7 @@ missing SECRET_KEY is an error outside demo/test mode.
 """
 
 import datetime as dt
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -21,6 +22,20 @@ def env_bool(name: str, default: bool = False) -> bool:
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_json(name: str) -> dict:
+    """A JSON object from the environment ({} when unset), e.g. per-check thresholds."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return {}
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name}: not valid JSON ({exc})") from None
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f'{name}: expected a JSON object, e.g. {{"key": 1}}')
+    return parsed
 
 
 def parse_database_url(url: str) -> dict:
@@ -271,9 +286,9 @@ SAFEGUARD_PARTNERSHIP_NAME = os.environ.get("SAFEGUARD_PARTNERSHIP_NAME", "Safeg
 # Where the phase banner's "Give feedback" link goes (a form, an issue tracker, a mailto:).
 SAFEGUARD_FEEDBACK_URL = os.environ.get("SAFEGUARD_FEEDBACK_URL", "")
 
-# Safeguarding checks (docs/checks.md). Per-check threshold overrides, e.g.
-# {"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}.
-SAFEGUARD_CHECKS: dict = {}
+# Safeguarding checks (docs/checks.md). Per-check threshold overrides, as JSON in the
+# environment, e.g. {"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}.
+SAFEGUARD_CHECKS: dict = env_json("SAFEGUARD_CHECKS")
 # Re-evaluate a child's checks straight after each write to their record commits.
 SAFEGUARD_CHECKS_ON_CHANGE = env_bool("SAFEGUARD_CHECKS_ON_CHANGE", default=True)
 
@@ -319,3 +334,29 @@ SAFEGUARD_EMERGENCY_REVIEWERS = [
 # The safeguarding lead: the reviewer of last resort (a username).
 SAFEGUARD_SAFEGUARDING_LEAD = os.environ.get("SAFEGUARD_SAFEGUARDING_LEAD", "").strip()
 SAFEGUARD_EMERGENCY_REVIEW_HOURS = int(os.environ.get("SAFEGUARD_EMERGENCY_REVIEW_HOURS", "72"))
+
+# Escalation ladder (safeguard/checks/escalation.py): owner -> team manager -> service
+# managers, as JSON in the environment, e.g. {"team_manager": 2, "service_managers": ["hm"]}.
+SAFEGUARD_ESCALATION: dict = env_json("SAFEGUARD_ESCALATION")
+
+# Alerts by email (safeguard/checks/delivery.py; docs/configuration.md): Django's mail
+# framework. Messages link to this address and never name the child.
+SAFEGUARD_BASE_URL = os.environ.get("SAFEGUARD_BASE_URL", "http://127.0.0.1:8000")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "safeguard@localhost")
+# A failed send is retried with backoff (5 minutes, doubling, at most 6 hours) this many
+# times before it is marked failed for an administrator to see.
+SAFEGUARD_NOTIFY_MAX_ATTEMPTS = int(os.environ.get("SAFEGUARD_NOTIFY_MAX_ATTEMPTS", "8"))
+# GOV.UK Notify instead of SMTP, when its API key is set: an email template whose subject is
+# ((subject)) and body ((body)).
+SAFEGUARD_NOTIFY_API_KEY = os.environ.get("SAFEGUARD_NOTIFY_API_KEY", "")
+SAFEGUARD_NOTIFY_TEMPLATE_ID = os.environ.get("SAFEGUARD_NOTIFY_TEMPLATE_ID", "")
+SAFEGUARD_NOTIFY_BASE_URL = os.environ.get(
+    "SAFEGUARD_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk"
+)

@@ -104,3 +104,30 @@ def test_alert_page_names_the_owner_and_escalation(client, case):
     assert case["sw"].display_name in owner
     assert "must act on it" in owner
     assert "(escalated 1 step)" in page
+
+
+def test_a_mistyped_setting_is_reported_by_the_system_checks(settings):
+    from safeguard.checks.system_checks import safeguard_check_settings
+
+    assert safeguard_check_settings() == []
+    settings.SAFEGUARD_ESCALATION = {"team_manger": 2}
+    settings.SAFEGUARD_CHECKS = {"NO-SUCH-CHECK": {}}
+    messages = [e.msg for e in safeguard_check_settings()]
+    assert len(messages) == 2
+    assert "no check 'NO-SUCH-CHECK'" in messages[0]
+    assert "unknown setting 'team_manger'" in messages[1]
+
+
+def test_settings_read_json_from_the_environment(monkeypatch):
+    from safeguard.settings import env_json
+
+    monkeypatch.setenv("SAFEGUARD_ESCALATION", '{"team_manager": 3}')
+    assert env_json("SAFEGUARD_ESCALATION") == {"team_manager": 3}
+    monkeypatch.setenv("SAFEGUARD_ESCALATION", "team_manager=3")
+    with pytest.raises(ImproperlyConfigured, match="not valid JSON"):
+        env_json("SAFEGUARD_ESCALATION")
+    monkeypatch.setenv("SAFEGUARD_ESCALATION", "[2]")
+    with pytest.raises(ImproperlyConfigured, match="expected a JSON object"):
+        env_json("SAFEGUARD_ESCALATION")
+    monkeypatch.delenv("SAFEGUARD_ESCALATION")
+    assert env_json("SAFEGUARD_ESCALATION") == {}

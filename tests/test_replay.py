@@ -121,6 +121,59 @@ def test_sarah_death_ends_every_open_alert_and_resolves_none(sarah_rows):
     assert {(r.change, r.reason) for r in on_death} == {("ended", "the child died")}
 
 
+def test_sarah_joined_up_alert_before_her_death(sarah_rows):
+    # The strands met on 12 March 2019: Get Safe's exploitation concern (18 February), Male A
+    # an adult of concern since September 2018, and her epilepsy with the Lamotrigine
+    # dispensed on 5 March not collected for 7 days. One high alert to the team manager and
+    # the Get Safe worker, both emailed at once; three months before she died.
+    rows = [r for r in sarah_rows if r.check_id == "JOINED-UP-RISK"]
+    raised = rows[0]
+    assert (raised.date, raised.change, raised.due_date) == (
+        D(2019, 3, 12),
+        "raised",
+        D(2019, 3, 12),
+    )
+    assert raised.told == "Yasmin Ahmed (exploitation_worker); Helen Morgan (team_manager)"
+    assert raised.emailed == "Helen Morgan; Yasmin Ahmed"
+    for strand in (
+        "exploitation concern on 18 February 2019",
+        "adult of concern: Male A",
+        "(family and people)",
+        "chronic condition (Epilepsy",
+        "medicine dispensed and not collected on 5 March 2019",
+    ):
+        assert strand in raised.detail
+    # Nobody recorded a strategy discussion: it escalated, and when the exploitation concern
+    # left the 90-day window it ended, saying why; it was never resolved.
+    assert [(r.date, r.change, r.reason) for r in rows[1:]] == [
+        (D(2019, 3, 14), "escalated", "to the team manager"),
+        (D(2019, 3, 19), "escalated", "to the service manager"),
+        (D(2019, 5, 19), "ended", "the strands no longer all hold in the last 90 days"),
+    ]
+
+
+def test_sarah_high_alerts_are_emailed_to_the_people_told(sarah_rows):
+    from safeguard.checks.engine import get_check
+
+    high_raised = [
+        r
+        for r in sarah_rows
+        if r.change in ("raised", "reopened") and get_check(r.check_id).severity == "high"
+    ]
+    assert high_raised
+    for r in high_raised:
+        told = {t.split(" (")[0] for t in r.told.split("; ") if t}
+        assert r.emailed and set(r.emailed.split("; ")) == told, (r.date, r.subject_key)
+    # Medium-severity alerts wait for the digest.
+    medium = [r for r in sarah_rows if r.check_id == "PLACEMENT-STABILITY"]
+    assert medium and all(r.emailed == "" for r in medium)
+    # An escalation emails the team manager it adds.
+    m3 = next(
+        r for r in sarah_rows if r.subject_key == "episode:SARAH-M3" and r.change == "escalated"
+    )
+    assert m3.emailed == "Helen Morgan"
+
+
 def test_sarah_cawn_alert(sarah_rows):
     # Male A recorded as an adult of concern on 14 September 2018; Sarah was 16 and s20.
     rows = changes(sarah_rows, "CAWN-NOT-AVAILABLE-S20")

@@ -79,6 +79,9 @@ ACCESS_RULES: dict[str, Rule] = {
     # Alerts (branch checks): an alert names a child, so it is shown only to recipients and
     # their team managers who may see that child's summary.
     "checks:mine": Rule("list", area="summary"),
+    "checks:delivery": Rule(
+        "list", area="identity", description="my own choice of alert emails; names no child"
+    ),
     "checks:team": Rule("capability", capability="review_access", refusal=404),
     "checks:detail": Rule("object", area="summary", param="alert_id"),
     "checks:acknowledge": Rule("object", area="summary", param="alert_id", get_status=405),

@@ -83,6 +83,17 @@ class Role(models.TextChoices):
     ADMINISTRATOR = "administrator", "Administrator"
 
 
+class AlertDelivery(models.TextChoices):
+    """How alerts reach a professional outside Safeguard (safeguard/checks/delivery.py)."""
+
+    IMMEDIATE_AND_DIGEST = (
+        "immediate_and_digest",
+        ("An email at once for high-severity alerts, and a daily digest of the rest"),
+    )
+    DIGEST_ONLY = "digest_only", "One daily digest of every new alert, high-severity included"
+    HIGH_ONLY = "high_only", "Only an email at once for high-severity alerts, no digest"
+
+
 class User(AbstractUser):
     """A professional. Every account belongs to an agency (superusers may not)."""
 
@@ -97,6 +108,10 @@ class User(AbstractUser):
     phone = models.CharField(max_length=32, blank=True)
     # Scenario-local reference (e.g. "sw-jones"), kept so replays and reloads can match.
     scenario_ref = models.CharField(max_length=64, blank=True)
+    # Within what the role allows (checks.delivery.allowed_deliveries).
+    alert_delivery = models.CharField(
+        max_length=24, choices=AlertDelivery.choices, default=AlertDelivery.IMMEDIATE_AND_DIGEST
+    )
 
     class Meta:
         ordering = ["last_name", "first_name"]

@@ -3,7 +3,7 @@ and are never deleted (their history is the audit of what the system said and wh
 
 from django.contrib import admin
 
-from .models import Alert, AlertEvent
+from .models import Alert, AlertEvent, Outbox
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -56,3 +56,41 @@ class AlertAdmin(ReadOnly):
         "finding_present",
     )
     inlines = [AlertEventInline]
+
+
+@admin.register(Outbox)
+class OutboxAdmin(ReadOnly):
+    """Alert emails and whether they went: an administrator sees failures here. A message
+    holds no child's details (delivery.py), so it may be shown whole."""
+
+    list_display = ("pk", "recipient", "kind", "status", "attempts", "created_at", "sent_at")
+    list_filter = ("status", "kind")
+    readonly_fields = (
+        "recipient",
+        "kind",
+        "status",
+        "attempts",
+        "last_error",
+        "as_of",
+        "created_at",
+        "next_attempt_at",
+        "sent_at",
+        "subject",
+        "body",
+    )
+    actions = ["retry_now"]
+
+    def has_change_permission(self, request, obj=None):
+        # Needed for the action; every field stays read-only.
+        return request.user.is_superuser or request.user.role == "administrator"
+
+    @admin.action(description="Send again at the next run (failed or waiting messages)")
+    def retry_now(self, request, queryset):
+        from django.utils import timezone
+
+        from .models import OutboxStatus
+
+        n = queryset.exclude(status=OutboxStatus.SENT).update(
+            status=OutboxStatus.QUEUED, next_attempt_at=timezone.now()
+        )
+        self.message_user(request, f"{n} message(s) will be sent at the next run")

@@ -11,7 +11,7 @@ class ChecksConfig(AppConfig):
         # child's checks after any write to their record commits (see services.py).
         from safeguard.core.changes import register_listener
 
-        from . import catalogue  # noqa: F401
+        from . import catalogue, system_checks  # noqa: F401
         from .services import on_child_record_changed
 
         register_listener(on_child_record_changed)

@@ -63,10 +63,11 @@ ENGINE_NOTES = """
 - **Approximate dates** (month or year precision) are never guessed: a check waiting N days
   after an approximately dated event counts from the end of its period, and the alert says
   the date was approximate.
-- **Thresholds** set by local protocol are configuration: `SAFEGUARD_CHECKS` in settings
-  overrides a check's defaults, e.g.
-  `SAFEGUARD_CHECKS = {"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}`. An unknown
-  check id or threshold name stops the application starting the sweep with an error.
+- **Thresholds** set by local protocol are configuration: `SAFEGUARD_CHECKS` (JSON in the
+  environment, docs/configuration.md) overrides a check's defaults, e.g.
+  `SAFEGUARD_CHECKS='{"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}'`. An unknown
+  check id or threshold name is a system check error (`safeguard check`) and stops the
+  sweep.
 
 ## Alerts
 
@@ -98,17 +99,56 @@ bank holidays excluded) from the day it was raised:
 2. Still unresolved, acknowledged or not, after `service_manager` working days (default
    5): the service managers are added, the accounts named in `service_managers`.
 
-Configure with `SAFEGUARD_ESCALATION = {"team_manager": 2, "service_manager": 5,
-"service_managers": ["username", ...]}` (an unknown key is an error). Each step is an
+Configure with `SAFEGUARD_ESCALATION='{"team_manager": 2, "service_manager": 5,
+"service_managers": ["username", ...]}'` (JSON in the environment; an unknown key is an
+error). Each step is an
 `escalated` entry in the alert's history saying why, and adds the people as recipients with
 the role `escalated:team_manager` or `escalated:service_manager`; they stay named while the
 alert is open. The replay sweeps each day a step falls due and lists escalations.
+
+## Delivery: alerts by email
+
+Alerts reach people who do not sit in Safeguard all day by email, through Django's mail
+framework, or GOV.UK Notify when `SAFEGUARD_NOTIFY_API_KEY` is set (settings in
+docs/configuration.md; `safeguard/checks/delivery.py`):
+
+- **At once** when a high-severity alert is raised, re-raised or escalated: one message per
+  person per sweep, to everyone told of it (and to the people an escalation adds). It is
+  queued in the `Outbox` in the same transaction as the alert change, so nothing is lost if
+  the mail server is down.
+- **A daily digest** of the other new alerts (raised, re-raised or escalated since the last
+  digest): `safeguard notify digest`, once a day after the nightly sweep.
+- `safeguard notify send` (every few minutes) sends what is queued. A failed send stays
+  queued with its error and is retried after 5 minutes, doubling up to 6 hours; after
+  `SAFEGUARD_NOTIFY_MAX_ATTEMPTS` (default 8) it is marked failed. An administrator sees
+  the messages and their errors in the admin (Outbox: no child fields) and can send failed
+  ones again. An account with no email address fails at once, visibly.
+- A message never names the child or says anything about them, not even the check's title:
+  "A high-severity Safeguard alert needs you" or "You have 3 new Safeguard alerts", a count
+  of open alerts, and a link to sign in (`SAFEGUARD_BASE_URL`).
+- Each person chooses at `/alerts/delivery/`: at once for high severity and a daily digest of
+  the rest (the default), a daily digest only, or high severity at once and no digest.
+  Roles that hold a case (social worker, team manager, IRO, exploitation worker) cannot
+  choose the digest only: high-severity alerts must reach them at once.
+
+## The risk picture
+
+The top of a child's summary shows the strands of risk together, each with its source
+(`safeguard/checks/risk.py`): open alerts; open concerns of significant harm or
+exploitation (the concerns record, however old; closed ones are not shown); concerns in
+the chronology (`concern_raised`, `exploitation_concern`) and missing episodes in the last
+`window_days` of JOINED-UP-RISK (90 by default); current adults of concern; current
+chronic conditions with, in the same window, medicines not collected (or an open
+LAC-MEDICINE-NOT-COLLECTED alert), appointments not attended, A&E attendances and
+seizures. A strand the viewer's role may not see (the access areas `summary`,
+`chronology`, `people`, `health`, `medicines`) is left out.
 
 ## Pages
 
 - `/alerts/` — my alerts: open alerts I am named on, most severe first, then soonest due
   (`safeguard.checks.selectors.alerts_for(user)`; a home page can include the same list with
   `checks/_alert_table.html` and `selectors.alert_rows`).
+- `/alerts/delivery/` — how alerts reach me by email (my choice, within my role).
 - `/alerts/team/` (`?overdue=1`) — a team manager's view of the open (or overdue) alerts of
   children a member of their team is involved with.
 - `/alerts/<id>/` — the alert, the rule and sources, who was told, its history, and forms to

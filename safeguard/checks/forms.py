@@ -27,3 +27,16 @@ class CloseForm(forms.Form):
         if not reason:
             raise forms.ValidationError(self.fields["reason"].error_messages["required"])
         return reason
+
+
+class DeliveryForm(forms.Form):
+    alert_delivery = forms.ChoiceField(
+        label="How do you want to be told about new alerts by email?",
+        help_text="Emails never say who an alert is about: they link to Safeguard to sign in.",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select how you want to be told about alerts"},
+    )
+
+    def __init__(self, *args, choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["alert_delivery"].choices = choices

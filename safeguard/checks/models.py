@@ -7,6 +7,7 @@ and every transition is an AlertEvent row (append-only) saying who, when and why
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from safeguard.children.models import Child
 from safeguard.core.models import AppendOnlyModel
@@ -216,3 +217,49 @@ class Notice(models.Model):
     def __str__(self):
         # No child name: this string may reach logs (see Alert.__str__).
         return f"Notice {self.pk} for user {self.recipient_id} about child {self.child_id}"
+
+
+class OutboxKind(models.TextChoices):
+    IMMEDIATE = "immediate", "At once (high-severity alert)"
+    DIGEST = "digest", "Daily digest"
+
+
+class OutboxStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (gave up)"
+
+
+class Outbox(models.Model):
+    """A message to a professional outside Safeguard, queued in the transaction of the alert
+    change that caused it (so nothing is lost when the mail server is down) and sent by
+    `safeguard notify send` (checks/delivery.py). It holds no child's details, by design:
+    the subject and body say only that there are alerts, and link to sign in."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="outbox"
+    )
+    kind = models.CharField(max_length=16, choices=OutboxKind.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=8, choices=OutboxStatus.choices, default=OutboxStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    # The as-of day of the sweep (immediate) or the day the digest covers up to.
+    as_of = models.DateField()
+    # The alerts it announces, by id (for the replay and for tracing a complaint; ids say
+    # nothing about a child).
+    alert_ids = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        verbose_name = "outbox message"
+
+    def __str__(self):
+        return f"{self.kind} message {self.pk} to user {self.recipient_id}: {self.status}"

@@ -49,6 +49,9 @@ class ReplayRow:
     reason: str = ""
     # Who was told: "name (role); ..." as the alert's recipients stood after the change.
     told: str = ""
+    # Who was queued an email at once for this change (high severity: raised, re-raised,
+    # escalated); the daily digests are not replayed.
+    emailed: str = ""
 
     def as_text(self) -> str:
         change = CHANGE_LABELS.get(self.change, self.change)
@@ -58,6 +61,7 @@ class ReplayRow:
             f"{self.date}  {change:<12} {self.check_id:<28} "
             f"{self.child}  {self.subject_key}  (due {self.due_date})"
             + (f"  told: {self.told}" if self.told else "")
+            + (f"  emailed: {self.emailed}" if self.emailed else "")
         )
 
 
@@ -70,6 +74,7 @@ CSV_FIELDS = [
     "subject_key",
     "due_date",
     "told",
+    "emailed",
     "detail",
 ]
 
@@ -96,6 +101,26 @@ def _row(day, t, local_id) -> ReplayRow:
         detail=Alert.objects.get(pk=t.alert_id).detail,
         reason=t.reason,
         told=_told(t.alert_id),
+        emailed=_emailed(day, t) if t.kind in EMAILED_KINDS else "",
+    )
+
+
+EMAILED_KINDS = ("raised", "reopened", "escalated")
+
+
+def _emailed(day, t) -> str:
+    from .models import Outbox, OutboxKind
+
+    return "; ".join(
+        sorted(
+            {
+                m.recipient.display_name
+                for m in Outbox.objects.filter(as_of=day, kind=OutboxKind.IMMEDIATE)
+                .select_related("recipient")
+                .order_by("pk")
+                if t.alert_id in m.alert_ids
+            }
+        )
     )
 
 

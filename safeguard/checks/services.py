@@ -40,6 +40,7 @@ from safeguard.access import audit
 from safeguard.children.models import Involvement
 
 from .calendar import CALENDAR_FIRST, CALENDAR_LAST, CalendarRangeError, ensure_calendar
+from .delivery import queue_immediate
 from .engine import Check, Finding, catalogue
 from .escalation import ESCALATED_PREFIX, escalate
 from .models import (
@@ -368,7 +369,9 @@ def _run_checks(
                 e.alert_id = e.alert.pk
             AlertEvent.objects.bulk_create(events, batch_size=500)
         _sync_recipients(as_of, keep_open, by_id)
-        for alert, step, _people in escalate(as_of, [a for a, _ in keep_open]):
+        escalated_people: dict[int, list[int]] = defaultdict(list)
+        for alert, step, people in escalate(as_of, [a for a, _ in keep_open]):
+            escalated_people[alert.pk] += people
             result.transitions.append(
                 Transition(
                     as_of,
@@ -381,6 +384,8 @@ def _run_checks(
                     f"to the {step.replace('_', ' ')}",
                 )
             )
+        # In the same transaction: a message exists exactly when the change it announces does.
+        queue_immediate(as_of, result.transitions, escalated_people)
     return result
 
 

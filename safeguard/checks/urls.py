@@ -7,6 +7,7 @@ app_name = "checks"
 urlpatterns = [
     path("alerts/", views.mine, name="mine"),
     path("alerts/team/", views.team, name="team"),
+    path("alerts/delivery/", views.delivery, name="delivery"),
     path("alerts/<int:alert_id>/", views.detail, name="detail"),
     path("alerts/<int:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path("alerts/<int:alert_id>/close/", views.close, name="close"),

@@ -183,3 +183,43 @@ def notices_read(request, child_id: int):
         raise Http404("No child found")
     mark_notices_read(request.user, child_id=child_id)
     return redirect("children:caseload")
+
+
+@login_required
+def delivery(request):
+    """The professional's own choice of how alerts reach them by email (delivery.py),
+    within what their role allows. Names no child."""
+    from django.contrib import messages
+
+    from safeguard.accounts.models import AlertDelivery
+    from safeguard.core.forms import apply_service_errors, error_summary
+
+    from .delivery import allowed_deliveries, effective_delivery, set_delivery
+    from .forms import DeliveryForm
+
+    labels = dict(AlertDelivery.choices)
+    choices = [(v, labels[v]) for v in allowed_deliveries(request.user.role)]
+    if request.method == "POST":
+        form = DeliveryForm(request.POST, choices=choices)
+        if form.is_valid():
+            try:
+                set_delivery(user=request.user, choice=form.cleaned_data["alert_delivery"])
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                messages.success(request, "Your choice is saved")
+                return redirect("checks:delivery")
+    else:
+        form = DeliveryForm(
+            initial={"alert_delivery": effective_delivery(request.user)}, choices=choices
+        )
+    return render(
+        request,
+        "checks/delivery.html",
+        {
+            "form": form,
+            "errors": error_summary(form) if form.is_bound else [],
+            "limited": len(choices) < len(AlertDelivery.choices),
+            "has_email": bool(request.user.email),
+        },
+    )

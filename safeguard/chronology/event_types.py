@@ -342,6 +342,14 @@ EVENT_TYPES: dict[str, EventType] = {
             "A clinic, specialist or GP appointment (attended or missed).",
             {"attended": Detail("bool", "Whether the child attended")},
         ),
+        EventType(
+            "was_not_brought_follow_up",
+            "Missed appointments followed up",
+            "health",
+            "The child's missed health appointments ('was not brought') were followed up with "
+            "those who care for the child and the clinic; it answers the WAS-NOT-BROUGHT alert.",
+            {"outcome": Detail("text", "What was agreed (e.g. rebooked, transport, referral)")},
+        ),
         EventType("procedure", "Procedure", "health", "A clinical procedure (e.g. SEEG)."),
         # Medicines
         EventType(
@@ -396,6 +404,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         EventType(
+            "virtual_school_involved",
+            "Virtual school head involved",
+            "education",
+            "The virtual school head was told of, and involved in, a looked-after child's "
+            "exclusion; it answers the LAC-SCHOOL-EXCLUSION alert.",
+            {"action": Detail("text", "What the virtual school head will do")},
+        ),
+        EventType(
             "school_absence",
             "School absence concern",
             "education",
@@ -406,6 +422,14 @@ EVENT_TYPES: dict[str, EventType] = {
             },
         ),
         # Placement
+        EventType(
+            "placement_stability_review",
+            "Placement stability review",
+            "placement",
+            "A review of the child's placement stability (a stability or disruption meeting) "
+            "after repeated moves; it answers the PLACEMENT-STABILITY alert.",
+            {"outcome": Detail("text", "What was decided to keep the placement stable")},
+        ),
         EventType(
             "placement_move",
             "Placement move",
