@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "safeguard.scenarios",
     "safeguard.access",
     "safeguard.checks",
+    "safeguard.exploitation",
     # The layer above the domain apps: pages that write to several areas of the record.
     "safeguard.recording",
 ]
