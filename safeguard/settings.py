@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "safeguard.scenarios",
     "safeguard.access",
     "safeguard.checks",
+    "safeguard.exploitation",
     # The layer above the domain apps: pages that write to several areas of the record.
     "safeguard.recording",
 ]
@@ -283,6 +284,10 @@ LOGGING = {
 
 # The partnership this instance serves: shown in the page header.
 SAFEGUARD_PARTNERSHIP_NAME = os.environ.get("SAFEGUARD_PARTNERSHIP_NAME", "Safeguard")
+# The local authority area the partnership serves, as places name it (e.g. "Worcestershire"):
+# a child arrested at a place in another area is named as arrested out of area
+# (EXPLOITATION-CHILD-ARREST). Empty: any named area is reported for the reader to judge.
+SAFEGUARD_HOME_AUTHORITY_AREA = os.environ.get("SAFEGUARD_HOME_AUTHORITY_AREA", "").strip()
 # Where the phase banner's "Give feedback" link goes (a form, an issue tracker, a mailto:).
 SAFEGUARD_FEEDBACK_URL = os.environ.get("SAFEGUARD_FEEDBACK_URL", "")
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("safeguard.chronology.urls")),
     path("", include("safeguard.checks.urls")),
     path("", include("safeguard.recording.urls")),
+    path("", include("safeguard.exploitation.urls")),
     path("", include("safeguard.meetings.urls")),
     path("admin/", admin.site.urls),
     path("", include("safeguard.access.urls")),

@@ -185,6 +185,62 @@ def test_sarah_cawn_alert(sarah_rows):
     assert "Male A is recorded as an adult of concern" in raised.detail
 
 
+def _without_escalations(rows, check_id):
+    return [(d, c, due) for d, c, _, due in changes(rows, check_id) if c != "escalated"]
+
+
+def test_sarah_rec3_missing_with_an_exploitation_concern_alerts(sarah_rows):
+    # M2 (22 September 2018) began eight days after the exploitation concern about Male A;
+    # found at his flat the next morning, which needs a strategy discussion too. Both clear
+    # when the (late) strategy discussion of 18 October 2018 is held. M4 (27 April 2019),
+    # with the Get Safe assessment at high risk, had none before her death (Rec 3).
+    assert _without_escalations(sarah_rows, "EXPLOITATION-REPEAT-MISSING") == [
+        (D(2018, 9, 22), "raised", D(2018, 9, 22)),
+        (D(2018, 10, 18), "resolved", D(2018, 9, 22)),
+        (D(2019, 4, 27), "raised", D(2019, 4, 27)),
+        (D(2019, 6, 16), "ended", D(2019, 4, 27)),
+    ]
+    assert _without_escalations(sarah_rows, "EXPLOITATION-MISSING-STRATEGY") == [
+        (D(2018, 9, 23), "raised", D(2018, 9, 23)),
+        (D(2018, 10, 18), "resolved", D(2018, 9, 23)),
+    ]
+
+
+def test_sarah_rec4_civil_order_decision_alert(sarah_rows):
+    # Male A arrested Tuesday 9 April 2019 and bailed on the 10th; no civil order was
+    # considered within 5 working days (by 16 April), only bail conditions (Rec 4). Her
+    # death ends it.
+    assert _without_escalations(sarah_rows, "EXPLOITATION-CIVIL-ORDER-DECISION") == [
+        (D(2019, 4, 17), "raised", D(2019, 4, 16)),
+        (D(2019, 6, 16), "ended", D(2019, 4, 16)),
+    ]
+    raised = next(r for r in sarah_rows if r.check_id == "EXPLOITATION-CIVIL-ORDER-DECISION")
+    assert "Male A, an adult of concern for Sarah, was arrested on 9 April 2019" in raised.detail
+    # The breach was found the night she died: no alert for a child who has died.
+    assert changes(sarah_rows, "EXPLOITATION-BAIL-BREACH") == []
+
+
+def test_sarah_rec5_cawn_requested_not_available_alert(sarah_rows):
+    # The CAWN considered on 11 April 2019 could not be used: Sarah was 17 and s20 (Rec 5).
+    assert _without_escalations(sarah_rows, "EXPLOITATION-CAWN-REQUESTED-NOT-AVAILABLE") == [
+        (D(2019, 4, 11), "raised", D(2019, 4, 11)),
+        (D(2019, 6, 16), "ended", D(2019, 4, 11)),
+    ]
+
+
+def test_sarah_get_safe_assessment_alerts(sarah_rows):
+    # Assessed high on 18 February 2019, safety plan agreed on the 25th; the review due
+    # 18 May 2019 was never done.
+    assert _without_escalations(sarah_rows, "EXPLOITATION-HIGH-NO-SAFETY-PLAN") == [
+        (D(2019, 2, 18), "raised", D(2019, 2, 18)),
+        (D(2019, 2, 25), "resolved", D(2019, 2, 18)),
+    ]
+    assert _without_escalations(sarah_rows, "EXPLOITATION-ASSESSMENT-REVIEW") == [
+        (D(2019, 5, 19), "raised", D(2019, 5, 18)),
+        (D(2019, 6, 16), "ended", D(2019, 5, 18)),
+    ]
+
+
 def test_sarah_social_worker_visit_alerts(sarah_rows):
     raised = [
         d for d, c, _, _ in changes(sarah_rows, "LAC-SW-VISITS") if c in ("raised", "reopened")

@@ -26,6 +26,10 @@ AREAS: dict[str, str] = {
     "health": "Conditions, health assessments and medicines",
     "chronology": "The multi-agency chronology",
     "people": "Family, carers and adults of concern",
+    "exploitation": (
+        "Missing episodes, exploitation assessments and plans, police and bail records, "
+        "protective measures and the child's network"
+    ),
     "export": "Downloading the record (CSV)",
 }
 
@@ -35,6 +39,10 @@ CAPABILITIES: dict[str, str] = {
     "review_access": "See who looked at their team's children and their team's activity",
     "aggregates": "See counts and rates across the partnership, never named records",
     "manage_accounts": "Create and change accounts, agencies and teams",
+    "exploitation_lists": (
+        "The partnership's exploitation lists (adults of concern linked to several children, "
+        "hotspots, the weekly missing review); children named only if visible"
+    ),
 }
 
 # How a role relates to children beyond its own involvements.
@@ -53,6 +61,7 @@ _SOCIAL_CARE = frozenset(
         "health",
         "chronology",
         "people",
+        "exploitation",
         "export",
     }
 )
@@ -63,18 +72,22 @@ MATRIX: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     Role.TEAM_MANAGER: (
         _SOCIAL_CARE,
         "team",
-        frozenset({"break_glass", "review_access", "aggregates"}),
+        frozenset({"break_glass", "review_access", "aggregates", "exploitation_lists"}),
     ),
     Role.IRO: (_SOCIAL_CARE - {"export"}, "involvement", frozenset({"break_glass"})),
     Role.EXPLOITATION_WORKER: (
-        frozenset({"identity", "looked_after_status", "summary", "chronology", "people"}),
+        frozenset(
+            {"identity", "looked_after_status", "summary", "chronology", "people", "exploitation"}
+        ),
         "involvement",
-        frozenset({"break_glass"}),
+        frozenset({"break_glass", "exploitation_lists"}),
     ),
     Role.POLICE_OFFICER: (
-        frozenset({"identity", "looked_after_status", "summary", "chronology", "people"}),
+        frozenset(
+            {"identity", "looked_after_status", "summary", "chronology", "people", "exploitation"}
+        ),
         "involvement",
-        frozenset({"break_glass"}),
+        frozenset({"break_glass", "exploitation_lists"}),
     ),
     Role.HEALTH_PRACTITIONER: (
         frozenset(
@@ -121,6 +134,9 @@ RECORDS: dict[str, str] = {
     "record:health": "Conditions and health assessments",
     "record:medicine": "Medicines",
     "record:referral": "Referrals to other services and their outcome",
+    "record:missing": "Missing episodes and return interviews",
+    "record:exploitation": "Exploitation risk assessments and safety plans",
+    "record:protective_measure": "Protective measures and civil orders (CAWN, SRO, injunctions)",
     "record:concern": "Concerns of significant harm or exploitation",
     "record:meeting": "Meetings (schedule, attendance, decisions, minutes, actions), s47 enquiries",
     "record:action": "Record a meeting's action as completed, with evidence",
@@ -150,13 +166,14 @@ WRITES: dict[str, frozenset[str]] = {
     ),
     Role.EXPLOITATION_WORKER: frozenset(
         {"event:missing", "event:exploitation", "event:social_care", "event:other"}
-        | {"record:people", "record:referral"}
+        | {"record:people", "record:referral", "record:missing", "record:exploitation"}
+        | {"record:protective_measure"}
         | _MEETINGS
         | _CONCERN_ACTION
     ),
     Role.POLICE_OFFICER: frozenset(
         {"event:police", "event:missing", "event:exploitation", "event:social_care"}
-        | {"event:other", "record:people"}
+        | {"event:other", "record:people", "record:missing", "record:protective_measure"}
         | _CONCERN_ACTION
     ),
     Role.HEALTH_PRACTITIONER: frozenset(

@@ -148,6 +148,11 @@ _RECORD_WRITES = {
     "recording:medicine-add": "record:medicine",
     "recording:medicine-end": "record:medicine",
     "recording:referral-add": "record:referral",
+    # Exploitation and missing (recording/exploitation_pages.py).
+    "recording:missing-episode": "record:missing",
+    "recording:exploitation-assessment": "record:exploitation",
+    "recording:safety-plan": "record:exploitation",
+    "recording:protective-measure": "record:protective_measure",
 }
 ACCESS_RULES.update(
     {name: Rule("write", area="identity", write=what) for name, what in _RECORD_WRITES.items()}
@@ -163,6 +168,20 @@ ACCESS_RULES.update(
             write="record:involvement",
             description="also the child's allocated social worker",
         ),
+    }
+)
+
+# Exploitation and missing (safeguard/exploitation/views.py): a child's exploitation record
+# and network need the `exploitation` area; the partnership lists need the capability and
+# name only children the viewer may see.
+ACCESS_RULES.update(
+    {
+        "exploitation:child": Rule("child", area="exploitation"),
+        "exploitation:network": Rule("child", area="exploitation"),
+        "exploitation:network-svg": Rule("child", area="exploitation"),
+        "exploitation:adults": Rule("capability", capability="exploitation_lists"),
+        "exploitation:hotspots": Rule("capability", capability="exploitation_lists"),
+        "exploitation:missing-review": Rule("capability", capability="exploitation_lists"),
     }
 )
 

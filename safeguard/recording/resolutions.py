@@ -18,6 +18,9 @@ from safeguard.meetings.models import MeetingKind
 RECORD_PAGES: dict[str, str] = {
     "health_assessment": "recording:health-assessment",
     "identity": "recording:identity",
+    # Exploitation and missing (safeguard/exploitation/views.py).
+    "exploitation_assessment": "recording:exploitation-assessment",
+    "safety_plan": "recording:safety-plan",
     # Meetings (safeguard/meetings/views.py): the schedule page takes the kind from the
     # alert's check; the child's meetings page sends an action or minutes alert on to the
     # action or meeting the alert names (Alert.prefill).

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import contribute, events, records, views
+from . import contribute, events, exploitation_pages, records, views
 
 app_name = "recording"
 
@@ -44,6 +44,27 @@ urlpatterns = [
         name="health-assessment",
     ),
     path("children/<int:child_id>/referrals/add/", records.referral_add, name="referral-add"),
+    # Exploitation and missing (recording/exploitation_pages.py).
+    path(
+        "children/<int:child_id>/missing/add/",
+        exploitation_pages.missing_episode,
+        name="missing-episode",
+    ),
+    path(
+        "children/<int:child_id>/exploitation/assessments/add/",
+        exploitation_pages.exploitation_assessment,
+        name="exploitation-assessment",
+    ),
+    path(
+        "children/<int:child_id>/exploitation/safety-plan/add/",
+        exploitation_pages.safety_plan,
+        name="safety-plan",
+    ),
+    path(
+        "children/<int:child_id>/exploitation/measures/add/",
+        exploitation_pages.protective_measure,
+        name="protective-measure",
+    ),
     # Chronology entries (recording/events.py).
     path("contribute/", contribute.contribute_find, name="contribute-find"),
     path("contribute/entry/", contribute.contribute_record, name="contribute-record"),

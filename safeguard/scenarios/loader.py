@@ -466,6 +466,8 @@ def _read_file(path: str | Path) -> Rec:
 # restricted record (so it is never without them), the people around them,
 # ends (placements before episodes, so a placement never outlives its episode), starts
 # (episodes before the placements inside them), events, and last the date of death.
+from safeguard.exploitation import scenario as exploitation_scenario  # noqa: E402
+
 PHASES = (
     "agency",
     "team",
@@ -1161,6 +1163,15 @@ class _Builder:
             self._referral(local_id, ref)
         for ev in rec.get("events", []):
             self._event(local_id, rec, ev)
+        # Exploitation and missing lists (safeguard/exploitation/scenario.py).
+        exploitation_scenario.child_operations(
+            self,
+            local_id,
+            rec,
+            lambda kind, effective, r, key, data, handler: self._op(
+                kind, "event", effective, r, local_id, key, data, handler
+            ),
+        )
         if "date_of_death" in rec:
             self._op(
                 "record_date_of_death",

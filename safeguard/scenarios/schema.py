@@ -264,6 +264,152 @@ EVENT = {
     "synthetic": SYNTHETIC,
 }
 
+# --- Exploitation and missing (records of safeguard/exploitation; loaded and exported by
+# safeguard/exploitation/scenario.py).
+from safeguard.exploitation.indicators import ANSWERS, indicators  # noqa: E402
+from safeguard.exploitation.models import (  # noqa: E402
+    InterviewOutcome,
+    JusticeKind,
+    LocationKind,
+    MeasureKind,
+    MeasureStatus,
+    MissingCode,
+    OffenceCategory,
+    RiskGrading,
+    Strand,
+)
+from safeguard.exploitation.models import RiskLevel as ExploitationRiskLevel  # noqa: E402
+
+LOCATION = {
+    "name": Field("text", "Name or address of the place (the same name is the same place)", True),
+    "kind": choice(LocationKind.values, "address, area or venue (default address)"),
+    "postcode": Field("text", "Postcode"),
+    "local_authority": Field("text", "The local authority area the place is in"),
+    "resident": Field("ref", "Id of the person whose address it is", ref_kind="person"),
+}
+
+MISSING_EPISODE = {
+    "ref": Field("text", "Episode reference (unique for the child)", True),
+    "code": choice(MissingCode.values, "SSDA903: M missing, A away without authorisation", True),
+    "went_missing": Field("moment", "When the child went missing (YYYY-MM-DDTHH:MM)", True),
+    "source": Field("ref", "Agency that recorded the episode", True, ref_kind="agency"),
+    "reported_by": Field("text", "Who reported the child missing"),
+    "reported_at": Field("moment", "When the child was reported missing"),
+    "risk_grading": choice(RiskGrading.values, "Police risk grading"),
+    "last_seen": Field("map", "Where the child was last seen", schema=LOCATION),
+    "returned": Field("moment", "When the child returned or was found"),
+    "found": Field("map", "Where the child was found", schema=LOCATION),
+    "with_adults": Field("refs", "Ids of adults the child was with", ref_kind="person"),
+    "interview_offered": Field("moment", "When the return interview was offered"),
+    "interview_offered_by": Field("text", "Who offered it"),
+    "interview_independent": Field("bool", "Offered by someone independent"),
+    "interview_outcome": choice(InterviewOutcome.values, "held, declined or not_possible"),
+    "interview_on": Field("date", "When the interview was held, declined or found not possible"),
+    "push_factors": Field("text", "What pushed the child away (in the child's words)"),
+    "pull_factors": Field("text", "What pulled the child away"),
+    "synthetic": SYNTHETIC,
+}
+
+ANSWER = {
+    "indicator": choice(
+        [c for c, _, _ in indicators()], "Indicator code (docs/exploitation.md)", True
+    ),
+    "answer": choice(ANSWERS, "yes, no or unknown", True),
+    "evidence": Field("text", "What the answer rests on (required for yes)"),
+}
+
+ASSESSMENT = {
+    "date": Field("date", "Date of the assessment", True),
+    "review_due": Field("date", "When it must be reviewed", True),
+    "level": choice(
+        ExploitationRiskLevel.values,
+        "no_known, low, medium or high (the practitioner's decision)",
+        True,
+    ),
+    "decided_by": Field("text", "Who decided the level", True),
+    "agency": Field("ref", "Agency", True, ref_kind="agency"),
+    "answers": Field("list", "Indicators answered", schema=ANSWER),
+    "rationale": Field("text", "Why this level"),
+    "synthetic": SYNTHETIC,
+}
+
+PLAN_ACTION = {
+    "agreed": Field("date", "When the action was agreed", True),
+    "strand": choice(Strand.values, "prepare, prevent, protect or pursue", True),
+    "action": Field("text", "The action", True),
+    "owner": Field("text", "Who owns it", True),
+    "due": Field("date", "Due by"),
+    "done": Field("date", "Done on"),
+    "synthetic": SYNTHETIC,
+}
+
+JUSTICE = {
+    "kind": choice(JusticeKind.values, "What it is", True),
+    "date": Field("date", "When", True),
+    "person": Field("ref", "Id of the adult it concerns (none: the child)", ref_kind="person"),
+    "offence": Field("text", "Offence"),
+    "offence_category": choice(OffenceCategory.values, "drug_supply, sexual, violence, other"),
+    "location": Field("map", "Where", schema=LOCATION),
+    "reference": Field("text", "Police or court reference"),
+    "outcome": Field("text", "Outcome or decision"),
+    "source": Field("ref", "Agency", True, ref_kind="agency"),
+    "synthetic": SYNTHETIC,
+}
+
+BREACH = {
+    "date": Field("date", "When the breach happened", True),
+    "summary": Field("text", "What happened", True),
+    "synthetic": SYNTHETIC,
+}
+
+BAIL = {
+    "set": Field("date", "When bail was set", True),
+    "person": Field("ref", "Id of the adult on bail (none: the child)", ref_kind="person"),
+    "expires": Field("date", "When the bail and its conditions end"),
+    "curfew": Field("text", "Curfew"),
+    "electronic_tag": Field("bool", "Electronic tag"),
+    "no_contact_with": Field("text", "Named children not to be contacted"),
+    "exclusion_zones": Field("text", "Exclusion zones"),
+    "other_conditions": Field("text", "Other conditions"),
+    "source": Field("ref", "Agency", True, ref_kind="agency"),
+    "breaches": Field("list", "Breaches", schema=BREACH),
+    "synthetic": SYNTHETIC,
+}
+
+MEASURE = {
+    "kind": choice(MeasureKind.values, "The measure", True),
+    "status": choice(MeasureStatus.values, "Its status on `date`", True),
+    "date": Field("date", "Date of this status", True),
+    "against": Field("ref", "Id of the adult it is against", ref_kind="person"),
+    "expires": Field("date", "When it ends"),
+    "not_pursued_reason": Field("text", "Why a considered measure was not pursued"),
+    "notes": Field("text", "Notes"),
+    "source": Field("ref", "Agency", True, ref_kind="agency"),
+    "synthetic": SYNTHETIC,
+}
+
+EXPLOITATION_KEYS = {
+    "missing_episodes": Field("list", "Missing episodes", schema=MISSING_EPISODE),
+    "exploitation_assessments": Field("list", "Exploitation risk assessments", schema=ASSESSMENT),
+    "safety_plan": Field("list", "Contextual safety plan actions", schema=PLAN_ACTION),
+    "justice": Field("list", "Police and youth justice records", schema=JUSTICE),
+    "bail": Field("list", "Bail and its conditions", schema=BAIL),
+    "protective_measures": Field("list", "Protective measures and civil orders", schema=MEASURE),
+}
+
+EXPLOITATION_SECTIONS = [
+    ("children[].missing_episodes[]", MISSING_EPISODE),
+    ("children[].exploitation_assessments[]", ASSESSMENT),
+    ("children[].exploitation_assessments[].answers[]", ANSWER),
+    ("children[].safety_plan[]", PLAN_ACTION),
+    ("children[].justice[]", JUSTICE),
+    ("children[].bail[]", BAIL),
+    ("children[].bail[].breaches[]", BREACH),
+    ("children[].protective_measures[]", MEASURE),
+    ("(a place: last_seen, found, location)", LOCATION),
+]
+
+
 CHILD = {
     "local_id": Field("text", "The local authority's child id (unique)", True),
     "given_name": Field("text", "Given name", True),
@@ -308,6 +454,8 @@ CHILD = {
     "health": Field("map", "Health record", schema=HEALTH),
     "referrals": Field("list", "Referrals to other services and their outcome", schema=REFERRAL),
     "events": Field("list", "Chronology events", schema=EVENT),
+    # Exploitation and missing (safeguard/exploitation/scenario.py).
+    **EXPLOITATION_KEYS,
     "synthetic": SYNTHETIC,
 }
 
@@ -468,6 +616,7 @@ _SECTIONS = [
     ("children[].health.assessments[]", HEALTH_ASSESSMENT),
     ("children[].referrals[]", REFERRAL),
     ("children[].events[]", EVENT),
+    *EXPLOITATION_SECTIONS,
     ("concerns[]", CONCERN),
     ("meetings[]", MEETING),
     ("meetings[].attendees[]", ATTENDEE),
