@@ -108,6 +108,8 @@ INSTALLED_APPS = [
     "safeguard.children",
     "safeguard.episodes",
     "safeguard.health",
+    # Placement plans, capacity, IRO disputes, education, leaving care, death (issue 13).
+    "safeguard.care",
     "safeguard.chronology",
     "safeguard.meetings",
     "safeguard.scenarios",

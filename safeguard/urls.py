@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("safeguard.recording.urls")),
     path("", include("safeguard.exploitation.urls")),
     path("", include("safeguard.meetings.urls")),
+    path("care/", include("safeguard.care.urls")),
     path("admin/", admin.site.urls),
     path("", include("safeguard.access.urls")),
 ]

@@ -280,9 +280,13 @@ def test_checks_run_command_prints_counts():
     event(child, "returned_from_missing", "2018-03-05T14:00")
     out = StringIO()
     call_command("checks", "run", "--as-of", "2018-03-09", stdout=out)
+    # The fourth is the looked-after review (meetings); the fifth (issue 13): 16 since
+    # 3 December 2017 and looked after, with no needs assessment by 3 March 2018.
     assert out.getvalue().startswith(
-        "Checks as of 2018-03-09: 4 findings; 4 raised, 0 reopened, 0 resolved"
+        "Checks as of 2018-03-09: 5 findings; 5 raised, 0 reopened, 0 resolved"
     )
+    assert Alert.objects.filter(child=child, check_id="LAC-REVIEW").exists()
+    assert Alert.objects.filter(child=child, check_id="LEAVING-CARE-NEEDS-ASSESSMENT").exists()
 
 
 def test_checks_run_rejects_bad_date():
@@ -365,7 +369,11 @@ def test_dry_run_prints_findings_and_changes_nothing():
     out = StringIO()
     call_command("checks", "run", "--as-of", "2018-07-04", "--dry-run", stdout=out)
     lines = out.getvalue().splitlines()
-    assert lines[0] == "Checks as of 2018-07-04 (dry run, no alert changed): 4 findings"
+    # With the looked-after review (meetings) and the needs assessment of a looked-after
+    # 16-year-old (issue 13).
+    assert lines[0] == "Checks as of 2018-07-04 (dry run, no alert changed): 5 findings"
+    assert any(line.startswith("LAC-REVIEW ") for line in lines)
+    assert any("LEAVING-CARE-NEEDS-ASSESSMENT" in line for line in lines)
     assert (
         f"MISSING-RETURN-INTERVIEW  child {child.pk}  episode:M9  due 2018-07-03  (approximate)"
         in lines

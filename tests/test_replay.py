@@ -315,8 +315,10 @@ def test_fast_replay_equals_day_by_day_walk(tmp_path):
     assert fast == daily
     # The relationship ended: the CAWN alert ends (the duty stopped applying), not resolved.
     assert ("CAWN-NOT-AVAILABLE-S20", "ended") in {(c, ch) for _, ch, c, _, _ in fast}
-    assert len([r for r in fast if r[1] != "escalated"]) == 11
-    assert len([r for r in fast if r[1] == "escalated"]) == 13
+    # Meetings added the looked-after review alert; issue 13 the needs assessment alert
+    # (raised 1 September, escalated twice).
+    assert len([r for r in fast if r[1] != "escalated"]) == 12
+    assert len([r for r in fast if r[1] == "escalated"]) == 15
 
 
 def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
@@ -372,12 +374,15 @@ def test_replay_command_uses_a_scratch_database_and_writes_csv(tmp_path):
         ("2018-06-01", "resolved", "LAC-SW-VISITS", "2018-04-16"),
         ("2018-06-21", "ended", "CAWN-NOT-AVAILABLE-S20", "2018-05-02"),
         ("2018-07-14", "reopened", "LAC-SW-VISITS", "2018-07-13"),
+        # Issue 13: 16 and looked after for 13 weeks by 31 May; the needs assessment was
+        # due 3 months later.
+        ("2018-09-01", "raised", "LEAVING-CARE-NEEDS-ASSESSMENT", "2018-08-31"),
     ]
     assert rows[3]["subject_key"] == "return:2018-04-02T10:00+01:00"
     assert rows[9]["reason"] == "the adult of concern relationship ended"
     assert rows[0]["told"] == "Sam One (allocated_social_worker)"
     assert lines[-2].startswith(
-        "7 raised, 3 resolved by a record, 1 ended (the duty stopped applying), 0 cleared"
+        "8 raised, 3 resolved by a record, 1 ended (the duty stopped applying), 0 cleared"
     )
     assert "escalated: to the team manager" in proc.stdout
 

@@ -408,9 +408,9 @@ BAD_CASES = [
         "allowed here: local_id, given_name, family_name, preferred_name, date_of_birth, "
         "date_of_birth_precision, age_assessed, age_assessment_note, expected_date_of_delivery, "
         "date_of_death, sex, ethnicity, nhs_number, upn, postcode, restricted, local_authority, "
-        "registered, people, involvements, restricted_to, episodes, placements, health, referrals, "
-        "events, missing_episodes, exploitation_assessments, safety_plan, justice, bail, "
-        "protective_measures, synthetic)",
+        "registered, people, involvements, restricted_to, episodes, placements, health, care, "
+        "referrals, events, missing_episodes, exploitation_assessments, safety_plan, justice, "
+        "bail, protective_measures, synthetic)",
     ),
     (
         "unknown top-level key",

@@ -36,6 +36,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, IntegrityError, connections, models, transaction
 from django.utils import timezone
 
+from safeguard.core.guards import check_write
+
 from .models import AuditAction, AuditChainHead, AuditEntry
 from .signin import client_ip
 
@@ -361,6 +363,10 @@ def record_write(
         raise ValueError(f"unknown audit action {action!r}")
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("record_write must run inside the transaction of the write")
+    changes = field_changes(before, after)
+    if child is not None:
+        # Rules that may refuse a write (e.g. a record closed after death): core/guards.py.
+        check_write(child, _model_label(model), action, changes)
     entry = _new_entry(
         actor,
         via=via,
@@ -368,7 +374,7 @@ def record_write(
         child=child,
         model=_model_label(model),
         object_id=str(object_id or ""),
-        changes=field_changes(before, after),
+        changes=changes,
         reason=reason,
     )
     return _append([entry])[0]

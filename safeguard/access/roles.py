@@ -30,6 +30,7 @@ AREAS: dict[str, str] = {
         "Missing episodes, exploitation assessments and plans, police and bail records, "
         "protective measures and the child's network"
     ),
+    "education": "School or setting, attendance, exclusions and the personal education plan",
     "export": "Downloading the record (CSV)",
 }
 
@@ -43,6 +44,10 @@ CAPABILITIES: dict[str, str] = {
         "The partnership's exploitation lists (adults of concern linked to several children, "
         "hotspots, the weekly missing review); children named only if visible"
     ),
+    # Issue 13: prescribing and dispensing messages (FHIR R4) from health partners.
+    "send_medicines_messages": "Send prescribing and dispensing messages (FHIR R4)",
+    # Issue 13: the IRO service's dispute dashboard (counts, no names).
+    "iro_dashboard": "See the IRO service's open disputes by stage and age (counts only)",
 }
 
 # How a role relates to children beyond its own involvements.
@@ -62,6 +67,7 @@ _SOCIAL_CARE = frozenset(
         "chronology",
         "people",
         "exploitation",
+        "education",
         "export",
     }
 )
@@ -72,9 +78,15 @@ MATRIX: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
     Role.TEAM_MANAGER: (
         _SOCIAL_CARE,
         "team",
-        frozenset({"break_glass", "review_access", "aggregates", "exploitation_lists"}),
+        frozenset(
+            {"break_glass", "review_access", "aggregates", "exploitation_lists", "iro_dashboard"}
+        ),
     ),
-    Role.IRO: (_SOCIAL_CARE - {"export"}, "involvement", frozenset({"break_glass"})),
+    Role.IRO: (
+        _SOCIAL_CARE - {"export"},
+        "involvement",
+        frozenset({"break_glass", "iro_dashboard"}),
+    ),
     Role.EXPLOITATION_WORKER: (
         frozenset(
             {"identity", "looked_after_status", "summary", "chronology", "people", "exploitation"}
@@ -94,20 +106,21 @@ MATRIX: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
             {"identity", "looked_after_status", "summary", "medicines", "health", "chronology"}
         ),
         "involvement",
-        frozenset({"break_glass"}),
+        frozenset({"break_glass", "send_medicines_messages"}),
     ),
     Role.GP: (
         frozenset({"identity", "looked_after_status", "summary", "medicines", "health"}),
         "involvement",
-        frozenset({"break_glass"}),
+        frozenset({"break_glass", "send_medicines_messages"}),
     ),
     Role.PHARMACIST: (
         frozenset({"identity", "looked_after_status", "medicines"}),
         "involvement",
-        frozenset(),
+        frozenset({"send_medicines_messages"}),
     ),
+    # A school sees education and no health detail (issue 13).
     Role.SCHOOL_SAFEGUARDING_LEAD: (
-        frozenset({"identity", "looked_after_status", "summary", "people"}),
+        frozenset({"identity", "looked_after_status", "summary", "people", "education"}),
         "involvement",
         frozenset(),
     ),
@@ -140,6 +153,12 @@ RECORDS: dict[str, str] = {
     "record:concern": "Concerns of significant harm or exploitation",
     "record:meeting": "Meetings (schedule, attendance, decisions, minutes, actions), s47 enquiries",
     "record:action": "Record a meeting's action as completed, with evidence",
+    # Issue 13 (safeguard/care): placement plans, capacity, pathway plans; education and
+    # the PEP; IRO disputes; the death of a looked-after child and its notifications.
+    "record:care": "Placement plans, capacity assessments, pathway plans",
+    "record:education": "School or setting and the personal education plan",
+    "record:iro_dispute": "IRO disputes: raise, escalate, resolve",
+    "record:death": "The death of a looked-after child or care leaver and its notifications",
 }
 EVENT_CATEGORY_WRITES = (
     "event:social_care",
@@ -159,10 +178,12 @@ _CONCERN_ACTION = frozenset({"record:concern", "record:action"})
 WRITES: dict[str, frozenset[str]] = {
     Role.SOCIAL_WORKER: _ALL_WRITES - {"record:involvement"},
     Role.TEAM_MANAGER: _ALL_WRITES,
-    # IROs chair looked-after reviews; the exploitation team chairs MACE meetings. Every
-    # partner may raise a concern and record their own meeting actions done.
+    # IROs chair looked-after reviews and raise disputes; the exploitation team chairs MACE
+    # meetings. Every partner may raise a concern and record their own meeting actions done.
     Role.IRO: frozenset(
-        {"event:social_care", "event:other", "record:referral"} | _MEETINGS | _CONCERN_ACTION
+        {"event:social_care", "event:other", "record:referral", "record:iro_dispute"}
+        | _MEETINGS
+        | _CONCERN_ACTION
     ),
     Role.EXPLOITATION_WORKER: frozenset(
         {"event:missing", "event:exploitation", "event:social_care", "event:other"}
@@ -189,7 +210,7 @@ WRITES: dict[str, frozenset[str]] = {
     Role.PHARMACIST: frozenset({"event:medicines"}),
     Role.SCHOOL_SAFEGUARDING_LEAD: frozenset(
         {"event:education", "event:social_care", "event:missing", "event:other"}
-        | {"record:referral"}
+        | {"record:referral", "record:education"}
         | _CONCERN_ACTION
     ),
     Role.PARTNERSHIP_ANALYST: frozenset(),

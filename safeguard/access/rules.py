@@ -153,6 +153,16 @@ _RECORD_WRITES = {
     "recording:exploitation-assessment": "record:exploitation",
     "recording:safety-plan": "record:exploitation",
     "recording:protective-measure": "record:protective_measure",
+    # Looked-after care (issue 13, recording/care_pages.py).
+    "recording:placement-plan": "record:care",
+    "recording:host-notified": "record:placement",
+    "recording:appointments": "record:health",
+    "recording:transition-plan": "record:health",
+    "recording:capacity": "record:care",
+    "recording:iro-disputes": "record:iro_dispute",
+    "recording:education": "record:education",
+    "recording:pathway": "record:care",
+    "recording:death": "record:death",
 }
 ACCESS_RULES.update(
     {name: Rule("write", area="identity", write=what) for name, what in _RECORD_WRITES.items()}
@@ -182,6 +192,16 @@ ACCESS_RULES.update(
         "exploitation:adults": Rule("capability", capability="exploitation_lists"),
         "exploitation:hotspots": Rule("capability", capability="exploitation_lists"),
         "exploitation:missing-review": Rule("capability", capability="exploitation_lists"),
+    }
+)
+
+# Issue 13: prescribing/dispensing messages name no child in the URL (the message names
+# the child by NHS number, matched among the children the sender works with); the IRO
+# dashboard shows counts only.
+ACCESS_RULES.update(
+    {
+        "recording:fhir-message": Rule("capability", capability="send_medicines_messages"),
+        "care:iro-dashboard": Rule("capability", capability="iro_dashboard"),
     }
 )
 

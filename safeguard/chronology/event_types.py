@@ -246,6 +246,29 @@ EVENT_TYPES: dict[str, EventType] = {
                 "decision": Detail("text", "What was decided, and why", required=True),
             },
         ),
+        # Issue 13 (Rec 8): a 16-17-year-old's risky decision needs a capacity assessment for
+        # that decision (care.CapacityAssessment, same `decision` code).
+        EventType(
+            "risky_decision",
+            "Risky decision by a young person",
+            "social_care",
+            "A young person made a decision that puts them at risk (returning to an adult of "
+            "concern, refusing medicine or treatment). Name the adult as a related person.",
+            {
+                "decision": Detail(
+                    "choice",
+                    "Kind of decision",
+                    required=True,
+                    choices=(
+                        "return_to_adult_of_concern",
+                        "refuse_medicine",
+                        "refuse_treatment",
+                        "other",
+                    ),
+                ),
+            },
+            names_people=True,
+        ),
         # Police
         EventType(
             "police_incident",

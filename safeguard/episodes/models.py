@@ -78,6 +78,18 @@ class Episode(models.Model):
             raise ValidationError({"cp_category": "A child protection plan needs a category"})
 
 
+class Siblings(models.TextChoices):
+    NONE = "none", "No siblings looked after"
+    TOGETHER = "together", "Placed with siblings"
+    APART = "apart", "Placed apart from siblings"
+
+
+class ProviderRegistration(models.TextChoices):
+    REGISTERED = "registered", "Registered with Ofsted"
+    UNREGISTERED = "unregistered", "Not registered with Ofsted"
+    EXEMPT = "exempt", "Exempt from registration (e.g. a foster carer)"
+
+
 class Placement(models.Model):
     """Where a looked-after child lives, for a period (SSDA903 placement)."""
 
@@ -101,6 +113,19 @@ class Placement(models.Model):
         Agency, on_delete=models.PROTECT, null=True, blank=True, related_name="placements"
     )
     notes = models.TextField(blank=True)
+    # Placement attributes (issue 13; CPPCR regs 9-13): how far from home, whether out of
+    # the authority's area and the host authority told (reg 13A), siblings together or
+    # apart, and whether the provider is registered with Ofsted (supported accommodation
+    # for 16-17s must be, from 28 October 2023; children's homes always).
+    distance_miles = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Distance from the child's home, in miles"
+    )
+    out_of_area = models.BooleanField(default=False)
+    host_authority_notified_on = models.DateField(null=True, blank=True)
+    siblings = models.CharField(max_length=8, choices=Siblings.choices, blank=True)
+    provider_registration = models.CharField(
+        max_length=12, choices=ProviderRegistration.choices, blank=True
+    )
     synthetic = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
 
@@ -114,3 +139,7 @@ class Placement(models.Model):
 
     def clean(self):
         check_date_order(self.start_date, self.end_date)
+        if self.host_authority_notified_on and not self.out_of_area:
+            raise ValidationError(
+                {"host_authority_notified_on": "Only an out-of-area placement has a host authority"}
+            )

@@ -145,3 +145,19 @@ def move_placement(
             expected_version=expected_version,
         )
         return record_placement(actor=actor, child=current.child, **new_fields)
+
+
+def record_host_authority_notified(*, actor, placement: Placement, notified_on) -> Placement:
+    """The host authority was told of an out-of-area placement (CPPCR reg 13A)."""
+    with transaction.atomic():
+        placement = Placement.objects.select_for_update().get(pk=placement.pk)
+        before = snapshot(placement)
+        placement.host_authority_notified_on = notified_on
+        validate_placement(placement)
+        placement.version += 1
+        placement.save()
+        record_write(
+            actor, placement.child, "update", Placement, placement.pk, before, snapshot(placement)
+        )
+        child_record_changed(placement.child_id)
+    return placement

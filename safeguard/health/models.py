@@ -108,6 +108,13 @@ class HealthAssessment(models.Model):
     refused = models.BooleanField("refused by the young person", default=False)
     refusal_reason = models.TextField(blank=True)
     outcome = models.TextField(blank=True)
+    # What the assessment recommends, and the day the recommendations were taken into the
+    # health plan of the child's care plan (CPPCR 2010 reg 5(b)(i); statutory guidance
+    # "Promoting the health and well-being of looked-after children" 2015, para 3.36).
+    recommendations = models.TextField(blank=True)
+    health_plan_updated_on = models.DateField(
+        "health plan in the care plan updated on", null=True, blank=True
+    )
     synthetic = models.BooleanField(default=False)
 
     class Meta:
@@ -118,5 +125,85 @@ class HealthAssessment(models.Model):
         return f"{self.get_kind_display()} on {self.date}"
 
     def clean(self):
+        errors = {}
         if self.refused and not self.refusal_reason.strip():
-            raise ValidationError({"refusal_reason": "Enter why the young person refused"})
+            errors["refusal_reason"] = "Enter why the young person refused"
+        if self.health_plan_updated_on and not self.recommendations.strip():
+            errors["recommendations"] = (
+                "Enter the recommendations that were taken into the health plan"
+            )
+        if self.health_plan_updated_on and self.date and self.health_plan_updated_on < self.date:
+            errors["health_plan_updated_on"] = (
+                "The health plan cannot take in the recommendations before the assessment"
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class AppointmentService(models.TextChoices):
+    PAEDIATRIC = "paediatric", "Paediatric"
+    ADULT = "adult", "Adult services"
+    CAMHS = "camhs", "CAMHS"
+    SPECIALIST = "specialist", "Specialist (e.g. neurology)"
+    GP = "gp", "GP"
+    DENTAL = "dental", "Dental"
+    OTHER = "other", "Other"
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    ATTENDED = "attended", "Attended"
+    NOT_BROUGHT = "not_brought", "Not brought (a child under 16)"
+    NOT_ATTENDED = "not_attended", "Did not attend"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+MISSED_STATUSES = (AppointmentStatus.NOT_BROUGHT, AppointmentStatus.NOT_ATTENDED)
+
+
+class Appointment(models.Model):
+    """A health appointment and what happened (a child is 'not brought', a young person
+    'did not attend': missed appointments are a neglect indicator for children)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="appointments")
+    date = models.DateField()
+    service = models.CharField(max_length=12, choices=AppointmentService.choices)
+    clinic = models.CharField(max_length=200, blank=True)
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="appointments"
+    )
+    status = models.CharField(max_length=12, choices=AppointmentStatus.choices)
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, null=True, blank=True)
+    notes = models.TextField(blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "date"]
+        indexes = [models.Index(fields=["child", "status", "date"])]
+
+    def __str__(self):
+        return f"{self.get_service_display()} appointment on {self.date}"
+
+    def clean(self):
+        if self.condition_id and self.child_id and self.condition.child_id != self.child_id:
+            raise ValidationError({"condition": "That condition belongs to another child"})
+
+
+class TransitionPlan(models.Model):
+    """Planning the move from paediatric to adult services for a long-term condition
+    (NICE NG43: start by year 9, at the latest at 16)."""
+
+    child = models.ForeignKey(Child, on_delete=models.PROTECT, related_name="transition_plans")
+    condition = models.ForeignKey(
+        Condition, on_delete=models.PROTECT, null=True, blank=True, related_name="transitions"
+    )
+    date = models.DateField()
+    named_worker = models.CharField(max_length=200, blank=True)
+    plan = models.TextField()
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "date"]
+
+    def __str__(self):
+        return f"Transition plan of {self.date}"

@@ -56,3 +56,15 @@ def resolve_condition(*, actor, condition: Condition, resolved_on) -> Condition:
         )
         child_record_changed(condition.child_id)
     return condition
+
+
+def record_appointment(*, actor, **fields):
+    from .models import Appointment
+
+    return _create(Appointment, actor=actor, **fields)
+
+
+def record_transition_plan(*, actor, **fields):
+    from .models import TransitionPlan
+
+    return _create(TransitionPlan, actor=actor, **fields)

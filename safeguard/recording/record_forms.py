@@ -308,16 +308,42 @@ class MedicineForm(
 HealthAssessmentForm = _form(
     "HealthAssessmentForm",
     HealthAssessment,
-    ["kind", "date", "assessor_name", "outcome"],
+    [
+        "kind",
+        "date",
+        "assessor_name",
+        "by_medical_practitioner",
+        "refused",
+        "refusal_reason",
+        "outcome",
+        "recommendations",
+        "health_plan_updated_on",
+    ],
     labels={
         "kind": "Kind of assessment",
         "date": "Date of the assessment",
         "assessor_name": "Assessor (optional)",
+        "by_medical_practitioner": (
+            "Carried out by a registered medical practitioner (an initial assessment must be)"
+        ),
+        "refused": "The young person, competent to decide, refused the assessment",
+        "refusal_reason": "Why they refused (needed if they refused)",
         "outcome": "Outcome (optional)",
+        "recommendations": "Recommendations (optional)",
+        "health_plan_updated_on": (
+            "Date the recommendations were put into the health plan of the care plan (optional)"
+        ),
     },
 )
 HealthAssessmentForm.base_fields["kind"].widget = forms.RadioSelect(
     choices=HealthAssessmentForm.base_fields["kind"].choices
+)
+HealthAssessmentForm.base_fields["by_medical_practitioner"] = forms.TypedChoiceField(
+    label=HealthAssessmentForm.base_fields["by_medical_practitioner"].label,
+    choices=[("", "Not recorded"), ("yes", "Yes"), ("no", "No")],
+    coerce=lambda value: value == "yes",
+    empty_value=None,
+    required=False,
 )
 
 ReferralForm = _form(

@@ -478,7 +478,21 @@ def placement_add(request, child_id: int):
         f"The current placement ({current}) ends on the day the new one starts." if current else ""
     )
     saved = request.method == "POST" and form.is_valid()
-    if saved and _attempt(form, lambda: save(form.cleaned_data)):
+    if saved and (placement := _attempt(form, lambda: save(form.cleaned_data))):
+        from safeguard.care.services import has_chronic_condition
+
+        if has_chronic_condition(child, placement.start_date) and roles.may_write(
+            request.user.role, "record:care"
+        ):
+            # Recommendation 9: a placement for a child with a long-term condition needs
+            # the plan that tells the carer how to manage it.
+            messages.warning(
+                request,
+                "The placement was recorded. This child has a long-term condition: record "
+                "the placement plan, the health information given to the carer and their "
+                "training.",
+            )
+            return redirect("recording:placement-plan", child.pk)
         return _saved(request, child, "The placement was recorded.")
     return _page(request, form, "Record a placement or move", child, intro=intro)
 
@@ -581,7 +595,10 @@ def health_assessment(request, child_id: int):
             child=child,
             kind=d["kind"],
             date=d["date"],
-            **_blank_none(d, ["assessor_name", "outcome"]),
+            by_medical_practitioner=d["by_medical_practitioner"],
+            refused=bool(d["refused"]),
+            health_plan_updated_on=d["health_plan_updated_on"],
+            **_blank_none(d, ["assessor_name", "outcome", "refusal_reason", "recommendations"]),
         ),
         "The health assessment was recorded.",
     )

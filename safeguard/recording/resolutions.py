@@ -29,6 +29,18 @@ RECORD_PAGES: dict[str, str] = {
     "meeting_minutes": "meetings:child",
     "s47_enquiry": "meetings:record-s47",
     "milestone": "meetings:child",
+    # Looked-after care (issue 13, recording/care_pages.py).
+    "placement_plan": "recording:placement-plan",
+    "host_notified": "recording:host-notified",
+    "placement": "recording:placement-add",
+    "appointment": "recording:appointments",
+    "transition_plan": "recording:transition-plan",
+    "capacity_assessment": "recording:capacity",
+    "iro_dispute": "recording:iro-disputes",
+    "education": "recording:education",
+    "pep": "recording:education",
+    "leaving_care": "recording:pathway",
+    "death_notification": "recording:death",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import contribute, events, exploitation_pages, records, views
+from . import care_pages, contribute, events, exploitation_pages, records, views
 
 app_name = "recording"
 
@@ -65,6 +65,29 @@ urlpatterns = [
         exploitation_pages.protective_measure,
         name="protective-measure",
     ),
+    # Looked-after care (recording/care_pages.py, issue 13).
+    path(
+        "children/<int:child_id>/placement-plan/",
+        care_pages.placement_plan,
+        name="placement-plan",
+    ),
+    path(
+        "children/<int:child_id>/placements/host-authority/",
+        care_pages.host_notified,
+        name="host-notified",
+    ),
+    path("children/<int:child_id>/appointments/", care_pages.appointments, name="appointments"),
+    path(
+        "children/<int:child_id>/transition-plan/",
+        care_pages.transition_plan,
+        name="transition-plan",
+    ),
+    path("children/<int:child_id>/capacity/", care_pages.capacity, name="capacity"),
+    path("children/<int:child_id>/iro-disputes/", care_pages.iro_disputes, name="iro-disputes"),
+    path("children/<int:child_id>/education/", care_pages.education, name="education"),
+    path("children/<int:child_id>/pathway-plan/", care_pages.pathway, name="pathway"),
+    path("children/<int:child_id>/death/", care_pages.death, name="death"),
+    path("medicines-messages/", care_pages.fhir_message, name="fhir-message"),
     # Chronology entries (recording/events.py).
     path("contribute/", contribute.contribute_find, name="contribute-find"),
     path("contribute/entry/", contribute.contribute_record, name="contribute-record"),

@@ -290,6 +290,11 @@ PLACEMENT = Section(
         K("urn"),
         K("reason_changed"),
         K("intended_until_18"),
+        K("distance_miles"),
+        K("out_of_area"),
+        K("host_authority_notified", "host_authority_notified_on"),
+        K("siblings"),
+        K("provider_registration"),
         K("agency"),
         K("notes"),
         K("synthetic"),
@@ -352,6 +357,8 @@ HEALTH_ASSESSMENT = Section(
         K("by_medical_practitioner", omit=KEEP_FALSE),
         K("refused"),
         K("refusal_reason"),
+        K("recommendations"),
+        K("health_plan_updated", "health_plan_updated_on"),
         K("synthetic"),
     ),
     {"id": _ID, "child": "the child it is listed under"},
@@ -404,11 +411,114 @@ EVENT = Section(
     },
 )
 
+# Looked-after care (issue 13): each list's keys come from its table in care_format.py.
+from safeguard.care.models import (  # noqa: E402
+    Death,
+    DeathNotification,
+    DisputeStage,
+    IroDispute,
+    PlacementPlan,
+)
 from safeguard.exploitation import scenario as exploitation_scenario  # noqa: E402
 from safeguard.exploitation.export_sections import (  # noqa: E402
     CHILD_LISTS as EXPLOITATION_LISTS,
 )
 from safeguard.exploitation.export_sections import SECTION_SET as EXPLOITATION_SECTIONS  # noqa: E402
+
+from . import care_format  # noqa: E402
+
+_CARE_NOT_EXPORTED = {"id": _ID, "child": "the child it is listed under"}
+
+
+def _care_section(spec) -> Section:
+    keys = [K(key, target) for key, target in spec.fields.items()]
+    keys += [K(key, name) for key, (name, _kind) in spec.refs.items()]
+    keys += [K(later.key, later.model_field) for later in spec.later]
+    if spec.model is PlacementPlan:
+        keys.append(
+            K(
+                "placement_start",
+                lambda p: p.placement.start_date if p.placement else None,
+                "placement",
+            )
+        )
+    return Section(
+        f"children[].{spec.path}[]", spec.model, spec.schema, tuple(keys), _CARE_NOT_EXPORTED
+    )
+
+
+CARE_SECTIONS = {spec.path: _care_section(spec) for spec in care_format.LISTS}
+
+
+def _escalations(dispute):
+    """A dispute stores its current stage and since when: written as one escalation to it."""
+    if dispute.stage == DisputeStage.INFORMAL:
+        return None
+    return [{"stage": dispute.stage, "date": _iso_date(dispute.stage_since)}]
+
+
+IRO_DISPUTE = Section(
+    "children[].care.iro_disputes[]",
+    IroDispute,
+    S.IRO_DISPUTE,
+    (
+        K("issue"),
+        K("raised", "raised_on"),
+        K("raised_by"),
+        K("raised_by_name"),
+        K("escalations", _escalations, "stage", "stage_since"),
+        K("resolved", "resolved_on"),
+        K("outcome"),
+        K("synthetic"),
+    ),
+    {
+        **_CARE_NOT_EXPORTED,
+        "resolved_stage": "the stage it was at when resolved (derived on reload)",
+    },
+)
+
+
+def _notifications_done(death):
+    rows = []
+    for n in death.notifications.exclude(done_on=None).order_by("due_date", "id"):
+        row = {"recipient": n.recipient, "name": n.recipient_name, "done": _iso_date(n.done_on)}
+        if n.note:
+            row["note"] = n.note
+        rows.append(row)
+    return rows or None
+
+
+DEATH = Section(
+    "children[].care.death",
+    Death,
+    S.DEATH,
+    (
+        K("date"),
+        K("notified", "notified_on"),
+        K("circumstances"),
+        K("abuse_or_neglect_suspected"),
+        K("notifications", _notifications_done),
+        K("synthetic"),
+    ),
+    {**_CARE_NOT_EXPORTED, "recorded_by": "the loader records it as the system"},
+)
+_WORKFLOW = "created by the death workflow from the record (safeguard/care/services.py)"
+DEATH_NOTIFICATION = Section(
+    "children[].care.death.notifications[]",
+    DeathNotification,
+    S.NOTIFICATION,
+    (K("recipient"), K("name", "recipient_name"), K("done", "done_on"), K("note")),
+    {
+        **_CARE_NOT_EXPORTED,
+        "death": "the death it is listed under",
+        "person": _WORKFLOW,
+        "agency": _WORKFLOW,
+        "due_date": _WORKFLOW,
+        "who_tells": _WORKFLOW,
+        "how": _WORKFLOW,
+        "synthetic": "the death's",
+    },
+)
 
 # The lists of a child in the order the format writes them, with the related name of the
 # child's rows and their order. A new record kind is a Section and a line here.
@@ -421,6 +531,21 @@ CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
     ("health.conditions", CONDITION, "conditions", ("diagnosed_on", "id")),
     ("health.medicines", MEDICINE, "medicines", ("start_date", "id")),
     ("health.assessments", HEALTH_ASSESSMENT, "health_assessments", ("date", "id")),
+    *(
+        (spec.path, CARE_SECTIONS[spec.path], spec.related, spec.order)
+        for spec in care_format.LISTS
+        if spec.path.startswith("health.")
+    ),
+    *(
+        (spec.path, CARE_SECTIONS[spec.path], spec.related, spec.order)
+        for spec in care_format.LISTS
+        if spec.path.startswith("care.")
+    ),
+    ("care.iro_disputes", IRO_DISPUTE, "iro_disputes", ("raised_on", "id")),
+    # One death at most; written as a mapping (`_Exporter.export`).
+    ("care.death", DEATH, "deaths", ("id",)),
+    # Written inside the death (its `notifications`); listed for the model coverage tests.
+    ("care.death.notifications", DEATH_NOTIFICATION, "death_notifications", ("id",)),
     ("referrals", REFERRAL, "referrals", ("date", "id")),
     # Exploitation and missing (safeguard/exploitation/export_sections.py).
     *EXPLOITATION_LISTS,
@@ -776,6 +901,12 @@ class _Exporter:
                 health = {k: lists[f"health.{k}"] for k in S.HEALTH if lists.get(f"health.{k}")}
                 if health:
                     out["health"] = health
+            elif key == "care":
+                care = {k: lists[f"care.{k}"] for k in S.CARE if lists.get(f"care.{k}")}
+                if care.get("death"):
+                    care["death"] = care["death"][0]
+                if care:
+                    out["care"] = care
         return out
 
     def _rows(self, name, section, rows) -> list[dict]:

@@ -52,7 +52,7 @@ from safeguard.core.validators import nhs_number_is_valid, normalise_nhs_number,
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
 
-from . import meetings_format
+from . import care_format, meetings_format
 from . import schema as S
 
 __all__ = [
@@ -811,6 +811,12 @@ def _apply_end_placement(op: Operation, ctx: ApplyContext):
     )
 
 
+def _apply_host_notified(op: Operation, ctx: ApplyContext):
+    return episode_services.record_host_authority_notified(
+        actor=ctx.actor, placement=ctx.get(*op.key), notified_on=op.data["notified_on"]
+    )
+
+
 def _apply_resolve_condition(op: Operation, ctx: ApplyContext):
     return health_services.resolve_condition(
         actor=ctx.actor, condition=ctx.get(*op.key), resolved_on=op.data["resolved_on"]
@@ -1135,11 +1141,20 @@ class _Builder:
                     "area": "area",
                     "urn": "urn",
                     "intended_until_18": "intended_until_18",
+                    "distance_miles": "distance_miles",
+                    "out_of_area": "out_of_area",
+                    "siblings": "siblings",
+                    "provider_registration": "provider_registration",
                     "notes": "notes",
                     "synthetic": "synthetic",
                 },
             )
             data["agency"] = pl.get("agency", la)
+            notified = pl.get("host_authority_notified")
+            if notified is not None and notified < pl["start"]:
+                raise pl.error("host_authority_notified", f"{notified} is before the start")
+            if notified is not None and notified == pl["start"]:
+                data["host_authority_notified_on"] = notified
             if "end" not in pl and "reason_changed" in pl:
                 data["reason_changed"] = pl["reason_changed"]
             self._dated_pair(
@@ -1156,6 +1171,18 @@ class _Builder:
                 {"start_date": "start", "end_date": "end", "placement_type": "type"},
                 end_extra={"reason_changed": pl.get("reason_changed", "")},
             )
+            if notified is not None and notified > pl["start"]:
+                self._op(
+                    "host_authority_notified",
+                    "start",
+                    notified,
+                    pl,
+                    local_id,
+                    ("placement", f"{local_id}/{pl.path}"),
+                    {"notified_on": notified},
+                    _apply_host_notified,
+                    {"host_authority_notified_on": "host_authority_notified"},
+                ).source = pl.src("host_authority_notified")
         health = rec.get("health")
         if health is not None:
             self._health(local_id, health)
@@ -1183,6 +1210,8 @@ class _Builder:
                 {"date_of_death": rec["date_of_death"]},
                 _apply_death,
             ).source = rec.src("date_of_death")
+        # Placement plans, capacity, disputes, education, leaving care, appointments, death.
+        care_format.build_care(self, local_id, rec)
 
         # The record opens on the first day anything about the child is known.
         child_ops = self.ops[first_op + 1 :]
@@ -1444,6 +1473,8 @@ class _Builder:
                     "by_medical_practitioner": "by_medical_practitioner",
                     "refused": "refused",
                     "refusal_reason": "refusal_reason",
+                    "recommendations": "recommendations",
+                    "health_plan_updated": "health_plan_updated_on",
                     "synthetic": "synthetic",
                 },
             )
@@ -1807,6 +1838,7 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "medicines",
         "health_assessments",
         "referrals",
+        *care_format.COUNTS,
         "events",
         "corrections",
         "withdrawals",

@@ -11,6 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from safeguard.accounts.models import AgencyKind, Role
+from safeguard.care.models import (
+    CapacityOutcome,
+    DecisionKind,
+    DisputeStage,
+    HomelessDecision,
+    LeavingCareKind,
+    PepKind,
+    Recipient,
+    SettingType,
+)
 from safeguard.children.codes import Ethnicity, Sex
 from safeguard.children.models import (
     DOBPrecision,
@@ -28,8 +38,12 @@ from safeguard.episodes.codes import (
     PlacementProvider,
     PlacementType,
 )
-from safeguard.episodes.models import EpisodeKind
-from safeguard.health.models import HealthAssessmentKind
+from safeguard.episodes.models import EpisodeKind, ProviderRegistration, Siblings
+from safeguard.health.models import (
+    AppointmentService,
+    AppointmentStatus,
+    HealthAssessmentKind,
+)
 from safeguard.meetings.models import (
     AttendanceStatus,
     ConcernKind,
@@ -178,6 +192,13 @@ PLACEMENT = {
     "urn": Field("text", "Ofsted URN"),
     "reason_changed": Field("text", "SSDA903 reason for placement change"),
     "intended_until_18": Field("bool", "Planned to last until the child is 18"),
+    "distance_miles": Field("int", "Distance from the child's home, in miles"),
+    "out_of_area": Field("bool", "Outside the responsible authority's area"),
+    "host_authority_notified": Field("date", "When the host authority was told (out of area)"),
+    "siblings": choice(Siblings.values, "Siblings placed together or apart"),
+    "provider_registration": choice(
+        ProviderRegistration.values, "The provider's Ofsted registration"
+    ),
     "agency": Field(
         "ref", "Responsible agency (default: the child's local_authority)", ref_kind="agency"
     ),
@@ -222,13 +243,164 @@ HEALTH_ASSESSMENT = {
     ),
     "refused": Field("bool", "The young person, competent to decide, refused it"),
     "refusal_reason": Field("text", "Why the young person refused (needed when refused)"),
+    "recommendations": Field("text", "What the assessment recommends"),
+    "health_plan_updated": Field(
+        "date", "Day the recommendations were taken into the care plan's health plan"
+    ),
     "synthetic": SYNTHETIC,
 }
+
+# Looked-after care (issue 13): safeguard/scenarios/care_format.py loads and exports these.
+
+
+def _t(help, required=False):
+    return Field("text", help, required)
+
+
+def _d(help, required=False):
+    return Field("date", help, required)
+
+
+def _b(help):
+    return Field("bool", help)
+
+
+PLACEMENT_PLAN = {
+    "requested": _d("Date of the placement request", True),
+    "placement_start": _d("Start date of the child's placement it is the plan for"),
+    "health_needs": _t("Health conditions and how to manage them (e.g. a seizure plan)"),
+    "medicines": _t("Medicines and who gives them"),
+    "behaviour_and_risks": _t("Behaviour and risks"),
+    "education": _t("Education needs"),
+    "contact": _t("Contact arrangements"),
+    "matching_decision": _t("The matching decision and why"),
+    "health_information_shared": _d("When the carer/provider was given the health information"),
+    "carers_trained": _d("When the carers were trained (e.g. rescue medication)"),
+    "training_needed": _t("What the carers needed training in"),
+    "delegated_authority": _t("Who holds delegated authority for what"),
+    "synthetic": SYNTHETIC,
+}
+CAPACITY = {
+    "decision_kind": choice(DecisionKind.values, "Kind of decision", True),
+    "decision": _t("The specific decision", True),
+    "date": _d("Date of the assessment", True),
+    "assessor": Field("ref", "Username of the assessor", ref_kind="professional"),
+    "assessor_name": _t("Assessor's name when they have no account"),
+    "impairment": _b("An impairment of, or disturbance in the functioning of, the mind or brain"),
+    "understands": _b("Understands the information relevant to the decision"),
+    "retains": _b("Retains it long enough to decide"),
+    "uses_or_weighs": _b("Uses or weighs it in deciding"),
+    "communicates": _b("Communicates the decision"),
+    "outcome": choice(CapacityOutcome.values, "Outcome", True),
+    "best_interests_decision": _t("The best-interests decision, where capacity is lacking"),
+    "synthetic": SYNTHETIC,
+}
+ESCALATION = {
+    "stage": choice(DisputeStage.values[1:], "Stage escalated to", True),
+    "date": _d("Date escalated", True),
+}
+IRO_DISPUTE = {
+    "issue": _t("The issue the IRO raised", True),
+    "raised": _d("Date raised (the informal stage)", True),
+    "raised_by": Field("ref", "Username of the IRO", ref_kind="professional"),
+    "raised_by_name": _t("IRO's name when they have no account"),
+    "escalations": Field("list", "Formal stages, in order", schema=ESCALATION),
+    "resolved": _d("Date resolved (with `outcome`)"),
+    "outcome": _t("How it was resolved"),
+    "synthetic": SYNTHETIC,
+}
+EDUCATION = {
+    "setting_type": choice(SettingType.values, "Kind of setting", True),
+    "name": _t("Name of the school or setting"),
+    "urn": _t("School URN"),
+    "start": _d("Start date", True),
+    "end": _d("End date"),
+    "part_time": Field("bool", "Not in full-time education (a part-time timetable)"),
+    "hours_per_week": Field("int", "Hours a week when part time"),
+    "attendance_percent": Field("int", "Attendance (percent)"),
+    "virtual_school_head": _t("Virtual school head"),
+    "synthetic": SYNTHETIC,
+}
+PEP = {
+    "kind": choice(PepKind.values, "pep or review", True),
+    "date": _d("Date", True),
+    "notes": _t("Notes"),
+    "synthetic": SYNTHETIC,
+}
+LEAVING_CARE = {
+    "kind": choice(
+        LeavingCareKind.values, "needs_assessment, pathway_plan or pathway_review", True
+    ),
+    "date": _d("Date", True),
+    "personal_adviser_name": _t("Personal adviser"),
+    "accommodation": _t("Accommodation"),
+    "notes": _t("Notes"),
+    "synthetic": SYNTHETIC,
+}
+HOMELESS = {
+    "presented": _d("When the young person presented as homeless", True),
+    "decided": _d("When the s20 decision was made", True),
+    "decision": choice(HomelessDecision.values, "The decision", True),
+    "reasons": _t("Why", True),
+    "synthetic": SYNTHETIC,
+}
+NOTIFICATION = {
+    "recipient": choice(Recipient.values, "Kind of recipient", True),
+    "name": _t("Recipient as the workflow names them", True),
+    "done": _d("When they were told", True),
+    "note": _t("Note"),
+}
+DEATH = {
+    "date": _d("Date of death (the child's `date_of_death` too)", True),
+    "notified": _d("When children's services learnt of it (the workflow counts from it)", True),
+    "circumstances": _t("Circumstances", True),
+    "abuse_or_neglect_suspected": _b("Abuse or neglect known or suspected"),
+    "notifications": Field(
+        "list", "Notifications done (the workflow creates one per recipient)", schema=NOTIFICATION
+    ),
+    "synthetic": SYNTHETIC,
+}
+APPOINTMENT = {
+    "date": _d("Date of the appointment", True),
+    "service": choice(AppointmentService.values, "Service", True),
+    "clinic": _t("Clinic"),
+    "condition": Field("ref", "Id of the condition it is for", ref_kind="condition"),
+    "status": choice(AppointmentStatus.values, "What happened", True),
+    "agency": Field("ref", "Agency that holds it", ref_kind="agency"),
+    "notes": _t("Notes"),
+    "synthetic": SYNTHETIC,
+}
+TRANSITION = {
+    "date": _d("Date the transition plan was agreed", True),
+    "condition": Field("ref", "Id of the condition", ref_kind="condition"),
+    "named_worker": _t("Named worker for the transition"),
+    "plan": _t("The plan", True),
+    "synthetic": SYNTHETIC,
+}
+
+CARE = {
+    "placement_plans": Field("list", "Placement requests and plans", schema=PLACEMENT_PLAN),
+    "capacity_assessments": Field("list", "Mental capacity assessments (16+)", schema=CAPACITY),
+    "iro_disputes": Field("list", "IRO disputes", schema=IRO_DISPUTE),
+    "education": Field("list", "Schools and settings", schema=EDUCATION),
+    "peps": Field("list", "Personal education plans and reviews", schema=PEP),
+    "leaving_care": Field(
+        "list", "Needs assessment, pathway plan and reviews", schema=LEAVING_CARE
+    ),
+    "homeless_assessments": Field("list", "Homeless 16-17 s20 assessments", schema=HOMELESS),
+    "death": Field("map", "Death of a looked-after child or care leaver", schema=DEATH),
+}
+HEALTH_EXTRA = {
+    "appointments": Field("list", "Health appointments", schema=APPOINTMENT),
+    "transition_plans": Field("list", "Paediatric to adult transition plans", schema=TRANSITION),
+}
+
 
 HEALTH = {
     "conditions": Field("list", "Conditions", schema=CONDITION),
     "medicines": Field("list", "Medicines", schema=MEDICINE),
     "assessments": Field("list", "Statutory health assessments", schema=HEALTH_ASSESSMENT),
+    **HEALTH_EXTRA,
 }
 
 REFERRAL = {
@@ -452,6 +624,11 @@ CHILD = {
     "episodes": Field("list", "Early help, CIN, CP, looked-after, pathway plan", schema=EPISODE),
     "placements": Field("list", "Looked-after placements", schema=PLACEMENT),
     "health": Field("map", "Health record", schema=HEALTH),
+    "care": Field(
+        "map",
+        "Placement plans, capacity, IRO disputes, education, leaving care, death",
+        schema=CARE,
+    ),
     "referrals": Field("list", "Referrals to other services and their outcome", schema=REFERRAL),
     "events": Field("list", "Chronology events", schema=EVENT),
     # Exploitation and missing (safeguard/exploitation/scenario.py).
@@ -614,6 +791,19 @@ _SECTIONS = [
     ("children[].health.conditions[]", CONDITION),
     ("children[].health.medicines[]", MEDICINE),
     ("children[].health.assessments[]", HEALTH_ASSESSMENT),
+    ("children[].health.appointments[]", APPOINTMENT),
+    ("children[].health.transition_plans[]", TRANSITION),
+    ("children[].care", CARE),
+    ("children[].care.placement_plans[]", PLACEMENT_PLAN),
+    ("children[].care.capacity_assessments[]", CAPACITY),
+    ("children[].care.iro_disputes[]", IRO_DISPUTE),
+    ("children[].care.iro_disputes[].escalations[]", ESCALATION),
+    ("children[].care.education[]", EDUCATION),
+    ("children[].care.peps[]", PEP),
+    ("children[].care.leaving_care[]", LEAVING_CARE),
+    ("children[].care.homeless_assessments[]", HOMELESS),
+    ("children[].care.death", DEATH),
+    ("children[].care.death.notifications[]", NOTIFICATION),
     ("children[].referrals[]", REFERRAL),
     ("children[].events[]", EVENT),
     *EXPLOITATION_SECTIONS,
