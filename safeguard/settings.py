@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "safeguard.children",
     "safeguard.episodes",
     "safeguard.health",
+    "safeguard.frontdoor",
     "safeguard.chronology",
     "safeguard.meetings",
     "safeguard.scenarios",

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("safeguard.checks.urls")),
     path("", include("safeguard.recording.urls")),
     path("", include("safeguard.meetings.urls")),
+    path("", include("safeguard.frontdoor.urls")),
     path("admin/", admin.site.urls),
     path("", include("safeguard.access.urls")),
 ]

@@ -408,14 +408,15 @@ BAD_CASES = [
         "date_of_birth_precision, age_assessed, age_assessment_note, expected_date_of_delivery, "
         "date_of_death, sex, ethnicity, nhs_number, upn, postcode, restricted, local_authority, "
         "registered, people, involvements, restricted_to, episodes, placements, health, referrals, "
-        "events, synthetic)",
+        "events, contacts, assessments, household, adult_checks, injuries, closures, synthetic)",
     ),
     (
         "unknown top-level key",
         lambda t: t.replace("title: Test partnership", "orders: []"),
         "orders",
         "{path}, line {line}, orders: unknown key (allowed here: safeguard_scenario, title, "
-        "description, partnership, children, concerns, meetings, s47_enquiries, milestones)",
+        "description, partnership, children, concerns, meetings, s47_enquiries, milestones, "
+        "worker_absences)",
     ),
     (
         "missing required key",

@@ -124,6 +124,12 @@ RECORDS: dict[str, str] = {
     "record:concern": "Concerns of significant harm or exploitation",
     "record:meeting": "Meetings (schedule, attendance, decisions, minutes, actions), s47 enquiries",
     "record:action": "Record a meeting's action as completed, with evidence",
+    "record:contact": "Contacts and referrals to children's social care, and their decision",
+    "record:assessment": "Children's social care assessments",
+    "record:household": "Who lives with the child, and checks on the adults",
+    "record:injury": "Injuries and child protection medicals",
+    "record:closure": "Closing the case",
+    "record:absence": "A worker's absence and who covers",
 }
 EVENT_CATEGORY_WRITES = (
     "event:social_care",
@@ -156,23 +162,23 @@ WRITES: dict[str, frozenset[str]] = {
     ),
     Role.POLICE_OFFICER: frozenset(
         {"event:police", "event:missing", "event:exploitation", "event:social_care"}
-        | {"event:other", "record:people"}
+        | {"event:other", "record:people", "record:injury"}
         | _CONCERN_ACTION
     ),
     Role.HEALTH_PRACTITIONER: frozenset(
         {"event:health", "event:medicines", "event:social_care", "event:other"}
-        | {"record:health", "record:medicine", "record:referral"}
+        | {"record:health", "record:medicine", "record:referral", "record:injury"}
         | _CONCERN_ACTION
     ),
     Role.GP: frozenset(
         {"event:health", "event:medicines", "event:social_care", "event:other"}
-        | {"record:health", "record:medicine", "record:referral"}
+        | {"record:health", "record:medicine", "record:referral", "record:injury"}
         | _CONCERN_ACTION
     ),
     Role.PHARMACIST: frozenset({"event:medicines"}),
     Role.SCHOOL_SAFEGUARDING_LEAD: frozenset(
         {"event:education", "event:social_care", "event:missing", "event:other"}
-        | {"record:referral"}
+        | {"record:referral", "record:injury"}
         | _CONCERN_ACTION
     ),
     Role.PARTNERSHIP_ANALYST: frozenset(),

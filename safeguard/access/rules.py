@@ -133,6 +133,18 @@ _RECORD_WRITES = {
     "recording:medicine-add": "record:medicine",
     "recording:medicine-end": "record:medicine",
     "recording:referral-add": "record:referral",
+    # The front door and help at home (recording/frontdoor.py).
+    "recording:contact-add": "record:contact",
+    "recording:contact-decision": "record:contact",
+    "recording:assessment": "record:assessment",
+    "recording:assessment-update": "record:assessment",
+    "recording:household-add": "record:household",
+    "recording:household-left": "record:household",
+    "recording:adult-check": "record:household",
+    "recording:injury-add": "record:injury",
+    "recording:injury-medical": "record:injury",
+    "recording:case-closure": "record:closure",
+    "recording:worker-absence": "record:absence",
 }
 ACCESS_RULES.update(
     {name: Rule("write", area="identity", write=what) for name, what in _RECORD_WRITES.items()}
@@ -148,6 +160,14 @@ ACCESS_RULES.update(
             write="record:involvement",
             description="also the child's allocated social worker",
         ),
+    }
+)
+
+# The front door's lists (frontdoor/views.py): only children the user may see, audited.
+ACCESS_RULES.update(
+    {
+        "frontdoor:queue": Rule("list", area="summary"),
+        "frontdoor:visits-due": Rule("list", area="chronology"),
     }
 )
 

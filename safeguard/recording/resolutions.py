@@ -26,6 +26,13 @@ RECORD_PAGES: dict[str, str] = {
     "meeting_minutes": "meetings:child",
     "s47_enquiry": "meetings:record-s47",
     "milestone": "meetings:child",
+    # The front door and help at home (recording/frontdoor.py).
+    "contact_decision": "recording:contact-decision",
+    "assessment": "recording:assessment-update",
+    "adult_check": "recording:adult-check",
+    "household": "recording:household-left",
+    "injury": "recording:injury-medical",
+    "worker_absence": "recording:worker-absence",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 

@@ -1,0 +1,415 @@
+"""The scenario format's front door and help at home (under each child): contacts and
+their decisions, assessments, the household over time, checks on its adults, injuries and
+child protection medicals, case closures; and, at the top level, workers' absences.
+
+Each record becomes dated operations like the rest of the loader's: created on the day it
+began (received, started, joined, requested, noticed) and updated on each later day the
+record says something became known (decided; child seen, completed; left; result; medical
+requested, held), so replay sees a contact undecided or an assessment open for exactly as
+long as it was.
+"""
+
+from __future__ import annotations
+
+from safeguard.frontdoor import services
+from safeguard.frontdoor.models import AdultCheck, Assessment, Contact, HouseholdMember, Injury
+
+# The loader's names are imported inside the functions: loader.py imports this module.
+
+
+def _staged(builder, rec, local_id, key, kind, stages, create, update, field_keys):
+    """stages: [(date, {field: value})] with the creating stage first. Later stages on the
+    same day as an earlier one are folded into it (an update op would otherwise need its
+    own phase to run after the create)."""
+    merged: list[tuple] = []
+    for day, fields in stages:
+        if day is None:
+            continue
+        if merged and day <= merged[-1][0]:
+            merged[-1][1].update(fields)
+        else:
+            merged.append((day, dict(fields)))
+    first_day, first_fields = merged[0]
+    builder._op(
+        f"record_{kind}", "event", first_day, rec, local_id, key, first_fields, create, field_keys
+    )
+    for day, fields in merged[1:]:
+        builder._op(f"update_{kind}", "event", day, rec, local_id, key, fields, update, field_keys)
+
+
+def _resolve(ctx, data, refs):
+    data = dict(data)
+    for name, kind in refs.items():
+        if name in data:
+            data[name] = ctx.maybe(kind, data[name])
+    return data
+
+
+def _creator(service, count_key, refs):
+    def apply(op, ctx):
+        obj = service(
+            actor=ctx.actor, child=ctx.get("child", op.child), **_resolve(ctx, op.data, refs)
+        )
+        ctx.objects[op.key] = obj
+        ctx.counts[count_key] += 1
+        return obj
+
+    return apply
+
+
+def _updater(refs):
+    def apply(op, ctx):
+        obj = ctx.get(*op.key)
+        obj = services._update(ctx.actor, obj, _resolve(ctx, op.data, refs))
+        ctx.objects[op.key] = obj
+        return obj
+
+    return apply
+
+
+_CONTACT_REFS = {
+    "referrer_agency": "agency",
+    "recorded_by": "professional",
+    "decided_by": "professional",
+}
+_ASSESSMENT_REFS = {"contact": "contact", "worker": "professional"}
+_CHECK_REFS = {"person": "person", "agency": "agency"}
+_INJURY_REFS = {"agency": "agency"}
+
+
+def child(builder, local_id: str, rec) -> None:
+    contacts = {}
+    for c in rec.get("contacts", []):
+        _contact(builder, local_id, c, contacts)
+    for a in rec.get("assessments", []):
+        _assessment(builder, local_id, a, contacts)
+    for h in rec.get("household", []):
+        _household(builder, local_id, h)
+    for c in rec.get("adult_checks", []):
+        _adult_check(builder, local_id, c)
+    for i in rec.get("injuries", []):
+        _injury(builder, local_id, i)
+    for c in rec.get("closures", []):
+        for key in ("closed_by",):
+            if key in c:
+                builder._ref(c, key, "professional")
+        data = {
+            "closed_on": c["closed"],
+            "reason": c["reason"],
+            "closed_by": c.get("closed_by"),
+            "synthetic": c.get("synthetic", False),
+        }
+        builder._op(
+            "close_case",
+            "event",
+            c["closed"],
+            c,
+            local_id,
+            ("closure", f"{local_id}/{c.path}"),
+            data,
+            _apply_closure,
+            {"closed_on": "closed"},
+        )
+
+
+def _contact(builder, local_id, rec, contacts):
+    from .loader import _quote
+
+    if "id" in rec:
+        if rec["id"] in contacts:
+            raise rec.error("id", f"duplicate contact id {_quote(rec['id'])}")
+        contacts[rec["id"]] = rec
+    for key, kind in _CONTACT_REFS.items():
+        scenario_key = {
+            "referrer_agency": "referrer_agency",
+            "recorded_by": "recorded_by",
+            "decided_by": "decided_by",
+        }[key]
+        if scenario_key in rec:
+            builder._ref(rec, scenario_key, kind)
+    builder._check_order(rec, "received", "decided")
+    decided = {"decision", "decided", "reason"} & set(rec.values)
+    if decided and decided != {"decision", "decided", "reason"}:
+        missing = sorted({"decision", "decided", "reason"} - decided)[0]
+        raise rec.error(missing, "give the decision, its date and its reason together")
+    first = {
+        "kind": rec.get("kind", "contact"),
+        "received_on": rec["received"],
+        "source": rec["source"],
+        "referrer_agency": rec.get("referrer_agency"),
+        "referrer_name": rec.get("referrer_name", ""),
+        "referrer_relationship": rec.get("referrer_relationship", ""),
+        "summary": rec["summary"],
+        "recorded_by": rec.get("recorded_by"),
+        "synthetic": rec.get("synthetic", False),
+    }
+    stages = [(rec["received"], first)]
+    if decided:
+        stages.append(
+            (
+                rec["decided"],
+                {
+                    "decision": rec["decision"],
+                    "decision_reason": rec["reason"],
+                    "decided_on": rec["decided"],
+                    "decided_by": rec.get("decided_by"),
+                    "judged_malicious": rec.get("judged_malicious", False),
+                    "referrer_spoken_to": rec.get("referrer_spoken_to", False),
+                },
+            )
+        )
+    elif rec.get("judged_malicious") or rec.get("referrer_spoken_to"):
+        first["referrer_spoken_to"] = rec.get("referrer_spoken_to", False)
+        first["judged_malicious"] = rec.get("judged_malicious", False)
+    key = ("contact", f"{local_id}/{rec['id']}" if "id" in rec else f"{local_id}/{rec.path}")
+    rec_key = key
+    _staged(
+        builder,
+        rec,
+        local_id,
+        rec_key,
+        "contact",
+        stages,
+        _creator(services.record_contact, "contacts", _CONTACT_REFS),
+        _updater(_CONTACT_REFS),
+        {
+            "received_on": "received",
+            "decided_on": "decided",
+            "decision_reason": "reason",
+            "referrer_agency": "referrer_agency",
+            "source": "source",
+        },
+    )
+
+
+def _assessment(builder, local_id, rec, contacts):
+    from .loader import _quote
+
+    if "contact" in rec and rec["contact"] not in contacts:
+        raise rec.error("contact", f"no contact with id {_quote(rec['contact'])} for this child")
+    if "worker" in rec:
+        builder._ref(rec, "worker", "professional")
+    builder._check_order(rec, "started", "child_seen")
+    builder._check_order(rec, "started", "completed")
+    factors = rec.get("factors", "").split()
+    first = {
+        "started_on": rec["started"],
+        "contact": f"{local_id}/{rec['contact']}" if "contact" in rec else None,
+        "worker": rec.get("worker"),
+        "synthetic": rec.get("synthetic", False),
+    }
+    stages = [(rec["started"], first)]
+    if "child_seen" in rec:
+        stages.append(
+            (
+                rec["child_seen"],
+                {
+                    "child_seen_on": rec["child_seen"],
+                    "seen_alone": rec.get("seen_alone"),
+                    "not_seen_alone_reason": rec.get("not_seen_alone_reason", ""),
+                },
+            )
+        )
+    elif "seen_alone" in rec:
+        raise rec.error("child_seen", "give when the child was seen with `seen_alone`")
+    if "completed" in rec:
+        stages.append(
+            (
+                rec["completed"],
+                {
+                    "completed_on": rec["completed"],
+                    "outcome": rec.get("outcome", ""),
+                    "factors": factors,
+                },
+            )
+        )
+    elif factors:
+        first["factors"] = factors
+    _staged(
+        builder,
+        rec,
+        local_id,
+        ("assessment", f"{local_id}/{rec.path}"),
+        "assessment",
+        stages,
+        _creator(services.record_assessment, "assessments", _ASSESSMENT_REFS),
+        _updater(_ASSESSMENT_REFS),
+        {
+            "started_on": "started",
+            "child_seen_on": "child_seen",
+            "completed_on": "completed",
+            "contact": "contact",
+        },
+    )
+
+
+def _household(builder, local_id, rec):
+    builder._ref(rec, "person", "person")
+    builder._check_order(rec, "joined", "left")
+    first = {
+        "person": rec["person"],
+        "relationship": rec["relationship"],
+        "adult": rec.get("adult", True),
+        "joined_on": rec["joined"],
+        "synthetic": rec.get("synthetic", False),
+    }
+    stages = [(rec["joined"], first)]
+    if "left" in rec:
+        stages.append((rec["left"], {"left_on": rec["left"]}))
+    _staged(
+        builder,
+        rec,
+        local_id,
+        ("household", f"{local_id}/{rec.path}"),
+        "household",
+        stages,
+        _creator(services.add_household_member, "household", {"person": "person"}),
+        _updater({}),
+        {"joined_on": "joined", "left_on": "left"},
+    )
+
+
+def _adult_check(builder, local_id, rec):
+    builder._ref(rec, "person", "person")
+    if "agency" in rec:
+        builder._ref(rec, "agency", "agency")
+    builder._check_order(rec, "requested", "result_on")
+    first = {
+        "person": rec["person"],
+        "kind": rec["kind"],
+        "agency": rec.get("agency"),
+        "requested_on": rec["requested"],
+        "synthetic": rec.get("synthetic", False),
+    }
+    stages = [(rec["requested"], first)]
+    if "result_on" in rec:
+        stages.append(
+            (
+                rec["result_on"],
+                {
+                    "result_on": rec["result_on"],
+                    "result": rec.get("result", ""),
+                    "risk_to_children": rec.get("risk_to_children", False),
+                },
+            )
+        )
+    elif "result" in rec or rec.get("risk_to_children"):
+        raise rec.error("result_on", "give the date of the result")
+    _staged(
+        builder,
+        rec,
+        local_id,
+        ("adult_check", f"{local_id}/{rec.path}"),
+        "adult_check",
+        stages,
+        _creator(services.request_adult_check, "adult_checks", _CHECK_REFS),
+        _updater(_CHECK_REFS),
+        {"requested_on": "requested"},
+    )
+
+
+def _injury(builder, local_id, rec):
+    builder._ref(rec, "agency", "agency")
+    builder._check_order(rec, "noticed", "medical_requested")
+    builder._check_order(rec, "medical_requested", "medical_held")
+    if "medical_held" in rec and "medical_requested" not in rec:
+        raise rec.error("medical_requested", "give when the medical was requested")
+    first = {
+        "noticed_on": rec["noticed"],
+        "agency": rec["agency"],
+        "kind": rec["kind"],
+        "body_site": rec["body_site"],
+        "explanation": rec.get("explanation", ""),
+        "child_mobile": rec["child_mobile"],
+        "synthetic": rec.get("synthetic", False),
+    }
+    stages = [(rec["noticed"], first)]
+    if "medical_requested" in rec:
+        stages.append(
+            (rec["medical_requested"], {"medical_requested_on": rec["medical_requested"]})
+        )
+    if "medical_held" in rec:
+        stages.append(
+            (
+                rec["medical_held"],
+                {
+                    "medical_held_on": rec["medical_held"],
+                    "medical_findings": rec.get("medical_findings", ""),
+                    "findings_shared_with": rec.get("findings_shared_with", ""),
+                },
+            )
+        )
+    elif "medical_findings" in rec or "findings_shared_with" in rec:
+        raise rec.error("medical_held", "give when the medical was held")
+    _staged(
+        builder,
+        rec,
+        local_id,
+        ("injury", f"{local_id}/{rec.path}"),
+        "injury",
+        stages,
+        _creator(services.record_injury, "injuries", _INJURY_REFS),
+        _updater(_INJURY_REFS),
+        {
+            "noticed_on": "noticed",
+            "medical_requested_on": "medical_requested",
+            "medical_held_on": "medical_held",
+        },
+    )
+
+
+def _apply_closure(op, ctx):
+    data = dict(op.data)
+    data["closed_by"] = ctx.maybe("professional", data["closed_by"])
+    synthetic = data.pop("synthetic")
+    closure = services.close_case(actor=ctx.actor, child=ctx.get("child", op.child), **data)
+    if synthetic:
+        closure.synthetic = True
+        closure.save(update_fields=["synthetic"])
+    ctx.objects[op.key] = closure
+    ctx.counts["closures"] += 1
+    return closure
+
+
+# --- top level: workers' absences
+
+
+def build(builder, tops) -> None:
+    for top in tops:
+        for rec in top.get("worker_absences", []):
+            builder._ref(rec, "professional", "professional")
+            if "covered_by" in rec:
+                builder._ref(rec, "covered_by", "professional")
+            builder._check_order(rec, "start", "end")
+            data = {
+                "professional": rec["professional"],
+                "kind": rec["kind"],
+                "start_date": rec["start"],
+                "end_date": rec.get("end"),
+                "covered_by": rec.get("covered_by"),
+                "synthetic": rec.get("synthetic", False),
+            }
+            builder._op(
+                "record_absence",
+                "event",
+                rec["start"],
+                rec,
+                None,
+                ("absence", f"{rec.file}/{rec.path}"),
+                data,
+                _apply_absence,
+                {"start_date": "start", "end_date": "end"},
+            )
+
+
+def _apply_absence(op, ctx):
+    data = dict(op.data)
+    data["professional"] = ctx.get("professional", data["professional"])
+    data["covered_by"] = ctx.maybe("professional", data["covered_by"])
+    absence = services.record_absence(actor=ctx.actor, **data)
+    ctx.objects[op.key] = absence
+    ctx.counts["worker_absences"] += 1
+    return absence
+
+
+MODELS = (Contact, Assessment, HouseholdMember, AdultCheck, Injury)
