@@ -1391,6 +1391,34 @@ def _front_door(children: list[dict]) -> list[dict]:
                 judged_malicious=True, reason="Judged malicious: a family dispute over contact"
             )
         by_id["NS00010"].setdefault("contacts", []).append(contact)
+    # A new incident for a child on a protection plan, decided "strategy discussion" by the
+    # front door three days ago: the decision raises a concern of significant harm, and no
+    # strategy discussion has been convened yet (the front door's list shows it).
+    chosen = {"NS00010", "NS00011", "NS00012", "NS00013", "NS00015", "NS00017", "NS00018"}
+    target = next(
+        c
+        for c in at_home
+        if c["episodes"][-1]["kind"] == "child_protection"
+        and c["local_id"] not in chosen
+        and c.get("contacts")
+    )
+    target["contacts"].append(
+        {
+            "id": f"{target['local_id']}-R2",
+            "kind": "referral",
+            "received": _days_ago(4),
+            "source": "6",
+            "referrer_agency": "nsp",
+            "summary": "Police called to a domestic incident at home overnight; the child was "
+            "there and has a cut lip.",
+            "recorded_by": "fd.patel",
+            "decision": "strategy_discussion",
+            "reason": "A child on a protection plan hurt during a domestic incident: reasonable "
+            "cause to suspect significant harm",
+            "decided": _days_ago(3),
+            "decided_by": "tm.wright",
+        }
+    )
     # Closed a year ago with its assessment still open (the family moved away and back).
     ns44 = by_id["NS00044"]
     ns44.setdefault("assessments", []).insert(0, {"worker": "sw.taylor", "started": _days_ago(420)})

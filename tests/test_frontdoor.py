@@ -138,7 +138,59 @@ def test_closing_a_case_keeps_what_was_open_then():
     assert closure.open_items == [{"kind": "assessment", "id": open_one.pk, "label": str(open_one)}]
     # Completing it later does not rewrite the snapshot.
     services.update_assessment(
-        actor=None, assessment=open_one, completed_on=D(2024, 10, 9), outcome="nfa"
+        actor=None, assessment=open_one, completed_on=D(2024, 10, 9), outcome="nfa", factors=["21"]
     )
     closure.refresh_from_db()
     assert len(closure.open_items) == 1
+
+
+@pytest.mark.django_db
+def test_census_rules_on_the_factors_identified_at_assessment():
+    """CIN census validation (csc-validator-be-cin): 8614 factors only on a completed
+    assessment, 8897Q a completed one has them, 8898 no code twice, 8869 21 alone; and
+    only valid codes (8897Q's list, without the queried 18A and 19A)."""
+    from safeguard.frontdoor.codes import AssessmentFactor, ReferralSource
+
+    child = factories_child()
+    a = services.record_assessment(actor=None, child=child, started_on=D(2024, 1, 2))
+
+    def refused(**fields):
+        with pytest.raises(ValidationError) as err:
+            services.update_assessment(actor=None, assessment=a, **fields)
+        return err.value.message_dict["factors"][0]
+
+    assert "when the assessment is completed" in refused(factors=["16A"])
+    done = {"completed_on": D(2024, 2, 1), "outcome": "nfa"}
+    assert "21 if none" in refused(**done)
+    assert "once" in refused(factors=["16A", "16A"], **done)
+    assert "cannot be selected with other" in refused(factors=["21", "16A"], **done)
+    assert "Unknown" in refused(factors=["18A"], **done)
+    assert "Unknown" in refused(factors=["19A"], **done)
+    a = services.update_assessment(actor=None, assessment=a, factors=["21"], **done)
+    assert a.factor_labels == ["21 No factors identified"]
+    # The census code lists as the validator has them.
+    assert set(AssessmentFactor.values) == {
+        *(f"{n}{x}" for n in range(1, 7) for x in "ABC"),
+        "7A",
+        *(f"8{x}" for x in "BCDEF"),
+        *(f"{n}A" for n in range(9, 18)),
+        "18B",
+        "18C",
+        "19B",
+        "19C",
+        "20",
+        "21",
+        "22A",
+        "23A",
+        "24A",
+    }
+    assert ReferralSource.values == [
+        "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F",
+        "4", "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10",
+    ]  # fmt: skip
+
+
+def factories_child():
+    from tests import factories
+
+    return factories.child()

@@ -6,12 +6,13 @@ import datetime as dt
 import pytest
 
 from safeguard.checks.calendar import add_working_days
-from safeguard.checks.engine import get_check
+from safeguard.checks.engine import catalogue, get_check
 from safeguard.children.services import record_person, record_relationship
 from safeguard.episodes.services import end_episode, record_episode
 from safeguard.frontdoor import services
 from tests import factories
 from tests.checks_helpers import event, involve
+from tests.meetings_helpers import meeting
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -95,6 +96,7 @@ def test_assessment_due_45_working_days_after_the_referral():
         assessment=a,
         completed_on=due + dt.timedelta(days=3),
         outcome="nfa",
+        factors=["21"],
         child_seen_on=D(2024, 1, 18),
         seen_alone=True,
     )
@@ -154,6 +156,7 @@ def test_completed_without_the_child_seen_alone_and_no_reason():
         seen_alone=False,
         completed_on=D(2024, 2, 1),
         outcome="nfa",
+        factors=["21"],
     )
     assert not fires("FD-ASSESSMENT-SEEN-ALONE", D(2024, 1, 31), child)
     assert fires("FD-ASSESSMENT-SEEN-ALONE", D(2024, 2, 1), child)
@@ -299,11 +302,11 @@ def test_absence_that_ended_does_not_fire():
 # --- injuries -----------------------------------------------------------------------------
 
 
-def injury(child, mobile=False, **fields):
+def injury(child, mobile=False, noticed=MON, **fields):
     return services.record_injury(
         actor=None,
         child=child,
-        noticed_on=MON,
+        noticed_on=noticed,
         agency=factories.agency("fd-hv", kind="nhs_trust"),
         kind="bruise",
         body_site="cheek",
@@ -321,9 +324,17 @@ def test_bruise_to_a_non_mobile_baby_needs_strategy_discussion_and_medical():
     services.record_medical(actor=None, injury=i, medical_requested_on=MON)
     (found,) = fires("FD-NON-MOBILE-INJURY", MON + dt.timedelta(days=1), baby)
     assert "a strategy discussion." in found.detail
+    # The front door deciding to hold one is not one held.
     c = contact(baby, received=MON)
     decide(c, MON, decision="strategy_discussion")
+    assert fires("FD-NON-MOBILE-INJURY", MON + dt.timedelta(days=1), baby)
+    meeting("strategy_discussion", baby, held_on=MON + dt.timedelta(days=1))
     assert not fires("FD-NON-MOBILE-INJURY", MON + dt.timedelta(days=1), baby)
+    # A discussion held before the injury was noticed does not count for it.
+    later = injury(baby, noticed=MON + dt.timedelta(days=7))
+    services.record_medical(actor=None, injury=later, medical_requested_on=later.noticed_on)
+    (found,) = fires("FD-NON-MOBILE-INJURY", MON + dt.timedelta(days=8), baby)
+    assert found.subject_key == f"injury:{later.pk}"
 
 
 def test_injury_to_a_mobile_child_is_not_this_check():
@@ -347,6 +358,7 @@ def test_case_closed_with_an_assessment_open():
         assessment=a,
         completed_on=D(2024, 2, 5),
         outcome="nfa",
+        factors=["21"],
         not_seen_alone_reason="Moved before seen",
     )
     assert fires("FD-CLOSED-WITH-OPEN-WORK", D(2024, 2, 4), child)
@@ -361,7 +373,28 @@ def test_case_closed_after_the_work_was_done_is_fine():
         assessment=a,
         completed_on=D(2024, 1, 30),
         outcome="nfa",
+        factors=["21"],
         not_seen_alone_reason="Baby",
     )
     services.close_case(actor=None, child=child, closed_on=D(2024, 2, 1), reason="Done")
     assert not fires("FD-CLOSED-WITH-OPEN-WORK", D(2024, 2, 1), child)
+
+
+# --- every front-door check's resolution is a page someone it tells may write -------------
+
+
+@pytest.mark.parametrize("check_id", sorted(c.id for c in catalogue() if c.id.startswith("FD-")))
+def test_someone_the_check_tells_may_write_the_record_that_resolves_it(check_id):
+    from safeguard.access import roles
+    from safeguard.access.rules import ACCESS_RULES
+    from safeguard.recording.resolutions import RECORD_PAGES
+    from tests.test_resolutions import SIGN_IN_ROLE
+
+    check = get_check(check_id)
+    page = RECORD_PAGES[check.resolution.record]
+    what = ACCESS_RULES[page].write
+    assert what.startswith("record:"), f"{check_id}: {page} writes {what!r}"
+    told = [SIGN_IN_ROLE[r] for r in check.tells if r in SIGN_IN_ROLE]
+    assert any(roles.may_write(role, what) for role in told), (
+        f"{check_id}: none of {told} may write {what} ({page})"
+    )

@@ -15,7 +15,7 @@ from safeguard.accounts.models import Agency
 from safeguard.children.models import Child, Person, RelationshipType
 from safeguard.core.models import check_date_order
 
-from .codes import AssessmentFactor, ReferralSource
+from .codes import NO_FACTORS, AssessmentFactor, ReferralSource
 
 
 class ContactKind(models.TextChoices):
@@ -71,6 +71,17 @@ class Contact(models.Model):
     )
     judged_malicious = models.BooleanField(default=False)
     referrer_spoken_to = models.BooleanField(default=False)
+    # A decision of "strategy discussion" raises a concern of significant harm about the
+    # child (meetings app, services.decide_contact): the strategy discussion is convened
+    # from it (Meeting.trigger_concern), and the CP-STRATEGY-DISCUSSION check watches it
+    # until one is held.
+    concern = models.ForeignKey(
+        "meetings.Concern",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+    )
     version = models.PositiveIntegerField(default=1)
     synthetic = models.BooleanField(default=False)
 
@@ -175,6 +186,25 @@ class Assessment(models.Model):
             raise ValidationError({"outcome": "Select the outcome of the assessment"})
         if self.outcome and not self.completed_on:
             raise ValidationError({"completed_on": "Enter when the assessment was completed"})
+        # CIN census rules 8614 (factors only on a completed assessment), 8897Q (a completed
+        # assessment has its factors), 8898 (no code twice) and 8869 (21 stands alone).
+        if self.factors and not self.completed_on:
+            raise ValidationError(
+                {"factors": "Factors are recorded when the assessment is completed"}
+            )
+        if self.completed_on and not self.factors:
+            raise ValidationError(
+                {
+                    "factors": "Select the factors identified at the end of the assessment "
+                    "(21 if none were)"
+                }
+            )
+        if len(set(self.factors)) != len(self.factors):
+            raise ValidationError({"factors": "Each factor is selected once"})
+        if NO_FACTORS in self.factors and len(self.factors) > 1:
+            raise ValidationError(
+                {"factors": "21 No factors identified cannot be selected with other factors"}
+            )
 
 
 class HouseholdMember(models.Model):

@@ -7,11 +7,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils import timezone
 
 from safeguard.children.models import Child, Involvement, InvolvementRole
 from safeguard.episodes.models import Episode, EpisodeKind
 
-from .models import AdultCheck, Assessment, Contact, HouseholdMember
+from .models import AdultCheck, Assessment, Contact, ContactDecision, HouseholdMember
 
 
 @dataclass
@@ -46,6 +47,58 @@ def awaiting_decision(children) -> list[QueueRow]:
         )
         for w in waiting
     ]
+
+
+@dataclass
+class StrategyRow:
+    contact: Contact
+    # (meeting id, scheduled for) of the strategy discussion about the child scheduled since
+    # the decision and not yet held, if any.
+    scheduled: tuple | None
+
+
+def strategy_discussions_awaited(children, on: dt.date) -> list[StrategyRow]:
+    """Contacts about `children` decided "strategy discussion" whose concern is still open
+    and with no strategy discussion about the child held since the decision: what the front
+    door handed on and must see convened. Each with the discussion scheduled, if any."""
+    from safeguard.meetings.models import ConcernStatus, Meeting, MeetingKind, MeetingStatus
+
+    contacts = list(
+        Contact.objects.filter(
+            child__in=children,
+            decision=ContactDecision.STRATEGY,
+            decided_on__lte=on,
+            concern__status=ConcernStatus.OPEN,
+        )
+        .select_related("child", "referrer_agency", "concern")
+        .order_by("decided_on", "pk")
+    )
+    meetings: dict[int, list] = {}
+    for child_id, pk, status, held_on, scheduled_for in (
+        Meeting.objects.filter(
+            kind=MeetingKind.STRATEGY_DISCUSSION,
+            links__child_id__in={c.child_id for c in contacts},
+        )
+        .exclude(status=MeetingStatus.CANCELLED)
+        .values_list("links__child_id", "pk", "status", "held_on", "scheduled_for")
+        .order_by("scheduled_for")
+    ):
+        meetings.setdefault(child_id, []).append((pk, status, held_on, scheduled_for))
+    rows = []
+    for c in contacts:
+        mine = meetings.get(c.child_id, [])
+        if any(held and c.decided_on <= held <= on for _, _, held, _ in mine):
+            continue
+        upcoming = next(
+            (
+                (pk, when)
+                for pk, status, held, when in mine
+                if status != MeetingStatus.HELD and timezone.localtime(when).date() >= c.decided_on
+            ),
+            None,
+        )
+        rows.append(StrategyRow(c, upcoming))
+    return rows
 
 
 def assessments(child: Child) -> list[Assessment]:

@@ -7,20 +7,26 @@ checks re-run for that child once the write commits).
 
 from __future__ import annotations
 
-from django.apps import apps
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from safeguard.access.audit import record_write, snapshot
 from safeguard.access.versions import check_version
 from safeguard.children.models import Involvement, InvolvementRole
 from safeguard.core.changes import child_record_changed
+from safeguard.meetings import services as meeting_services
+from safeguard.meetings.models import Action, Concern, ConcernKind, ConcernStatus
 
 from .models import (
     AdultCheck,
     Assessment,
     CaseClosure,
     Contact,
+    ContactDecision,
     HouseholdMember,
     Injury,
     WorkerAbsence,
@@ -57,10 +63,15 @@ def _update(actor, obj, fields: dict, expected_version=None):
 
 # --- contacts and referrals
 
+# decide_contact's default decider: whoever records the decision.
+ACTOR = object()
 
-def record_contact(*, actor, child, **fields) -> Contact:
+
+def record_contact(*, actor, child, concern_recorded_at=None, **fields) -> Contact:
     """A contact or referral received (and, when given, its decision in the same write)."""
-    return _create(actor, Contact, child=child, **fields)
+    with transaction.atomic():
+        contact = _create(actor, Contact, child=child, **fields)
+        return _strategy_concern(actor, contact, concern_recorded_at)
 
 
 def decide_contact(
@@ -70,24 +81,152 @@ def decide_contact(
     decision: str,
     decision_reason: str,
     decided_on,
-    decided_by=None,
+    decided_by=ACTOR,
     judged_malicious: bool = False,
     referrer_spoken_to: bool = False,
     expected_version=None,
+    concern_recorded_at=None,
 ) -> Contact:
-    return _update(
-        actor,
-        contact,
-        {
-            "decision": decision,
-            "decision_reason": decision_reason,
-            "decided_on": decided_on,
-            "decided_by": decided_by if decided_by is not None else actor,
-            "judged_malicious": judged_malicious,
-            "referrer_spoken_to": referrer_spoken_to,
-        },
-        expected_version,
-    )
+    """The front door's decision on a contact. A decision of "strategy discussion" raises
+    a concern of significant harm about the child in the same transaction (see
+    `_strategy_concern`); changing the decision away from it closes that concern, if it is
+    still open, with the new decision as the reason."""
+    with transaction.atomic():
+        contact = _update(
+            actor,
+            contact,
+            {
+                "decision": decision,
+                "decision_reason": decision_reason,
+                "decided_on": decided_on,
+                "decided_by": actor if decided_by is ACTOR else decided_by,
+                "judged_malicious": judged_malicious,
+                "referrer_spoken_to": referrer_spoken_to,
+            },
+            expected_version,
+        )
+        return _strategy_concern(actor, contact, concern_recorded_at)
+
+
+def _concern_source(contact: Contact):
+    """The agency a concern raised at the front door comes from: the referring agency, or
+    (for a member of the public) the agency of whoever decided."""
+    if contact.referrer_agency_id:
+        return contact.referrer_agency
+    decider = contact.decided_by or contact.recorded_by
+    agency = getattr(decider, "agency", None)
+    if agency is None:
+        raise ValidationError(
+            {
+                "decided_by": "A strategy discussion decision needs a decider from an agency "
+                "(the concern it raises names the agency)"
+            }
+        )
+    return agency
+
+
+def _strategy_concern(actor, contact: Contact, recorded_at=None) -> Contact:
+    """Keep the contact's concern in step with its decision.
+
+    "Strategy discussion" means the front door has reasonable cause to suspect significant
+    harm (Children Act 1989 s47; Working Together 2023 ch. 2): the concern it raises is what
+    the meetings app convenes the strategy discussion from, and the CP-STRATEGY-DISCUSSION
+    check watches it until one about the child is held.
+    """
+    if contact.decision == ContactDecision.STRATEGY and contact.concern_id is None:
+        who = contact.referrer_agency.name if contact.referrer_agency_id else "member of the public"
+        concern = meeting_services.record_concern(
+            actor=actor,
+            children=[contact.child],
+            kind=ConcernKind.SIGNIFICANT_HARM,
+            raised_on=contact.decided_on,
+            summary=(
+                f"Front door decision: strategy discussion ({contact.get_kind_display().lower()} "
+                f"received {contact.received_on:%-d %B %Y} from {who}). "
+                f"{contact.decision_reason}"
+            ).strip(),
+            source_agency=_concern_source(contact),
+            raised_by=contact.decided_by,
+            raised_by_name="" if contact.decided_by_id else "The front door",
+            recorded_at=recorded_at or timezone.now(),
+            synthetic=contact.synthetic,
+        )
+        before = snapshot(contact)
+        contact.concern = concern
+        contact.save(update_fields=["concern"])
+        record_write(actor, contact.child, "update", Contact, contact.pk, before, snapshot(contact))
+    elif (
+        contact.decision != ContactDecision.STRATEGY
+        and contact.concern_id is not None
+        and contact.concern.status == ConcernStatus.OPEN
+    ):
+        meeting_services.close_concern(
+            actor=actor,
+            concern=contact.concern,
+            closed_on=max(contact.decided_on or timezone.localdate(), contact.concern.raised_on),
+            reason=f"The front door decision was changed to {contact.get_decision_display()}"
+            f": {contact.decision_reason}",
+        )
+    return contact
+
+
+# The CIN census referral source an agency's contact is recorded with, by kind of agency
+# (the contributor may choose another agency source).
+SOURCE_BY_AGENCY_KIND = {
+    "police": "6",
+    "school": "2A",
+    "further_education": "2A",
+    "early_years": "2B",
+    "gp_practice": "3A",
+    "community_pharmacy": "3D",
+    "nhs_trust": "3F",
+    "camhs": "3F",
+    "ambulance": "3F",
+    "housing": "4",
+    "adult_social_care": "5A",
+    "childrens_social_care": "5C",
+    "youth_justice": "5B",
+    "probation": "7",
+}
+
+
+def contribute_contact(*, actor, child, kind: str, source: str, summary: str) -> Contact:
+    """Contribute-without-seeing a contact: an agency that is not involved with the child
+    (after an exact-identifier match, recording/contribute.py) tells children's social care
+    what it has seen. Recorded as received today from the actor's agency, undecided (so it
+    is on the front door's list and the 1-working-day clock runs), audited via "contribute";
+    the child's case holders are told in the same transaction. Nothing of the record is read.
+    """
+    from safeguard.access import roles
+    from safeguard.access.audit import audit_context
+    from safeguard.checks.services import notify_case_holders
+
+    if not roles.may_contribute(actor.role) or actor.agency_id is None:
+        raise ValidationError("Only a partner agency may make a contact this way")
+    with transaction.atomic(), audit_context(via="contribute"):
+        contact = record_contact(
+            actor=actor,
+            child=child,
+            kind=kind,
+            received_on=timezone.localdate(),
+            source=source,
+            referrer_agency=actor.agency,
+            referrer_name=actor.display_name,
+            summary=summary,
+            recorded_by=actor,
+        )
+        notify_case_holders(
+            child=child,
+            text=f"{actor.display_name} ({actor.agency.name}) made a "
+            f"{contact.get_kind_display().lower()} to children's social care: it awaits a "
+            "front-door decision.",
+        )
+    return contact
+
+
+def concern_recorded_at(day: dt.date) -> dt.datetime:
+    """When the scenario loader says a front-door concern was recorded: 09:00 on the day."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))
 
 
 # --- assessments
@@ -237,22 +376,19 @@ def _child(child_id):
 
 
 def open_items(child, on) -> list[dict]:
-    """What is open on the child's record on `on`: assessments not completed and, when the
-    meetings app is installed, concerns and actions not closed. Computed from the record."""
+    """What is open on the child's record on `on`: assessments not completed, concerns and
+    meeting actions not closed. Computed from the record."""
     items = [
         {"kind": "assessment", "id": a.pk, "label": str(a)}
         for a in Assessment.objects.filter(child=child, started_on__lte=on).filter(
             Q(completed_on__isnull=True) | Q(completed_on__gt=on)
         )
     ]
-    if apps.is_installed("safeguard.meetings"):
-        items += _open_meeting_items(child, on)
+    items += _open_meeting_items(child, on)
     return items
 
 
 def _open_meeting_items(child, on) -> list[dict]:
-    Concern = apps.get_model("meetings", "Concern")
-    Action = apps.get_model("meetings", "Action")
     items = [
         {"kind": "concern", "id": c.pk, "label": str(c)}
         for c in Concern.objects.filter(links__child=child, raised_on__lte=on).filter(

@@ -15,10 +15,17 @@ from . import selectors
 
 @login_required
 def queue(request):
-    """Contacts awaiting a decision, oldest first, each with the child's earlier contacts."""
-    rows = selectors.awaiting_decision(visible_children(request, area="summary"))
-    audit_search_results(request, list({r.contact.child for r in rows}), area="summary")
-    return render(request, "frontdoor/queue.html", {"rows": rows, "today": timezone.localdate()})
+    """Contacts awaiting a decision, oldest first, each with the child's earlier contacts;
+    then contacts decided "strategy discussion" whose discussion is not yet held."""
+    today = timezone.localdate()
+    visible = visible_children(request, area="summary")
+    rows = selectors.awaiting_decision(visible)
+    strategy = selectors.strategy_discussions_awaited(visible, today)
+    children = {r.contact.child for r in rows} | {r.contact.child for r in strategy}
+    audit_search_results(request, list(children), area="summary")
+    return render(
+        request, "frontdoor/queue.html", {"rows": rows, "strategy": strategy, "today": today}
+    )
 
 
 @login_required

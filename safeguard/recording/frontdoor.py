@@ -5,18 +5,31 @@ may write that kind of record and may see the child; the service does every rule
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 
+from safeguard.access import roles
 from safeguard.access.policy import open_child_for_write
 from safeguard.accounts.models import User
 from safeguard.children.models import Involvement, InvolvementRole
 from safeguard.core.forms import error_summary
 from safeguard.frontdoor import selectors
 from safeguard.frontdoor import services as fd
-from safeguard.frontdoor.models import Assessment, Contact, HouseholdMember, Injury, WorkerAbsence
+from safeguard.frontdoor.models import (
+    Assessment,
+    Contact,
+    ContactDecision,
+    HouseholdMember,
+    Injury,
+    WorkerAbsence,
+)
+from safeguard.meetings.models import MeetingKind
 
 from . import frontdoor_forms as f
 from .records import _add_page, _alert_for, _alert_intro, _attempt, _page, _saved
@@ -40,8 +53,10 @@ def _which_page(
     which_label="Which one",
     initial=None,
     intro="",
+    done=None,
 ):
-    """Choose one of the child's `rows` (pre-selected from the alert) and save fields on it."""
+    """Choose one of the child's `rows` (pre-selected from the alert) and save fields on it.
+    `done(saved, alert)` may answer with where to go next (else back to the summary)."""
     alert = _alert_for(request, child)
     choices = [(str(r.pk), label(r)) for r in rows]
     start = dict(initial or {})
@@ -53,8 +68,11 @@ def _which_page(
     form = form_class(request.POST or None, choices=choices, which_label=which_label, initial=start)
     if request.method == "POST" and form.is_valid():
         row = next(r for r in rows if str(r.pk) == form.cleaned_data["which"])
-        if _attempt(form, lambda: save(row, form.cleaned_data)):
-            return _saved(request, child, f"{label(row)}: saved.", alert)
+        saved = _attempt(form, lambda: save(row, form.cleaned_data))
+        if saved:
+            return (done and done(saved, alert)) or _saved(
+                request, child, f"{label(row)}: saved.", alert
+            )
     return _page(
         request,
         form,
@@ -129,7 +147,30 @@ def contact_decision(request, child_id: int):
             referrer_spoken_to=d["referrer_spoken_to"],
         ),
         empty="No contacts are recorded for this child.",
+        done=lambda contact, alert: _to_strategy_discussion(request, child, contact),
     )
+
+
+def _to_strategy_discussion(request, child, contact: Contact):
+    """After a decision of "strategy discussion": straight on to convening it from the
+    concern the decision raised, for a role that may schedule meetings; otherwise back to
+    the summary saying who convenes it."""
+    if contact.decision != ContactDecision.STRATEGY or not contact.concern_id:
+        return None
+    if roles.may_write(request.user.role, "record:meeting"):
+        messages.success(
+            request,
+            "The decision was recorded and a concern of significant harm raised. Convene the "
+            "strategy discussion.",
+        )
+        query = urlencode({"kind": MeetingKind.STRATEGY_DISCUSSION, "concern": contact.concern_id})
+        return redirect(reverse("meetings:schedule", args=[child.pk]) + "?" + query)
+    messages.success(
+        request,
+        "The decision was recorded and a concern of significant harm raised: the child's "
+        "social worker or team manager convenes the strategy discussion.",
+    )
+    return redirect("children:summary", child.pk)
 
 
 # --- assessments ----------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 
 from safeguard.accounts.models import Agency, User
-from safeguard.frontdoor.codes import AssessmentFactor
+from safeguard.frontdoor.codes import AssessmentFactor, ReferralSource
 from safeguard.frontdoor.models import (
     AdultCheck,
     Assessment,
@@ -100,7 +100,7 @@ class AssessmentProgressForm(_Which):
     )
     completed_on = _date("Date completed", required=False)
     factors = forms.MultipleChoiceField(
-        label="Factors identified (CIN census)",
+        label="Factors identified at the end of the assessment (CIN census; 21 if none)",
         choices=AssessmentFactor.choices,
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -182,3 +182,38 @@ class AbsenceForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["professional"].queryset = workers
         self.fields["covered_by"].queryset = colleagues
+
+
+# The agency sources a partner may give (the individual, anonymous and unknown ones are the
+# front door's own, for a member of the public).
+_AGENCY_SOURCES = [
+    (code, label)
+    for code, label in ReferralSource.choices
+    if code not in ("1A", "1B", "1C", "1D", "9", "10")
+]
+
+
+class ContributeContactForm(forms.Form):
+    """A partner's contact or referral to children's social care, made without seeing the
+    child's record (recording/contribute.py)."""
+
+    kind = forms.ChoiceField(
+        label="Is this a referral?",
+        choices=[
+            ("referral", "Yes: I am asking children's social care to act"),
+            ("contact", "No: I am sharing information with the front door"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select whether this is a referral"},
+    )
+    source = forms.ChoiceField(
+        label="Your service (CIN census referral source)", choices=_AGENCY_SOURCES
+    )
+    summary = forms.CharField(
+        label="What you have seen or been told, and why you are worried",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Enter what you have seen or been told"},
+    )
+
+    def __init__(self, *args, child=None, **kwargs):  # child: never used (nothing is shown)
+        super().__init__(*args, **kwargs)

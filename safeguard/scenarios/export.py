@@ -445,7 +445,15 @@ CONTACT = Section(
         K("referrer_spoken_to"),
         K("synthetic"),
     ),
-    {"id": _ID, "child": "the child it is listed under", "version": _VERSION},
+    {
+        "id": _ID,
+        "child": "the child it is listed under",
+        "version": _VERSION,
+        "concern": (
+            "raised again from a decision of strategy_discussion when the scenario loads "
+            "(the concern of significant harm the decision raises, dated the decision day)"
+        ),
+    },
 )
 ASSESSMENT = Section(
     "children[].assessments[]",

@@ -170,8 +170,8 @@ def _contact(builder, local_id, rec, contacts):
         rec_key,
         "contact",
         stages,
-        _creator(services.record_contact, "contacts", _CONTACT_REFS),
-        _updater(_CONTACT_REFS),
+        _apply_contact,
+        _apply_contact_update,
         {
             "received_on": "received",
             "decided_on": "decided",
@@ -180,6 +180,30 @@ def _contact(builder, local_id, rec, contacts):
             "source": "source",
         },
     )
+
+
+def _apply_contact(op, ctx):
+    data = _resolve(ctx, op.data, _CONTACT_REFS)
+    if data.get("decided_on"):
+        data["concern_recorded_at"] = services.concern_recorded_at(data["decided_on"])
+    contact = services.record_contact(actor=ctx.actor, child=ctx.get("child", op.child), **data)
+    ctx.objects[op.key] = contact
+    ctx.counts["contacts"] += 1
+    return contact
+
+
+def _apply_contact_update(op, ctx):
+    """The decision, through the service: a strategy discussion raises its concern (dated
+    the day of the decision), as it does on the page."""
+    data = _resolve(ctx, op.data, _CONTACT_REFS)
+    contact = services.decide_contact(
+        actor=ctx.actor,
+        contact=ctx.get(*op.key),
+        concern_recorded_at=services.concern_recorded_at(data["decided_on"]),
+        **data,
+    )
+    ctx.objects[op.key] = contact
+    return contact
 
 
 def _assessment(builder, local_id, rec, contacts):
@@ -224,7 +248,7 @@ def _assessment(builder, local_id, rec, contacts):
             )
         )
     elif factors:
-        first["factors"] = factors
+        raise rec.error("completed", "factors are identified when the assessment is completed")
     _staged(
         builder,
         rec,

@@ -52,8 +52,7 @@ from safeguard.core.validators import nhs_number_is_valid, normalise_nhs_number,
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
 
-from . import meetings_format
-from . import frontdoor_format
+from . import frontdoor_format, meetings_format
 from . import schema as S
 
 __all__ = [

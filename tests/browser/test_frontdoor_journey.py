@@ -75,6 +75,39 @@ def test_front_door_manager_decides_a_contact(journey):  # noqa: F811
     assert "No contacts are awaiting a decision" in page.locator("main").inner_text()
 
 
+def test_a_strategy_discussion_decision_goes_on_to_convene_it(journey):  # noqa: F811
+    world = web_data.build()
+    today = world.today
+    waiting = services.record_contact(
+        actor=None,
+        child=world.peter,
+        received_on=today,
+        source="6",
+        referrer_agency=world.police,
+        summary="Peter has a bruise on his face and says his stepfather hit him",
+    )
+    page = journey.page
+    sign_in(journey, "tia.manager")
+    journey.goto(f"/children/{world.peter.pk}/contacts/decide/")
+    page.locator(f"input[name=which][value='{waiting.pk}']").check()
+    page.get_by_label("Strategy discussion", exact=True).check()
+    page.get_by_label("Reason for the decision").fill(
+        "Reasonable cause to suspect significant harm"
+    )
+    fill_date(page, "decided_on", today)
+    page.get_by_role("button", name="Save").click()
+    # Straight on to convening it, from the concern the decision raised.
+    page.wait_for_url(re.compile(rf".*/children/{world.peter.pk}/meetings/new/\?.*"))
+    waiting.refresh_from_db()
+    assert waiting.concern is not None
+    assert page.get_by_label("Strategy discussion", exact=True).is_checked()
+    journey.check("convene-strategy-discussion")
+    journey.goto("/front-door/")
+    row = page.locator("tr", has_text="Reasonable cause to suspect significant harm")
+    assert "Not convened" in row.inner_text()
+    journey.check("front-door-strategy-awaited")
+
+
 def test_child_protection_worker_visits_assesses_and_records_the_household(journey):  # noqa: F811
     world = web_data.build()
     today = world.today

@@ -6,6 +6,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from safeguard.children.models import InvolvementRole
 from safeguard.frontdoor.models import Assessment, CaseClosure
+from safeguard.meetings.models import Action, Concern
 
 from ..engine import Check, Finding, Resolution, Source, alive_on, register
 from ..models import Severity
@@ -15,25 +16,19 @@ from ._home import WT2023
 def _open_at(as_of):
     """Exists: something about the closure's child that was open when the case closed is
     still open on as_of."""
-    from django.apps import apps
-
     assessments = Assessment.objects.filter(
         child_id=OuterRef("child_id"), started_on__lte=OuterRef("closed_on")
     ).filter(Q(completed_on__isnull=True) | Q(completed_on__gt=as_of))
     found = Exists(assessments)
-    if apps.is_installed("safeguard.meetings"):
-        Concern = apps.get_model("meetings", "Concern")
-        Action = apps.get_model("meetings", "Action")
-        concerns = Concern.objects.filter(
-            links__child_id=OuterRef("child_id"), raised_on__lte=OuterRef("closed_on")
-        ).filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
-        actions = Action.objects.filter(
-            Q(child_id=OuterRef("child_id"))
-            | Q(child__isnull=True, meeting__links__child_id=OuterRef("child_id")),
-            meeting__held_on__lte=OuterRef("closed_on"),
-        ).filter(Q(completed_on__isnull=True) | Q(completed_on__gt=as_of))
-        found = found | Exists(concerns) | Exists(actions)
-    return found
+    concerns = Concern.objects.filter(
+        links__child_id=OuterRef("child_id"), raised_on__lte=OuterRef("closed_on")
+    ).filter(Q(closed_on__isnull=True) | Q(closed_on__gt=as_of))
+    actions = Action.objects.filter(
+        Q(child_id=OuterRef("child_id"))
+        | Q(child__isnull=True, meeting__links__child_id=OuterRef("child_id")),
+        meeting__held_on__lte=OuterRef("closed_on"),
+    ).filter(Q(completed_on__isnull=True) | Q(completed_on__gt=as_of))
+    return found | Exists(concerns) | Exists(actions)
 
 
 @register
@@ -41,7 +36,10 @@ class ClosedWithOpen(Check):
     id = "FD-CLOSED-WITH-OPEN-WORK"
     title = "Case closed with a concern, action or assessment still open"
     severity = Severity.HIGH
-    resolution = Resolution("Complete the open assessment", "assessment")
+    resolution = Resolution(
+        "Complete the open assessment (or close the concern or action on the meetings pages)",
+        "assessment",
+    )
     sources = (Source(WT2023, "Chapter 2: closing a case only when the plan's work is done"),)
     tells = (InvolvementRole.TEAM_MANAGER, InvolvementRole.ALLOCATED_SOCIAL_WORKER)
     description = (

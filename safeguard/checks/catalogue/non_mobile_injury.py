@@ -5,38 +5,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, Q
 
 from safeguard.children.models import InvolvementRole
-from safeguard.frontdoor.models import Contact, ContactDecision, Injury
+from safeguard.frontdoor.models import Injury
+from safeguard.meetings.models import MeetingKind
+from safeguard.meetings.selectors import held_since
 
 from ..engine import Check, Finding, Resolution, Source, Threshold, alive_on, register
 from ..models import Severity
 
 
-def strategy_discussions(as_of):
-    """Strategy discussions about the outer row's child on or after its `noticed_on`:
-    a front-door decision for one, and (when the meetings app is installed) a strategy
-    discussion meeting scheduled or held."""
-    decided = Contact.objects.filter(
-        child_id=OuterRef("child_id"),
-        decision=ContactDecision.STRATEGY,
-        decided_on__gte=OuterRef("noticed_on"),
-        decided_on__lte=as_of,
+def strategy_discussions(as_of) -> Exists:
+    """A strategy discussion about the outer row's child held on or after its `noticed_on`
+    (meetings app). A front-door decision to hold one is not one held: that decision raises
+    a concern, and the discussion is convened and recorded from it."""
+    return held_since(
+        MeetingKind.STRATEGY_DISCUSSION, as_of, child_ref="child_id", since_ref="noticed_on"
     )
-    found = Exists(decided)
-    from django.apps import apps
-
-    if apps.is_installed("safeguard.meetings"):
-        Meeting = apps.get_model("meetings", "Meeting")
-        meetings = Meeting.objects.filter(
-            links__child_id=OuterRef("child_id"),
-            kind="strategy_discussion",
-            held_on__gte=OuterRef("noticed_on"),
-            held_on__lte=as_of,
-        )
-        found = found | Exists(meetings)
-    return found
 
 
 @register
@@ -59,10 +45,11 @@ class NonMobileInjury(Check):
     tells = (InvolvementRole.ALLOCATED_SOCIAL_WORKER, InvolvementRole.TEAM_MANAGER)
     description = (
         "An injury (`frontdoor.Injury`) to a child recorded as not independently mobile, "
-        "with either no child protection medical requested or no strategy discussion (a "
-        "front-door decision for one, or a strategy discussion meeting held) on or after "
-        "the day it was noticed. Due the configured number of days after it was noticed "
-        "(default 0: the same day). Clears when both are recorded."
+        "with either no child protection medical requested or no strategy discussion about "
+        "the child held (meetings app) on or after the day it was noticed. A front-door "
+        "decision to hold one raises a concern and does not count until it is held. Due the "
+        "configured number of days after it was noticed (default 0: the same day). Clears "
+        "when both are recorded."
     )
     thresholds = {"days": Threshold(0, "Days after noticing by which both are due", "days")}
 
