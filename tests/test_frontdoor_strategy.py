@@ -17,7 +17,7 @@ from safeguard.checks.engine import get_check
 from safeguard.frontdoor import services
 from safeguard.frontdoor.models import Contact
 from safeguard.meetings.models import Concern, MeetingKind
-from safeguard.scenarios.loader import load
+from safeguard.scenarios.loader import ScenarioError, load
 from tests import factories
 from tests.checks_helpers import involve
 from tests.export_helpers import assert_same_record
@@ -138,8 +138,39 @@ def test_the_scenario_decision_and_its_concern_round_trip(tmp_path):
     before, after, text = exported_then_reloaded([path], "FD-AMY", tmp_path)
     assert_same_record(before, after)
     assert "decision: strategy_discussion" in text
-    # The concern is not written: the decision raises it again on load.
-    assert "concern:" not in text
+    # The concern is written with the concerns, and the contact names it: the reload links
+    # the decision to it rather than raising another.
+    assert "concern: FD-AMY-CN1" in text and "- id: FD-AMY-CN1" in text
+    assert text.count("Front door decision: strategy discussion") == 1
+
+
+def test_a_scenario_contact_naming_a_concern_links_it(tmp_path):
+    text = _strategy_scenario(tmp_path).read_text()
+    text = text.replace(
+        "        decided_by: fd-manager\n",
+        "        decided_by: fd-manager\n        concern: police-concern\n",
+        1,
+    )
+    text += (
+        "concerns:\n"
+        "  - id: police-concern\n"
+        "    children: [FD-AMY]\n"
+        "    kind: significant_harm\n"
+        "    raised: 2024-01-16\n"
+        "    summary: Bruise reported by the school\n"
+        "    source: fd-police\n"
+        "    raised_by_name: PC Test\n"
+    )
+    path = tmp_path / "linked.yaml"
+    path.write_text(text)
+    load([path])
+    contact = Contact.objects.get(kind="referral")
+    assert contact.concern.summary == "Bruise reported by the school"
+    assert Concern.objects.count() == 1
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text.replace("concern: police-concern", "concern: nobody", 1))
+    with pytest.raises(ScenarioError, match='no concern with id "nobody"'):
+        load([bad])
 
 
 @override_settings(SAFEGUARD_REQUIRE_OTP=False)

@@ -67,11 +67,11 @@ def _update(actor, obj, fields: dict, expected_version=None):
 ACTOR = object()
 
 
-def record_contact(*, actor, child, concern_recorded_at=None, **fields) -> Contact:
+def record_contact(*, actor, child, concern_recorded_at=None, concern=None, **fields) -> Contact:
     """A contact or referral received (and, when given, its decision in the same write)."""
     with transaction.atomic():
         contact = _create(actor, Contact, child=child, **fields)
-        return _strategy_concern(actor, contact, concern_recorded_at)
+        return _strategy_concern(actor, contact, concern_recorded_at, concern)
 
 
 def decide_contact(
@@ -86,11 +86,13 @@ def decide_contact(
     referrer_spoken_to: bool = False,
     expected_version=None,
     concern_recorded_at=None,
+    concern=None,
 ) -> Contact:
     """The front door's decision on a contact. A decision of "strategy discussion" raises
     a concern of significant harm about the child in the same transaction (see
     `_strategy_concern`); changing the decision away from it closes that concern, if it is
-    still open, with the new decision as the reason."""
+    still open, with the new decision as the reason. `concern`: one already recorded about
+    the child to link instead (the scenario loader, from an exported file)."""
     with transaction.atomic():
         contact = _update(
             actor,
@@ -105,7 +107,7 @@ def decide_contact(
             },
             expected_version,
         )
-        return _strategy_concern(actor, contact, concern_recorded_at)
+        return _strategy_concern(actor, contact, concern_recorded_at, concern)
 
 
 def _concern_source(contact: Contact):
@@ -125,7 +127,7 @@ def _concern_source(contact: Contact):
     return agency
 
 
-def _strategy_concern(actor, contact: Contact, recorded_at=None) -> Contact:
+def _strategy_concern(actor, contact: Contact, recorded_at=None, existing=None) -> Contact:
     """Keep the contact's concern in step with its decision.
 
     "Strategy discussion" means the front door has reasonable cause to suspect significant
@@ -133,24 +135,12 @@ def _strategy_concern(actor, contact: Contact, recorded_at=None) -> Contact:
     the meetings app convenes the strategy discussion from, and the CP-STRATEGY-DISCUSSION
     check watches it until one about the child is held.
     """
+    if existing is not None and contact.decision != ContactDecision.STRATEGY:
+        raise ValidationError({"concern": "Only a strategy discussion decision raises a concern"})
+    if existing is not None and not existing.links.filter(child_id=contact.child_id).exists():
+        raise ValidationError({"concern": "The concern is about another child"})
     if contact.decision == ContactDecision.STRATEGY and contact.concern_id is None:
-        who = contact.referrer_agency.name if contact.referrer_agency_id else "member of the public"
-        concern = meeting_services.record_concern(
-            actor=actor,
-            children=[contact.child],
-            kind=ConcernKind.SIGNIFICANT_HARM,
-            raised_on=contact.decided_on,
-            summary=(
-                f"Front door decision: strategy discussion ({contact.get_kind_display().lower()} "
-                f"received {contact.received_on:%-d %B %Y} from {who}). "
-                f"{contact.decision_reason}"
-            ).strip(),
-            source_agency=_concern_source(contact),
-            raised_by=contact.decided_by,
-            raised_by_name="" if contact.decided_by_id else "The front door",
-            recorded_at=recorded_at or timezone.now(),
-            synthetic=contact.synthetic,
-        )
+        concern = existing or _raise_concern(actor, contact, recorded_at)
         before = snapshot(contact)
         contact.concern = concern
         contact.save(update_fields=["concern"])
@@ -168,6 +158,26 @@ def _strategy_concern(actor, contact: Contact, recorded_at=None) -> Contact:
             f": {contact.decision_reason}",
         )
     return contact
+
+
+def _raise_concern(actor, contact: Contact, recorded_at=None) -> Concern:
+    """The concern of significant harm a strategy discussion decision raises."""
+    who = contact.referrer_agency.name if contact.referrer_agency_id else "member of the public"
+    return meeting_services.record_concern(
+        actor=actor,
+        children=[contact.child],
+        kind=ConcernKind.SIGNIFICANT_HARM,
+        raised_on=contact.decided_on,
+        summary=(
+            f"Front door decision: strategy discussion ({contact.get_kind_display().lower()} "
+            f"received {contact.received_on:%-d %B %Y} from {who}). {contact.decision_reason}"
+        ).strip(),
+        source_agency=_concern_source(contact),
+        raised_by=contact.decided_by,
+        raised_by_name="" if contact.decided_by_id else "The front door",
+        recorded_at=recorded_at or timezone.now(),
+        synthetic=contact.synthetic,
+    )
 
 
 # The CIN census referral source an agency's contact is recorded with, by kind of agency

@@ -18,23 +18,32 @@ from safeguard.frontdoor.models import AdultCheck, Assessment, Contact, Househol
 
 
 def _staged(builder, rec, local_id, key, kind, stages, create, update, field_keys):
-    """stages: [(date, {field: value})] with the creating stage first. Later stages on the
-    same day as an earlier one are folded into it (an update op would otherwise need its
-    own phase to run after the create)."""
+    """stages: [(date, {field: value}[, phase])] with the creating stage first. Later stages
+    on the same day and phase as an earlier one are folded into it (an update op would
+    otherwise need its own phase to run after the create). Phase "event" unless given."""
     merged: list[tuple] = []
-    for day, fields in stages:
+    for day, fields, *phase in stages:
         if day is None:
             continue
-        if merged and day <= merged[-1][0]:
+        phase = phase[0] if phase else "event"
+        if merged and day <= merged[-1][0] and phase == merged[-1][2]:
             merged[-1][1].update(fields)
         else:
-            merged.append((day, dict(fields)))
-    first_day, first_fields = merged[0]
+            merged.append((day, dict(fields), phase))
+    first_day, first_fields, first_phase = merged[0]
     builder._op(
-        f"record_{kind}", "event", first_day, rec, local_id, key, first_fields, create, field_keys
+        f"record_{kind}",
+        first_phase,
+        first_day,
+        rec,
+        local_id,
+        key,
+        first_fields,
+        create,
+        field_keys,
     )
-    for day, fields in merged[1:]:
-        builder._op(f"update_{kind}", "event", day, rec, local_id, key, fields, update, field_keys)
+    for day, fields, phase in merged[1:]:
+        builder._op(f"update_{kind}", phase, day, rec, local_id, key, fields, update, field_keys)
 
 
 def _resolve(ctx, data, refs):
@@ -71,6 +80,7 @@ _CONTACT_REFS = {
     "referrer_agency": "agency",
     "recorded_by": "professional",
     "decided_by": "professional",
+    "concern": "concern",
 }
 _ASSESSMENT_REFS = {"contact": "contact", "worker": "professional"}
 _CHECK_REFS = {"person": "person", "agency": "agency"}
@@ -119,14 +129,10 @@ def _contact(builder, local_id, rec, contacts):
         if rec["id"] in contacts:
             raise rec.error("id", f"duplicate contact id {_quote(rec['id'])}")
         contacts[rec["id"]] = rec
-    for key, kind in _CONTACT_REFS.items():
-        scenario_key = {
-            "referrer_agency": "referrer_agency",
-            "recorded_by": "recorded_by",
-            "decided_by": "decided_by",
-        }[key]
-        if scenario_key in rec:
-            builder._ref(rec, scenario_key, kind)
+    # (`concern` is checked once the concerns are read: _check_contact_concerns.)
+    for key in ("referrer_agency", "recorded_by", "decided_by"):
+        if key in rec:
+            builder._ref(rec, key, _CONTACT_REFS[key])
     builder._check_order(rec, "received", "decided")
     decided = {"decision", "decided", "reason"} & set(rec.values)
     if decided and decided != {"decision", "decided", "reason"}:
@@ -144,20 +150,25 @@ def _contact(builder, local_id, rec, contacts):
         "synthetic": rec.get("synthetic", False),
     }
     stages = [(rec["received"], first)]
+    if "concern" in rec and not decided:
+        raise rec.error("concern", "a concern is raised by a decision (give it)")
     if decided:
-        stages.append(
-            (
-                rec["decided"],
-                {
-                    "decision": rec["decision"],
-                    "decision_reason": rec["reason"],
-                    "decided_on": rec["decided"],
-                    "decided_by": rec.get("decided_by"),
-                    "judged_malicious": rec.get("judged_malicious", False),
-                    "referrer_spoken_to": rec.get("referrer_spoken_to", False),
-                },
-            )
-        )
+        decision = {
+            "decision": rec["decision"],
+            "decision_reason": rec["reason"],
+            "decided_on": rec["decided"],
+            "decided_by": rec.get("decided_by"),
+            "judged_malicious": rec.get("judged_malicious", False),
+            "referrer_spoken_to": rec.get("referrer_spoken_to", False),
+        }
+        if "concern" in rec:
+            # The concern (top-level `concerns`) is recorded in its own phase on its day:
+            # the decision that names it comes after it (phase "meeting").
+            decision["concern"] = rec["concern"]
+            builder.__dict__.setdefault("contact_concerns", []).append((rec, local_id))
+            stages.append((rec["decided"], decision, "meeting"))
+        else:
+            stages.append((rec["decided"], decision))
     elif rec.get("judged_malicious") or rec.get("referrer_spoken_to"):
         first["referrer_spoken_to"] = rec.get("referrer_spoken_to", False)
         first["judged_malicious"] = rec.get("judged_malicious", False)
@@ -178,6 +189,7 @@ def _contact(builder, local_id, rec, contacts):
             "decision_reason": "reason",
             "referrer_agency": "referrer_agency",
             "source": "source",
+            "concern": "concern",
         },
     )
 
@@ -395,10 +407,29 @@ def _apply_closure(op, ctx):
     return closure
 
 
+def _check_contact_concerns(builder) -> None:
+    """A contact's `concern` names a concern in `concerns` (read after every file's
+    children) about the same child, recorded by the day of the decision."""
+    from .loader import _quote
+
+    concerns = {op.key[1]: op for op in builder.ops if op.kind == "record_concern"}
+    for rec, local_id in getattr(builder, "contact_concerns", []):
+        op = concerns.get(rec["concern"])
+        if op is None:
+            raise rec.error("concern", f"no concern with id {_quote(rec['concern'])} in the files")
+        if local_id not in op.data["children"]:
+            raise rec.error("concern", f"concern {_quote(rec['concern'])} is about another child")
+        if op.effective > rec["decided"]:
+            raise rec.error(
+                "concern", f"concern {_quote(rec['concern'])} was recorded after the decision"
+            )
+
+
 # --- top level: workers' absences
 
 
 def build(builder, tops) -> None:
+    _check_contact_concerns(builder)
     for top in tops:
         for rec in top.get("worker_absences", []):
             builder._ref(rec, "professional", "professional")

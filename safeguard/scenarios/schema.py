@@ -296,6 +296,12 @@ CONTACT = {
     "decided_by": Field("ref", "Username of who decided", ref_kind="professional"),
     "judged_malicious": Field("bool", "Closed as malicious (only with decision nfa)"),
     "referrer_spoken_to": Field("bool", "The referrer was spoken to before deciding"),
+    "concern": Field(
+        "ref",
+        "Id of the concern (in `concerns`) a strategy_discussion decision raised; without it "
+        "the decision raises one on load, dated the day decided",
+        ref_kind="concern",
+    ),
     "synthetic": SYNTHETIC,
 }
 
