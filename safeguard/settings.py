@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "safeguard.health",
     # Placement plans, capacity, IRO disputes, education, leaving care, death (issue 13).
     "safeguard.care",
+    "safeguard.frontdoor",
     "safeguard.chronology",
     "safeguard.meetings",
     "safeguard.scenarios",

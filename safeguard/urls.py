@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("safeguard.exploitation.urls")),
     path("", include("safeguard.meetings.urls")),
     path("care/", include("safeguard.care.urls")),
+    path("", include("safeguard.frontdoor.urls")),
     path("admin/", admin.site.urls),
     path("", include("safeguard.access.urls")),
 ]

@@ -78,6 +78,15 @@ PROFESSIONALS = [
     ("sw.jones", "Megan", "Jones", "nsc", "child-protection", "Social worker", "social_worker"),
     ("sw.okafor", "Chidi", "Okafor", "nsc", "child-protection", "Social worker", "social_worker"),
     ("sw.taylor", "Amy", "Taylor", "nsc", "family-support", "Social worker", "social_worker"),
+    (
+        "fd.patel",
+        "Priya",
+        "Patel",
+        "nsc",
+        "front-door",
+        "Front door social worker",
+        "social_worker",
+    ),
     ("sw.khan", "Imran", "Khan", "nsc", "children-in-care", "Social worker", "social_worker"),
     ("sw.murphy", "Siobhan", "Murphy", "nsc", "children-in-care", "Social worker", "social_worker"),
     ("sw.nowak", "Piotr", "Nowak", "nsc", "children-in-care", "Social worker", "social_worker"),
@@ -1186,6 +1195,8 @@ def build() -> dict:
             p["team"] = team
         p.update(job_title=job, role=role, password=DEMO_PASSWORD, synthetic=True)
         professionals.append(p)
+    children.append(_baby_at_the_front_door(n))
+    absences = _front_door(children)
     for c in children:
         c["synthetic"] = True
     # One restricted record (a staff member's child): visible only to the people named on it
@@ -1208,7 +1219,304 @@ def build() -> dict:
         ),
         "partnership": {"agencies": agencies, "professionals": professionals},
         "children": children,
+        "worker_absences": absences,
     }
+
+
+# --- The front door and help at home (safeguard/frontdoor) ------------------------------
+# Every child in need or on a protection plan came through the front door: a referral,
+# decided the next working day, and an assessment; their household is known. A few records
+# are chosen so that each front-door check has real work on the demo's today.
+
+REFERRAL_SOURCES = {"School": "2A", "Health visitor": "3B", "Police": "6", "GP": "3A"}
+SOURCE_AGENCY = {"2A": "riverside-primary", "3B": "nchc", "6": "nsp", "3A": "elm-tree-surgery"}
+FACTORS = {
+    "child_in_need": "4B 2B",
+    "child_protection": "16A 3B",
+}
+
+
+def _d(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+
+
+def _next_working_day(day: dt.date) -> dt.date:
+    day += dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def _days_ago(n: int) -> dt.date:
+    return DEMO_TODAY - dt.timedelta(days=n)
+
+
+def _front_door(children: list[dict]) -> list[dict]:
+    at_home = [
+        c
+        for c in children
+        if c.get("episodes")
+        and c["episodes"][-1]["kind"] in ("child_in_need", "child_protection")
+        and "end" not in c["episodes"][-1]
+    ]
+    for c in at_home:
+        plan = c["episodes"][-1]
+        referral = next((e for e in c["events"] if e["type"] == "referral"), None)
+        done = next((e for e in c["events"] if e["type"] == "assessment_completed"), None)
+        worker = next(
+            i["professional"] for i in c["involvements"] if i["role"] == "allocated_social_worker"
+        )
+        if referral is not None:
+            received = _d(referral["occurred"])
+            source = REFERRAL_SOURCES.get(referral["details"].get("referrer"), "2A")
+            decided = _next_working_day(received)
+            c["contacts"] = [
+                {
+                    "id": f"{c['local_id']}-R1",
+                    "kind": "referral",
+                    "received": received,
+                    "source": source,
+                    "referrer_agency": SOURCE_AGENCY.get(source, "riverside-primary"),
+                    "summary": referral["summary"].removeprefix("Referral: "),
+                    "recorded_by": "fd.patel",
+                    "decision": "assessment",
+                    "reason": "Needs a social work assessment",
+                    "decided": decided,
+                    "decided_by": "tm.wright",
+                }
+            ]
+            assessment = {
+                "contact": f"{c['local_id']}-R1",
+                "worker": worker,
+                "started": decided,
+                "child_seen": _next_working_day(decided),
+                "seen_alone": True,
+            }
+            completed = _d(done["occurred"]) if done is not None else _d(plan["start"])
+            completed = max(completed, assessment["child_seen"])
+            if True:
+                assessment.update(
+                    completed=completed,
+                    factors=FACTORS[plan["kind"]],
+                    outcome="cin_plan"
+                    if plan["kind"] == "child_in_need"
+                    else "strategy_discussion",
+                )
+            c["assessments"] = [assessment]
+        born = _d(c["date_of_birth"])
+        c["household"] = [
+            {"person": p["id"], "relationship": p["relationship"], "joined": born}
+            for p in c.get("people", [])
+            if p["relationship"] in ("mother", "father")
+        ]
+    by_id = {c["local_id"]: c for c in children}
+
+    # A new partner moved in three weeks ago and nobody has asked for checks.
+    _partner(by_id["NS00012"], "Lee", "Barton", _days_ago(21))
+    # A partner with a conviction for harming a child lives with a child on a plan.
+    flagged = _partner(by_id["NS00013"], "Carl", "Dunmore", _days_ago(120))
+    by_id["NS00013"]["adult_checks"] = [
+        {
+            "person": flagged,
+            "kind": "police",
+            "agency": "nsp",
+            "requested": _days_ago(115),
+            "result_on": _days_ago(100),
+            "result": "Convicted of assault occasioning actual bodily harm to a child (2016)",
+            "risk_to_children": True,
+        }
+    ]
+    # Two visits in a row without seeing the child.
+    for days, outcome, reason in (
+        (3, "no_access", "Nobody answered; curtains drawn"),
+        (1, "refused", "Mother refused entry"),
+    ):
+        by_id["NS00015"]["events"].append(
+            {
+                "type": "social_worker_visit",
+                "occurred": _days_ago(days),
+                "source": "nsc",
+                "recorded_by": "sw.okafor",
+                "summary": f"Visit: {reason.lower()}.",
+                "details": {"outcome": outcome, "reason": reason, "location": "Home"},
+            }
+        )
+    # The last visit did not see the child, so a child protection visit is overdue.
+    last = [e for e in by_id["NS00018"]["events"] if e["type"] == "social_worker_visit"][-1]
+    last["details"] = {
+        **last.get("details", {}),
+        "outcome": "not_seen",
+        "reason": "Child at nursery; mother seen",
+    }
+    last.get("details", {}).pop("seen_alone", None)
+    # Completed without the child seen alone, and no reason given.
+    a = by_id["NS00017"].get("assessments", [{}])[0]
+    if a:
+        a["seen_alone"] = False
+    # An assessment left open when the worker changed, long past 45 working days.
+    by_id["NS00011"].setdefault("assessments", []).append(
+        {"worker": "sw.jones", "started": _days_ago(110)}
+    )
+    # Three contacts in a year closed with no further action, one judged malicious without
+    # speaking to the grandmother who made it.
+    nfa = [
+        (_days_ago(300), "1D", None, "neighbour", "Neighbour heard shouting late at night."),
+        (
+            _days_ago(150),
+            "2A",
+            "riverside-primary",
+            None,
+            "Child arrived at school without lunch again.",
+        ),
+        (_days_ago(40), "1A", None, "relative", "Grandmother says the children are left alone."),
+    ]
+    for i, (received, source, agency, relationship, summary) in enumerate(nfa, 2):
+        contact = {
+            "id": f"NS00010-R{i}",
+            "received": received,
+            "source": source,
+            "summary": summary,
+            "recorded_by": "fd.patel",
+            "decision": "nfa",
+            "reason": "No role for children's social care",
+            "decided": received,
+            "decided_by": "tm.wright",
+        }
+        if agency:
+            contact["referrer_agency"] = agency
+        else:
+            contact["referrer_relationship"] = relationship
+        if relationship == "relative":
+            contact.update(
+                judged_malicious=True, reason="Judged malicious: a family dispute over contact"
+            )
+        by_id["NS00010"].setdefault("contacts", []).append(contact)
+    # A new incident for a child on a protection plan, decided "strategy discussion" by the
+    # front door three days ago: the decision raises a concern of significant harm, and no
+    # strategy discussion has been convened yet (the front door's list shows it).
+    chosen = {"NS00010", "NS00011", "NS00012", "NS00013", "NS00015", "NS00017", "NS00018"}
+    target = next(
+        c
+        for c in at_home
+        if c["episodes"][-1]["kind"] == "child_protection"
+        and c["local_id"] not in chosen
+        and c.get("contacts")
+    )
+    target["contacts"].append(
+        {
+            "id": f"{target['local_id']}-R2",
+            "kind": "referral",
+            "received": _days_ago(4),
+            "source": "6",
+            "referrer_agency": "nsp",
+            "summary": "Police called to a domestic incident at home overnight; the child was "
+            "there and has a cut lip.",
+            "recorded_by": "fd.patel",
+            "decision": "strategy_discussion",
+            "reason": "A child on a protection plan hurt during a domestic incident: reasonable "
+            "cause to suspect significant harm",
+            "decided": _days_ago(3),
+            "decided_by": "tm.wright",
+        }
+    )
+    # Closed a year ago with its assessment still open (the family moved away and back).
+    ns44 = by_id["NS00044"]
+    ns44.setdefault("assessments", []).insert(0, {"worker": "sw.taylor", "started": _days_ago(420)})
+    ns44["closures"] = [
+        {
+            "closed": _days_ago(380),
+            "reason": "Family moved out of the area",
+            "closed_by": "tm.wright",
+        }
+    ]
+    # A worker off sick with nobody covering their children on plans.
+    return [
+        {"professional": "sw.okafor", "kind": "sickness", "start": _days_ago(8), "synthetic": True}
+    ]
+
+
+def _partner(child: dict, given: str, family: str, joined: dt.date) -> str:
+    person_id = f"{child['local_id']}-partner"
+    child["people"].append(
+        {
+            "id": person_id,
+            "given_name": given,
+            "family_name": family,
+            "sex": "M",
+            "relationship": "partner",
+            "start": joined,
+        }
+    )
+    child["household"].append({"person": person_id, "relationship": "partner", "joined": joined})
+    return person_id
+
+
+def _baby_at_the_front_door(n: int) -> dict:
+    """A four-month-old with a bruise, referred by the health visitor two days ago: no
+    decision yet, no strategy discussion, no medical (the front door's most urgent work)."""
+    local_id = f"NS{n:05d}"
+    born = _days_ago(122)
+    nhs = _nhs_for_baby()
+    received = _days_ago(2)
+    return {
+        "local_id": local_id,
+        "given_name": "Ivy",
+        "family_name": "Marsh",
+        "date_of_birth": born,
+        "sex": "F",
+        "ethnicity": "WBRI",
+        "nhs_number": nhs,
+        "local_authority": LA,
+        "people": [
+            {
+                "id": f"{local_id}-mother",
+                "given_name": "Kayleigh",
+                "family_name": "Marsh",
+                "sex": "F",
+                "relationship": "mother",
+                "parental_responsibility": True,
+                "pr_basis": "birth_mother",
+                "start": born,
+            },
+        ],
+        "involvements": [
+            {"professional": "fd.patel", "role": "other", "start": received},
+            {"professional": "tm.wright", "role": "team_manager", "start": received},
+        ],
+        "contacts": [
+            {
+                "received": received,
+                "source": "3B",
+                "referrer_agency": "nchc",
+                "referrer_name": "Health visitor",
+                "summary": "Bruise to the left cheek of a "
+                "four-month-old; mother says her older cousin fell on her.",
+                "recorded_by": "fd.patel",
+            }
+        ],
+        "household": [{"person": f"{local_id}-mother", "relationship": "mother", "joined": born}],
+        "injuries": [
+            {
+                "noticed": received,
+                "agency": "nchc",
+                "kind": "bruise",
+                "body_site": "left cheek",
+                "explanation": "An older cousin fell on her",
+                "child_mobile": False,
+            }
+        ],
+        "events": [],
+    }
+
+
+def _nhs_for_baby() -> str:
+    # The 999 range is never issued; the first serial past the generator's with a valid
+    # check digit.
+    for serial in range(7000, 7999):  # clear of the demo (4000s) and Worcestershire (9000s)
+        candidate = f"999000{serial:04d}"
+        if nhs_number_is_valid(candidate):
+            return candidate
+    raise AssertionError("no valid NHS number")
 
 
 # Partners who record for a child are involved with them from their first entry, so their

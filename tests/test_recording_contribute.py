@@ -296,3 +296,64 @@ def test_notices_can_be_marked_read_by_their_recipient_only(world):
     assert Notice.objects.get(recipient=world.worker).read_at is not None
     assert Notice.objects.get(recipient=world.manager).read_at is None
     assert "New information from partners" not in client.get("/").content.decode()
+
+
+# --- a contact or referral to the front door, without seeing the record (issue 14) ---------
+
+
+def _refer(client, token, **extra):
+    data = {
+        "token": token,
+        "event_type": "frontdoor_contact",
+        "save": "1",
+        "kind": "referral",
+        "source": "6",
+        "summary": "Ruby was found at an address linked to older men; she had a new phone.",
+    }
+    data.update(extra)
+    return client.post("/contribute/entry/", data)
+
+
+def test_a_partner_refers_to_the_front_door_without_seeing_the_record(world):
+    from safeguard.frontdoor.models import Contact
+
+    found = _find(world.client, nhs_number=NHS)
+    assert "A contact or referral to children’s social care" in found.content.decode()
+    token = _token(found)
+    form = world.client.post(
+        "/contribute/entry/", {"token": token, "event_type": "frontdoor_contact"}
+    )
+    body = form.content.decode()
+    assert form.status_code == 200 and "What you have seen or been told" in body
+    assert 'value="6" selected' in body  # a police force's source, chosen for them
+    _assert_no_record_data(form, world.child)
+    response = _refer(world.client, token)
+    assert response.status_code == 302 and response["Location"] == "/contribute/"
+    contact = Contact.objects.get(child=world.child)
+    assert (contact.kind, contact.source, contact.decision) == ("referral", "6", "")
+    assert contact.referrer_agency == world.officer.agency
+    assert contact.recorded_by == world.officer and contact.received_on == dt.date.today()
+    write = AuditEntry.objects.get(action=AuditAction.CREATE, model="frontdoor.Contact")
+    assert (write.actor, write.child, write.via) == (world.officer, world.child, "contribute")
+    told = set(Notice.objects.filter(child=world.child).values_list("recipient", flat=True))
+    assert told == {world.worker.pk, world.manager.pk}
+    assert "awaits a front-door decision" in Notice.objects.first().text
+    page = world.client.get("/contribute/")
+    assert "has been sent to children’s social care" in page.content.decode()
+    _assert_no_record_data(page, world.child)
+    # On the front door's list for those who may see the child, awaiting a decision.
+    world.client.force_login(world.manager)
+    queue = world.client.get("/front-door/").content.decode()
+    assert "found at an address linked to older men" in queue
+
+
+def test_a_referral_without_what_was_seen_writes_nothing(world):
+    from safeguard.frontdoor.models import Contact
+
+    token = _token(_find(world.client, nhs_number=NHS))
+    response = _refer(world.client, token, summary="")
+    body = response.content.decode()
+    assert response.status_code == 200 and "govuk-error-summary" in body
+    assert "Enter what you have seen or been told" in body
+    assert not Contact.objects.exists() and not Notice.objects.exists()
+    _assert_no_record_data(response, world.child)

@@ -410,14 +410,16 @@ BAD_CASES = [
         "date_of_death, sex, ethnicity, nhs_number, upn, postcode, restricted, local_authority, "
         "registered, people, involvements, restricted_to, episodes, placements, health, care, "
         "referrals, events, missing_episodes, exploitation_assessments, safety_plan, justice, "
-        "bail, protective_measures, synthetic)",
+        "bail, protective_measures, contacts, assessments, household, adult_checks, injuries, "
+        "closures, synthetic)",
     ),
     (
         "unknown top-level key",
         lambda t: t.replace("title: Test partnership", "orders: []"),
         "orders",
         "{path}, line {line}, orders: unknown key (allowed here: safeguard_scenario, title, "
-        "description, partnership, children, concerns, meetings, s47_enquiries, milestones)",
+        "description, partnership, children, concerns, meetings, s47_enquiries, milestones, "
+        "worker_absences)",
     ),
     (
         "missing required key",

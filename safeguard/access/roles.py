@@ -159,6 +159,12 @@ RECORDS: dict[str, str] = {
     "record:education": "School or setting and the personal education plan",
     "record:iro_dispute": "IRO disputes: raise, escalate, resolve",
     "record:death": "The death of a looked-after child or care leaver and its notifications",
+    "record:contact": "Contacts and referrals to children's social care, and their decision",
+    "record:assessment": "Children's social care assessments",
+    "record:household": "Who lives with the child, and checks on the adults",
+    "record:injury": "Injuries and child protection medicals",
+    "record:closure": "Closing the case",
+    "record:absence": "A worker's absence and who covers",
 }
 EVENT_CATEGORY_WRITES = (
     "event:social_care",
@@ -194,23 +200,29 @@ WRITES: dict[str, frozenset[str]] = {
     ),
     Role.POLICE_OFFICER: frozenset(
         {"event:police", "event:missing", "event:exploitation", "event:social_care"}
-        | {"event:other", "record:people", "record:missing", "record:protective_measure"}
+        | {
+            "event:other",
+            "record:people",
+            "record:missing",
+            "record:protective_measure",
+            "record:injury",
+        }
         | _CONCERN_ACTION
     ),
     Role.HEALTH_PRACTITIONER: frozenset(
         {"event:health", "event:medicines", "event:social_care", "event:other"}
-        | {"record:health", "record:medicine", "record:referral"}
+        | {"record:health", "record:medicine", "record:referral", "record:injury"}
         | _CONCERN_ACTION
     ),
     Role.GP: frozenset(
         {"event:health", "event:medicines", "event:social_care", "event:other"}
-        | {"record:health", "record:medicine", "record:referral"}
+        | {"record:health", "record:medicine", "record:referral", "record:injury"}
         | _CONCERN_ACTION
     ),
     Role.PHARMACIST: frozenset({"event:medicines"}),
     Role.SCHOOL_SAFEGUARDING_LEAD: frozenset(
         {"event:education", "event:social_care", "event:missing", "event:other"}
-        | {"record:referral", "record:education"}
+        | {"record:referral", "record:education", "record:injury"}
         | _CONCERN_ACTION
     ),
     Role.PARTNERSHIP_ANALYST: frozenset(),

@@ -163,6 +163,18 @@ _RECORD_WRITES = {
     "recording:education": "record:education",
     "recording:pathway": "record:care",
     "recording:death": "record:death",
+    # The front door and help at home (recording/frontdoor.py).
+    "recording:contact-add": "record:contact",
+    "recording:contact-decision": "record:contact",
+    "recording:assessment": "record:assessment",
+    "recording:assessment-update": "record:assessment",
+    "recording:household-add": "record:household",
+    "recording:household-left": "record:household",
+    "recording:adult-check": "record:household",
+    "recording:injury-add": "record:injury",
+    "recording:injury-medical": "record:injury",
+    "recording:case-closure": "record:closure",
+    "recording:worker-absence": "record:absence",
 }
 ACCESS_RULES.update(
     {name: Rule("write", area="identity", write=what) for name, what in _RECORD_WRITES.items()}
@@ -202,6 +214,14 @@ ACCESS_RULES.update(
     {
         "recording:fhir-message": Rule("capability", capability="send_medicines_messages"),
         "care:iro-dashboard": Rule("capability", capability="iro_dashboard"),
+    }
+)
+
+# The front door's lists (frontdoor/views.py): only children the user may see, audited.
+ACCESS_RULES.update(
+    {
+        "frontdoor:queue": Rule("list", area="summary"),
+        "frontdoor:visits-due": Rule("list", area="chronology"),
     }
 )
 

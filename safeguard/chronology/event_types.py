@@ -107,11 +107,28 @@ EVENT_TYPES: dict[str, EventType] = {
             "social_worker_visit",
             "Social worker visit",
             "social_care",
-            "A statutory visit to the child (CPPCR 2010 reg 28 for looked-after children).",
+            "A statutory visit to the child (CPPCR 2010 reg 28 for looked-after children; "
+            "the child in need or child protection plan for a child at home).",
             {
                 "seen_alone": Detail("bool", "Whether the child was seen alone"),
                 "location": Detail("text", "Where the visit took place"),
+                # A visit with no access or refused is still recorded: two in a row alert.
+                "outcome": Detail(
+                    "choice",
+                    "What happened: seen (default), not_seen (the child was not there), "
+                    "no_access (nobody answered) or refused (entry or seeing the child refused)",
+                    choices=("seen", "not_seen", "no_access", "refused"),
+                ),
+                "reason": Detail("text", "Why the child was not seen, or not seen alone"),
             },
+        ),
+        EventType(
+            "cumulative_review",
+            "Manager's review of the cumulative picture",
+            "social_care",
+            "A manager reviewed the child's contacts and referrals together (after repeated "
+            "contacts closed with no further action).",
+            {"conclusion": Detail("text", "What the review concluded")},
         ),
         EventType(
             "concern_raised",

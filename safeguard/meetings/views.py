@@ -195,6 +195,10 @@ def schedule(request, child_id: int):
     initial = {"kind": kind if kind in MeetingKind.values else "", "chair": request.user.pk}
     if alert and (alert.prefill or {}).get("concern"):
         initial["trigger_concern"] = alert.prefill["concern"]
+    elif request.GET.get("concern", "").isdigit():
+        # From a front-door decision of "strategy discussion" (recording/frontdoor.py): the
+        # concern the decision raised (the form offers only the child's open concerns).
+        initial["trigger_concern"] = int(request.GET["concern"])
     form = ScheduleForm(
         posted(request),
         initial=initial,

@@ -64,12 +64,21 @@ def _require_contributor(request) -> None:
         raise PermissionDenied("Sign in with your security code first")
 
 
+# Not a chronology entry: a contact or referral to children's social care (the front door),
+# offered first to every role that may contribute (any agency may refer).
+CONTACT = "frontdoor_contact"
+CONTACT_LABEL = "A contact or referral to children’s social care (the front door)"
+
+
 def contributable_types(role: str) -> list[tuple[str, str]]:
-    """(code, label) of the event types the role may add, in registry order by category."""
+    """(code, label) of what the role may add: a contact to the front door, then the event
+    types it may write, in registry order by category."""
     allowed = [t for t in EVENT_TYPES.values() if roles.may_write_event_type(role, t.code)]
     order = list(CATEGORIES)
     allowed.sort(key=lambda t: (order.index(t.category), t.label))
-    return [(t.code, f"{t.label} ({CATEGORIES[t.category].lower()})") for t in allowed]
+    return [(CONTACT, CONTACT_LABEL)] + [
+        (t.code, f"{t.label} ({CATEGORIES[t.category].lower()})") for t in allowed
+    ]
 
 
 class FindForm(forms.Form):
@@ -191,6 +200,8 @@ def contribute_record(request):
             {"match": match, "token": token, "form": choose, "errors": error_summary(choose)},
         )
     event_type = choose.cleaned_data["event_type"]
+    if event_type == CONTACT:
+        return _contribute_contact(request, child, match, token)
     form_class = event_form_class(event_type)
     # child=None: the form must not offer the child's people (that would show the record).
     form = form_class(request.POST if "save" in request.POST else None, child=None)
@@ -222,6 +233,45 @@ def contribute_record(request):
             "token": token,
             "event_type": event_type,
             "event_label": dict(contributable_types(request.user.role))[event_type],
+            "form": form,
+            "errors": error_summary(form) if form.is_bound else [],
+        },
+    )
+
+
+def _contribute_contact(request, child, match, token):
+    """A partner's contact or referral to the front door, without seeing the record."""
+    from safeguard.frontdoor import services as frontdoor
+
+    from .frontdoor_forms import ContributeContactForm
+
+    kind = request.user.agency.kind if request.user.agency_id else ""
+    form = ContributeContactForm(
+        request.POST if "save" in request.POST else None,
+        initial={"source": frontdoor.SOURCE_BY_AGENCY_KIND.get(kind, "8")},
+    )
+    if form.is_bound and form.is_valid():
+        try:
+            frontdoor.contribute_contact(actor=request.user, child=child, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                f"Your {form.cleaned_data['kind']} about the child with {match} has been sent "
+                "to children’s social care. The front door decides what happens within 1 "
+                "working day; the child’s social worker and team manager, if they have them, "
+                "have been told.",
+            )
+            return redirect("recording:contribute-find")
+    return render(
+        request,
+        "recording/contribute_record.html",
+        {
+            "match": match,
+            "token": token,
+            "event_type": CONTACT,
+            "event_label": CONTACT_LABEL,
             "form": form,
             "errors": error_summary(form) if form.is_bound else [],
         },

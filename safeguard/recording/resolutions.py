@@ -41,6 +41,13 @@ RECORD_PAGES: dict[str, str] = {
     "pep": "recording:education",
     "leaving_care": "recording:pathway",
     "death_notification": "recording:death",
+    # The front door and help at home (recording/frontdoor.py).
+    "contact_decision": "recording:contact-decision",
+    "assessment": "recording:assessment-update",
+    "adult_check": "recording:adult-check",
+    "household": "recording:household-left",
+    "injury": "recording:injury-medical",
+    "worker_absence": "recording:worker-absence",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import care_pages, contribute, events, exploitation_pages, records, views
+from . import care_pages, contribute, events, exploitation_pages, frontdoor, records, views
 
 app_name = "recording"
 
@@ -88,6 +88,30 @@ urlpatterns = [
     path("children/<int:child_id>/pathway-plan/", care_pages.pathway, name="pathway"),
     path("children/<int:child_id>/death/", care_pages.death, name="death"),
     path("medicines-messages/", care_pages.fhir_message, name="fhir-message"),
+    # The front door and help at home (recording/frontdoor.py).
+    path("children/<int:child_id>/contacts/add/", frontdoor.contact_add, name="contact-add"),
+    path(
+        "children/<int:child_id>/contacts/decide/",
+        frontdoor.contact_decision,
+        name="contact-decision",
+    ),
+    path("children/<int:child_id>/assessments/", frontdoor.assessment, name="assessment"),
+    path(
+        "children/<int:child_id>/assessments/update/",
+        frontdoor.assessment_update,
+        name="assessment-update",
+    ),
+    path("children/<int:child_id>/household/add/", frontdoor.household_add, name="household-add"),
+    path(
+        "children/<int:child_id>/household/left/", frontdoor.household_left, name="household-left"
+    ),
+    path("children/<int:child_id>/household/checks/", frontdoor.adult_check, name="adult-check"),
+    path("children/<int:child_id>/injuries/add/", frontdoor.injury_add, name="injury-add"),
+    path(
+        "children/<int:child_id>/injuries/medical/", frontdoor.injury_medical, name="injury-medical"
+    ),
+    path("children/<int:child_id>/close/", frontdoor.case_closure, name="case-closure"),
+    path("children/<int:child_id>/worker-absence/", frontdoor.absence, name="worker-absence"),
     # Chronology entries (recording/events.py).
     path("contribute/", contribute.contribute_find, name="contribute-find"),
     path("contribute/entry/", contribute.contribute_record, name="contribute-record"),

@@ -41,6 +41,13 @@ class ExportError(Exception):
 # --------------------------------------------------------------------------- values
 
 
+class _Explicit:
+    """A value written even when false (a required or non-default boolean)."""
+
+    def __init__(self, value):
+        self.value = value
+
+
 class _Plain(str):
     """Text written without quotes (dates, so files read like the hand-written ones)."""
 
@@ -522,6 +529,125 @@ DEATH_NOTIFICATION = Section(
 
 # The lists of a child in the order the format writes them, with the related name of the
 # child's rows and their order. A new record kind is a Section and a line here.
+
+# The front door and help at home (scenarios/frontdoor_format.py loads them).
+from safeguard.frontdoor.models import (  # noqa: E402
+    AdultCheck,
+    Assessment,
+    CaseClosure,
+    Contact,
+    HouseholdMember,
+    Injury,
+)
+
+_VERSION = "edit counter of the row, not part of the record's content"
+CONTACT = Section(
+    "children[].contacts[]",
+    Contact,
+    S.CONTACT,
+    (
+        K("kind", omit="contact"),
+        K("received", "received_on"),
+        K("source"),
+        K("referrer_agency"),
+        K("referrer_name"),
+        K("referrer_relationship"),
+        K("summary"),
+        K("recorded_by"),
+        K("decision"),
+        K("reason", "decision_reason"),
+        K("decided", "decided_on"),
+        K("decided_by"),
+        K("judged_malicious"),
+        K("referrer_spoken_to"),
+        K("concern"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under", "version": _VERSION},
+)
+ASSESSMENT = Section(
+    "children[].assessments[]",
+    Assessment,
+    S.ASSESSMENT,
+    (
+        K("contact"),
+        K("worker"),
+        K("started", "started_on"),
+        K("child_seen", "child_seen_on"),
+        K(
+            "seen_alone",
+            lambda a: None if a.seen_alone is None else _Explicit(a.seen_alone),
+            "seen_alone",
+        ),
+        K("not_seen_alone_reason"),
+        K("completed", "completed_on"),
+        K("factors", lambda a: " ".join(a.factors), "factors"),
+        K("outcome"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under", "version": _VERSION},
+)
+HOUSEHOLD = Section(
+    "children[].household[]",
+    HouseholdMember,
+    S.HOUSEHOLD_MEMBER,
+    (
+        K("person"),
+        K("relationship"),
+        K("adult", lambda h: None if h.adult else _Explicit(False), "adult"),
+        K("joined", "joined_on"),
+        K("left", "left_on"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+ADULT_CHECK = Section(
+    "children[].adult_checks[]",
+    AdultCheck,
+    S.ADULT_CHECK,
+    (
+        K("person"),
+        K("kind"),
+        K("agency"),
+        K("requested", "requested_on"),
+        K("result_on"),
+        K("result"),
+        K("risk_to_children"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+INJURY = Section(
+    "children[].injuries[]",
+    Injury,
+    S.INJURY,
+    (
+        K("noticed", "noticed_on"),
+        K("agency"),
+        K("kind"),
+        K("body_site"),
+        K("explanation"),
+        K("child_mobile", lambda i: _Explicit(i.child_mobile), "child_mobile"),
+        K("medical_requested", "medical_requested_on"),
+        K("medical_held", "medical_held_on"),
+        K("medical_findings"),
+        K("findings_shared_with"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "child": "the child it is listed under"},
+)
+CLOSURE = Section(
+    "children[].closures[]",
+    CaseClosure,
+    S.CLOSURE,
+    (K("closed", "closed_on"), K("reason"), K("closed_by"), K("synthetic")),
+    {
+        "id": _ID,
+        "child": "the child it is listed under",
+        "open_items": "computed from the record when the case is closed (a reload recomputes it)",
+    },
+)
+
 CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
     ("people", PERSON, "relationships", ("start_date", "id")),
     ("involvements", INVOLVEMENT, "involvements", ("start_date", "id")),
@@ -550,6 +676,12 @@ CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
     # Exploitation and missing (safeguard/exploitation/export_sections.py).
     *EXPLOITATION_LISTS,
     ("events", EVENT, "events", ("recorded_at", "id")),
+    ("contacts", CONTACT, "contacts", ("received_on", "id")),
+    ("assessments", ASSESSMENT, "assessments", ("started_on", "id")),
+    ("household", HOUSEHOLD, "household", ("joined_on", "id")),
+    ("adult_checks", ADULT_CHECK, "adult_checks", ("requested_on", "id")),
+    ("injuries", INJURY, "injuries", ("noticed_on", "id")),
+    ("closures", CLOSURE, "closures", ("closed_on", "id")),
 )
 
 # --- Concerns, meetings, section 47 enquiries and milestones: top-level sections, since a
@@ -768,6 +900,7 @@ class _Exporter:
         self.person_ids: dict[int, str] = {}
         self.condition_ids: dict[int, str] = {}
         self.event_ids: dict[int, str] = {}
+        self.contact_ids: dict[int, str] = {}
         self.top_ids: dict[tuple[str, int], str] = {}
 
     # references: remember what the partnership must define, return the id in the file
@@ -836,6 +969,8 @@ class _Exporter:
     def value(self, section: Section, key: Key, obj) -> Any:
         spec = section.schema[key.key]
         value = _attr(obj, key.attr)
+        if isinstance(value, _Explicit):
+            return value.value
         if (
             value is None
             or value == ""
@@ -849,6 +984,7 @@ class _Exporter:
                 "professional": self.professional,
                 "person": self.person,
                 "condition": lambda c: self.condition_ids[c.pk],
+                "contact": lambda c: self.contact_ids[c.pk],
                 "event": self.event,
                 "child": self.local_id,
                 "concern": lambda c: self.top_ids[("concern", c.pk)],
@@ -881,6 +1017,11 @@ class _Exporter:
     # the child
     def export(self) -> dict[str, Any]:
         child = self.child
+        # Concerns are written after the child (top), but a contact names the concern its
+        # strategy discussion decision raised: their ids are fixed first, in top's order.
+        _, _, related, order = next(t for t in TOP_LISTS if t[1] is CONCERN)
+        for i, link in enumerate(getattr(child, related).order_by(*order), 1):
+            self.top_ids[("concern", link.concern_id)] = f"{child.local_id}-CN{i}"
         data = self.row(CHILD, child)
         lists: dict[str, list] = {}
         for name, section, related, order in CHILD_LISTS:
@@ -932,6 +1073,10 @@ class _Exporter:
                 cond_id = f"{self.child.local_id}-C{i}"
                 self.condition_ids[obj.pk] = cond_id
                 out.append({"id": cond_id, **self.row(section, obj)})
+            elif section is CONTACT:
+                contact_id = f"{self.child.local_id}-R{i}"
+                self.contact_ids[obj.pk] = contact_id
+                out.append({"id": contact_id, **self.row(section, obj)})
             else:
                 out.append(self.row(section, obj))
         return out

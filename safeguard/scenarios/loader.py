@@ -52,7 +52,7 @@ from safeguard.core.validators import nhs_number_is_valid, normalise_nhs_number,
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
 
-from . import care_format, meetings_format
+from . import care_format, frontdoor_format, meetings_format
 from . import schema as S
 
 __all__ = [
@@ -1199,6 +1199,8 @@ class _Builder:
                 kind, "event", effective, r, local_id, key, data, handler
             ),
         )
+        # Contacts, assessments, the household, injuries, closures (scenarios/frontdoor_format).
+        frontdoor_format.child(self, local_id, rec)
         if "date_of_death" in rec:
             self._op(
                 "record_date_of_death",
@@ -1790,6 +1792,8 @@ def parse_files(paths: Iterable[str | Path]) -> Scenario:
             builder.child(child)
     # Concerns and meetings may be about several children: after every file's children.
     meetings_format.build(builder, tops)
+    # Workers' absences name professionals, not children: after every file's children.
+    frontdoor_format.build(builder, tops)
     builder.resolve()
     return Scenario(paths=paths, operations=builder.finish())
 
@@ -1847,6 +1851,13 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "actions",
         "s47_enquiries",
         "milestones",
+        "contacts",
+        "assessments",
+        "household",
+        "adult_checks",
+        "injuries",
+        "closures",
+        "worker_absences",
     ]
     counts = {k: ctx.counts[k] for k in order if ctx.counts[k]}
     return LoadResult(counts=counts, scenario=scenario)

@@ -39,6 +39,16 @@ from safeguard.episodes.codes import (
     PlacementType,
 )
 from safeguard.episodes.models import EpisodeKind, ProviderRegistration, Siblings
+from safeguard.frontdoor.codes import ReferralSource
+from safeguard.frontdoor.models import (
+    AbsenceKind,
+    AssessmentOutcome,
+    CheckKind,
+    ContactDecision,
+    ContactKind,
+    InjuryKind,
+    ReferrerRelationship,
+)
 from safeguard.health.models import (
     AppointmentService,
     AppointmentStatus,
@@ -490,7 +500,7 @@ ANSWER = {
     "evidence": Field("text", "What the answer rests on (required for yes)"),
 }
 
-ASSESSMENT = {
+EXPLOITATION_ASSESSMENT = {
     "date": Field("date", "Date of the assessment", True),
     "review_due": Field("date", "When it must be reviewed", True),
     "level": choice(
@@ -562,7 +572,9 @@ MEASURE = {
 
 EXPLOITATION_KEYS = {
     "missing_episodes": Field("list", "Missing episodes", schema=MISSING_EPISODE),
-    "exploitation_assessments": Field("list", "Exploitation risk assessments", schema=ASSESSMENT),
+    "exploitation_assessments": Field(
+        "list", "Exploitation risk assessments", schema=EXPLOITATION_ASSESSMENT
+    ),
     "safety_plan": Field("list", "Contextual safety plan actions", schema=PLAN_ACTION),
     "justice": Field("list", "Police and youth justice records", schema=JUSTICE),
     "bail": Field("list", "Bail and its conditions", schema=BAIL),
@@ -571,7 +583,7 @@ EXPLOITATION_KEYS = {
 
 EXPLOITATION_SECTIONS = [
     ("children[].missing_episodes[]", MISSING_EPISODE),
-    ("children[].exploitation_assessments[]", ASSESSMENT),
+    ("children[].exploitation_assessments[]", EXPLOITATION_ASSESSMENT),
     ("children[].exploitation_assessments[].answers[]", ANSWER),
     ("children[].safety_plan[]", PLAN_ACTION),
     ("children[].justice[]", JUSTICE),
@@ -581,6 +593,100 @@ EXPLOITATION_SECTIONS = [
     ("(a place: last_seen, found, location)", LOCATION),
 ]
 
+
+# --- The front door and help at home (built by scenarios/frontdoor_format.py).
+
+CONTACT = {
+    "id": Field("text", "Id of the contact, for an assessment to refer to"),
+    "kind": choice(ContactKind.values, "contact (default) or referral"),
+    "received": Field("date", "When it was received", True),
+    "source": choice(ReferralSource.values, "CIN census referral source code", True),
+    "referrer_agency": Field(
+        "ref", "Agency that made it (none: a member of the public)", ref_kind="agency"
+    ),
+    "referrer_name": Field("text", "Who made it"),
+    "referrer_relationship": choice(
+        ReferrerRelationship.values, "A member of the public's relationship to the child"
+    ),
+    "summary": Field("text", "What was reported", True),
+    "recorded_by": Field("ref", "Username of who recorded it", ref_kind="professional"),
+    "decision": choice(ContactDecision.values, "The decision (with `decided` and `reason`)"),
+    "reason": Field("text", "Why that decision"),
+    "decided": Field("date", "When it was decided"),
+    "decided_by": Field("ref", "Username of who decided", ref_kind="professional"),
+    "judged_malicious": Field("bool", "Closed as malicious (only with decision nfa)"),
+    "referrer_spoken_to": Field("bool", "The referrer was spoken to before deciding"),
+    "concern": Field(
+        "ref",
+        "Id of the concern (in `concerns`) a strategy_discussion decision raised; without it "
+        "the decision raises one on load, dated the day decided",
+        ref_kind="concern",
+    ),
+    "synthetic": SYNTHETIC,
+}
+
+ASSESSMENT = {
+    "contact": Field("ref", "Id of the contact or referral that led to it", ref_kind="contact"),
+    "worker": Field("ref", "Username of the assessing social worker", ref_kind="professional"),
+    "started": Field("date", "When it started", True),
+    "child_seen": Field("date", "When the child was seen"),
+    "seen_alone": Field("bool", "Whether the child was seen alone (with `child_seen`)"),
+    "not_seen_alone_reason": Field("text", "Why the child was not seen alone"),
+    "completed": Field("date", "When it was completed (with `outcome`)"),
+    "factors": Field("text", "CIN census factor codes identified, separated by spaces"),
+    "outcome": choice(AssessmentOutcome.values, "The outcome (with `completed`)"),
+    "synthetic": SYNTHETIC,
+}
+
+HOUSEHOLD_MEMBER = {
+    "person": Field("ref", "Id of the person (from the child's `people`)", True, ref_kind="person"),
+    "relationship": choice(RelationshipType.values, "Their relationship to the child", True),
+    "adult": Field("bool", "An adult (default true)"),
+    "joined": Field("date", "When they came to live with the child", True),
+    "left": Field("date", "When they left"),
+    "synthetic": SYNTHETIC,
+}
+
+ADULT_CHECK = {
+    "person": Field("ref", "Id of the person checked", True, ref_kind="person"),
+    "kind": choice(CheckKind.values, "What was checked", True),
+    "agency": Field("ref", "Agency asked", ref_kind="agency"),
+    "requested": Field("date", "When the check was requested", True),
+    "result_on": Field("date", "When the result came"),
+    "result": Field("text", "What the check found"),
+    "risk_to_children": Field("bool", "A history of violence or offences against children"),
+    "synthetic": SYNTHETIC,
+}
+
+INJURY = {
+    "noticed": Field("date", "When the injury was noticed", True),
+    "agency": Field("ref", "Agency that noticed it", True, ref_kind="agency"),
+    "kind": choice(InjuryKind.values, "Kind of injury", True),
+    "body_site": Field("text", "Where on the body", True),
+    "explanation": Field("text", "The explanation given"),
+    "child_mobile": Field("bool", "The child is independently mobile", True),
+    "medical_requested": Field("date", "When a child protection medical was requested"),
+    "medical_held": Field("date", "When it was held"),
+    "medical_findings": Field("text", "What it found"),
+    "findings_shared_with": Field("text", "With whom the findings were shared"),
+    "synthetic": SYNTHETIC,
+}
+
+CLOSURE = {
+    "closed": Field("date", "When the case was closed", True),
+    "reason": Field("text", "Why", True),
+    "closed_by": Field("ref", "Username of who closed it", ref_kind="professional"),
+    "synthetic": SYNTHETIC,
+}
+
+WORKER_ABSENCE = {
+    "professional": Field("ref", "Username of the absent worker", True, ref_kind="professional"),
+    "kind": choice(AbsenceKind.values, "leave, sickness or other", True),
+    "start": Field("date", "First day away", True),
+    "end": Field("date", "Last day away"),
+    "covered_by": Field("ref", "Username of who covers", ref_kind="professional"),
+    "synthetic": SYNTHETIC,
+}
 
 CHILD = {
     "local_id": Field("text", "The local authority's child id (unique)", True),
@@ -633,6 +739,12 @@ CHILD = {
     "events": Field("list", "Chronology events", schema=EVENT),
     # Exploitation and missing (safeguard/exploitation/scenario.py).
     **EXPLOITATION_KEYS,
+    "contacts": Field("list", "Contacts and referrals to children's social care", schema=CONTACT),
+    "assessments": Field("list", "Children's social care assessments", schema=ASSESSMENT),
+    "household": Field("list", "Who lives with the child, over time", schema=HOUSEHOLD_MEMBER),
+    "adult_checks": Field("list", "Checks on adults in the household", schema=ADULT_CHECK),
+    "injuries": Field("list", "Injuries and child protection medicals", schema=INJURY),
+    "closures": Field("list", "Case closures", schema=CLOSURE),
     "synthetic": SYNTHETIC,
 }
 
@@ -772,6 +884,7 @@ TOP = {
     "meetings": Field("list", "Multi-agency meetings", schema=MEETING),
     "s47_enquiries": Field("list", "Section 47 enquiries", schema=S47_ENQUIRY),
     "milestones": Field("list", "Plan milestones", schema=MILESTONE),
+    "worker_absences": Field("list", "Workers' leave and sickness", schema=WORKER_ABSENCE),
 }
 
 
@@ -807,6 +920,12 @@ _SECTIONS = [
     ("children[].referrals[]", REFERRAL),
     ("children[].events[]", EVENT),
     *EXPLOITATION_SECTIONS,
+    ("children[].contacts[]", CONTACT),
+    ("children[].assessments[]", ASSESSMENT),
+    ("children[].household[]", HOUSEHOLD_MEMBER),
+    ("children[].adult_checks[]", ADULT_CHECK),
+    ("children[].injuries[]", INJURY),
+    ("children[].closures[]", CLOSURE),
     ("concerns[]", CONCERN),
     ("meetings[]", MEETING),
     ("meetings[].attendees[]", ATTENDEE),
@@ -815,6 +934,7 @@ _SECTIONS = [
     ("meetings[].actions[]", ACTION),
     ("s47_enquiries[]", S47_ENQUIRY),
     ("milestones[]", MILESTONE),
+    ("worker_absences[]", WORKER_ABSENCE),
 ]
 
 _KIND_LABELS = {

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "frontdoor"
+
+urlpatterns = [
+    path("front-door/", views.queue, name="queue"),
+    path("visits-due/", views.visits_due, name="visits-due"),
+]
