@@ -26,6 +26,8 @@ RECORD_PAGES: dict[str, str] = {
     "meeting_minutes": "meetings:child",
     "s47_enquiry": "meetings:record-s47",
     "milestone": "meetings:child",
+    # An unreviewed emergency access: the review page (access/views.py).
+    "emergency_access_review": "access:break-glass-review-child",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 

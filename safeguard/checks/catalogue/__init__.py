@@ -11,6 +11,7 @@ from . import (  # noqa: F401
     cla_review_health,
     core_group,
     cp_plan_duration,
+    emergency_access_review,
     health_assessment,
     initial_conference,
     mace_convened,
