@@ -95,6 +95,138 @@ MODULES: dict[str, tuple[str, str, list[str]]] = {
 # access/rules.py is declarations only (no functions), which mutmut does not mutate: the
 # URL matrix test (tests/test_access_urls.py) checks it against the views both ways.
 
+# The mutants issue 15 found surviving, each with the test that must now kill it. Run with
+# --probes: each is applied to a scratch copy and its named test must fail.
+# (file, original text, mutated text, test node id)
+PROBES: list[tuple[str, str, str, str]] = [
+    (
+        "safeguard/access/policy.py",
+        'if roles.has_capability(role, "break_glass") and area not in '
+        "roles.BREAK_GLASS_EXCLUDED_AREAS:",
+        'if roles.has_capability(role, "break_glass"):',
+        "tests/test_mutation_access.py::test_break_glass_opens_every_area_of_the_role_except_the_export",
+    ),
+    (
+        "safeguard/access/policy.py",
+        "| (Q(restricted=True) & Q(_restricted_grant(user, now)))",
+        "| Q(_restricted_grant(user, now))",
+        "tests/test_mutation_access.py::test_a_grant_left_on_a_record_no_longer_restricted_gives_no_access",
+    ),
+    (
+        "safeguard/access/policy.py",
+        '    now = timezone.now()\n    if child.restricted:\n        return "restricted-grant"',
+        '    now = timezone.now()\n    if child.restricted:\n        return "involvement"',
+        "tests/test_mutation_access.py::test_every_read_is_audited_with_the_basis_that_opened_it",
+    ),
+    (
+        "safeguard/access/policy.py",
+        'TIMELINE_CATEGORY_AREAS = {"health": "health", "medicines": "medicines"}',
+        'TIMELINE_CATEGORY_AREAS = {"health": "health", "medicines": "chronology"}',
+        "tests/test_mutation_access.py::test_no_role_keeps_a_timeline_entry_of_an_area_it_does_not_have",
+    ),
+    (
+        "safeguard/access/models.py",
+        "return self.filter(revoked_at__isnull=True).filter(",
+        "return self.filter(",
+        "tests/test_mutation_access.py::test_a_revoked_grant_gives_no_access",
+    ),
+    (
+        "safeguard/access/rules.py",
+        '"children:search": Rule("list", area="identity"),',
+        '"children:search": Rule("list", area="summary"),',
+        "tests/test_access_urls.py::test_url_allows_and_refuses_as_declared[children:search]",
+    ),
+    (
+        "safeguard/access/audit.py",
+        '    "child_id",\n',
+        "",
+        "tests/test_mutation_audit.py::test_moving_an_entry_to_another_child_breaks_verify",
+    ),
+    (
+        "safeguard/access/audit.py",
+        '    "changes",\n',
+        "",
+        "tests/test_mutation_audit.py::test_changing_any_one_field_of_an_entry_breaks_verify[changes]",
+    ),
+    (
+        "safeguard/access/audit.py",
+        '    "prev_hash",\n',
+        "",
+        "tests/test_mutation_audit.py::test_a_forged_row_relinked_to_the_next_one_breaks_verify",
+    ),
+    (
+        "safeguard/checks/catalogue/return_interview.py",
+        '& Q(occurred_on__gte=OuterRef("occurred_on"))',
+        '& Q(occurred_on__gt=OuterRef("occurred_on"))',
+        "tests/test_mutation_checks.py::test_an_answer_later_on_the_day_of_the_return_answers_it",
+    ),
+    (
+        "safeguard/checks/catalogue/return_interview.py",
+        '            occurred_at__lt=OuterRef("occurred_at"),\n',
+        "",
+        "tests/test_mutation_checks.py::test_going_missing_again_after_a_timely_answer_does_not_reopen_the_return",
+    ),
+    (
+        "safeguard/checks/catalogue/return_interview.py",
+        "& (Q(ref__isnull=True) | Q(ret_ref__isnull=True))",
+        "& Q(ret_ref__isnull=True)",
+        "tests/test_mutation_checks.py::test_an_answer_with_no_reference_or_the_same_reference_clears_a_referenced_return",
+    ),
+    (
+        "safeguard/checks/catalogue/social_worker_visits.py",
+        'month_key(F("start_date")) + 12 * 32',
+        'month_key(F("start_date")) + 11 * 32',
+        "tests/test_mutation_checks.py::test_a_visit_in_the_last_days_of_the_first_year_is_on_the_six_week_rule",
+    ),
+    (
+        "safeguard/checks/catalogue/social_worker_visits.py",
+        '            .filter(looked_after_on(as_of, "child_id", short_breaks=False))\n',
+        "",
+        "tests/test_mutation_checks.py::test_no_visit_alert_once_the_child_has_left_care_even_with_a_placement_left_open",
+    ),
+]
+
+
+def run_probes() -> int:
+    """Apply each listed mutant to a scratch copy; its named test must fail on it."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
+    env["SAFEGUARD_MODE"] = "test"
+    # Control: every named test passes on the code as it is (so a failure below is the
+    # mutant's doing, not the harness's).
+    work = prepare("probe", "", [])
+    env["PYTHONPATH"] = str(work)
+    env["SAFEGUARD_TEST_DATABASE_NAME"] = str(WORK / "probe-db.sqlite3")
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--reuse-db"]
+    command += ["-o", "django_find_project=false", *sorted({p[3] for p in PROBES})]
+    if subprocess.call(command, cwd=work, env=env) != 0:  # noqa: S603 - our own command
+        print("   the probes' tests do not pass on the unmutated code: fix that first")
+        return 1
+    survivors = 0
+    for path, original, mutated, test in PROBES:
+        work = prepare("probe", path, [test])
+        target = work / path
+        source = target.read_text()
+        if source.count(original) != 1:
+            print(f"   STALE probe (text not found once in {path}): {original!r}")
+            survivors += 1
+            continue
+        target.write_text(source.replace(original, mutated))
+        env["PYTHONPATH"] = str(work)
+        env["SAFEGUARD_TEST_DATABASE_NAME"] = str(WORK / "probe-db.sqlite3")
+        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider"]
+        command += ["--reuse-db", "-o", "django_find_project=false", test]
+        code = subprocess.call(  # noqa: S603 - our own fixed command
+            command, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        killed = code == 1
+        survivors += not killed
+        print(
+            f"   {'killed  ' if killed else 'SURVIVED'} {path}: {mutated.strip() or 'line removed'}"
+        )
+        print(f"            by {test}", flush=True)
+    return 1 if survivors else 0
+
+
 STATUS = {1: "killed", 3: "killed", 0: "survived", 5: "no tests", 33: "no tests"}
 STATUS.update({34: "skipped", 36: "timeout", 24: "timeout", -24: "timeout", 152: "timeout"})
 STATUS.update({255: "timeout", -9: "segfault", -11: "segfault", None: "not checked"})
@@ -195,7 +327,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help=f"keys: {', '.join(MODULES)}")
     parser.add_argument("--list", action="store_true")
+    parser.add_argument("--probes", action="store_true", help="the mutants issue 15 listed")
     args = parser.parse_args()
+    if args.probes:
+        return run_probes()
     if args.list:
         for key, (path, names, tests) in MODULES.items():
             print(f"{key:32} {path} {names} <- {' '.join(tests)}")
