@@ -290,6 +290,12 @@ def run_module(key: str) -> dict:
         code = subprocess.call(  # noqa: S603 - our own fixed command
             command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
         )
+    return report(key, code)
+
+
+def report(key: str, code: int = 0) -> dict:
+    path, names, tests = MODULES[key]
+    work = WORK / key
     meta = work / "mutants" / f"{path}.meta"
     if code != 0 or not meta.exists():
         print(f"   mutmut failed (exit {code}); see {work / 'mutmut.log'}")
@@ -319,6 +325,39 @@ def run_module(key: str) -> dict:
     return {"module": key, "score": score, "counts": {k: len(v) for k, v in counts.items()}}
 
 
+def recheck_survivors(key: str) -> dict:
+    """Re-run only the mutants a previous run of `key` did not kill, against the tests as
+    they are now (after writing the tests that should kill them). mutmut is incremental:
+    the killed ones keep their result."""
+    path, _, tests = MODULES[key]
+    work = WORK / key
+    meta = work / "mutants" / f"{path}.meta"
+    if not meta.exists():
+        print(f"   {key} has not been run yet")
+        return {"module": key, "score": None}
+    data = json.loads(meta.read_text())["exit_code_by_key"]
+    names = sorted(k for k, v in data.items() if STATUS.get(v, "suspicious") != "killed")
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for target in (work / "tests", work / "mutants" / "tests"):
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(ROOT / "tests", target, ignore=ignore)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
+    env["SAFEGUARD_MODE"] = "test"
+    env["PYTHONPATH"] = str(work / "mutants")
+    env["SAFEGUARD_TEST_DATABASE_NAME"] = str(work / "test-db.sqlite3")
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    print(f"== {key}: re-checking {len(names)} mutants not killed before", flush=True)
+    with open(work / "mutmut-recheck.log", "w") as log:
+        code = subprocess.call(  # noqa: S603 - our own fixed command
+            [mutmut, "run", "--max-children", "1", *names],
+            cwd=work,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    return report(key, code)
+
+
 def fnmatch_to_regex(glob: str) -> str:
     return "^" + re.escape(glob).replace(r"\*", ".*") + "$"
 
@@ -328,6 +367,9 @@ def main() -> int:
     parser.add_argument("modules", nargs="*", help=f"keys: {', '.join(MODULES)}")
     parser.add_argument("--list", action="store_true")
     parser.add_argument("--probes", action="store_true", help="the mutants issue 15 listed")
+    parser.add_argument(
+        "--survivors", action="store_true", help="re-run only the mutants not killed last time"
+    )
     args = parser.parse_args()
     if args.probes:
         return run_probes()
@@ -338,7 +380,8 @@ def main() -> int:
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module(s) {unknown}; see --list")
-    results = [run_module(key) for key in args.modules or MODULES]
+    run = recheck_survivors if args.survivors else run_module
+    results = [run(key) for key in args.modules or MODULES]
     print(f"\nMutation score per module (target {TARGET:.0f}%):")
     below = 0
     for r in results:

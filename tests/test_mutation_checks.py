@@ -136,3 +136,36 @@ def test_no_first_visit_alert_within_the_first_week_of_a_placement():
     for day in range(8, 16):
         assert children_flagged(SW, D(2018, 1, day)) == set(), day
     assert children_flagged(SW, D(2018, 1, 16)) == {child.pk}
+
+
+# --- Return interviews: the day the alert is raised, for every precision of the return ---
+
+# (return as recorded, the last day with no alert, the day it is raised)
+RETURN_DEADLINES = [
+    ("2018-03-05T14:00", D(2018, 3, 7), D(2018, 3, 8)),  # timed: 72 hours from the minute
+    ("2018-03-05T23:30", D(2018, 3, 7), D(2018, 3, 8)),  # late evening: due late on day 3
+    ("2018-03-05", D(2018, 3, 7), D(2018, 3, 8)),  # a day: from the end of that day
+    ("2018-03", D(2018, 4, 2), D(2018, 4, 3)),  # a month: from the end of the month
+    ("2017", D(2018, 1, 2), D(2018, 1, 3)),  # a year: from the end of the year
+]
+
+
+@pytest.mark.parametrize(("returned", "quiet_until", "raised_on"), RETURN_DEADLINES)
+def test_a_missed_return_interview_is_raised_on_its_deadline_day_whatever_the_precision(
+    returned, quiet_until, raised_on
+):
+    child = looked_after_child()
+    event(child, "returned_from_missing", returned)
+    assert children_flagged(RI, quiet_until) == set()
+    (f,) = get_check(RI).findings(raised_on)
+    assert (f.child_id, f.due_date) == (child.pk, raised_on)
+    assert f.approximate == (len(returned) < 10)
+    assert children_flagged(RI, raised_on + dt.timedelta(days=30)) == {child.pk}
+
+
+def test_another_child_going_missing_does_not_undo_this_childs_answer():
+    child, other = looked_after_child(), looked_after_child()
+    event(child, "returned_from_missing", "2018-03-05T14:00")
+    event(other, "missing_from_care", "2018-03-06T08:00")
+    event(child, "return_interview_offered", "2018-03-06T10:00", outcome="held")
+    assert children_flagged(RI, D(2018, 3, 9), [child.pk]) == set()
