@@ -169,3 +169,44 @@ def test_another_child_going_missing_does_not_undo_this_childs_answer():
     event(other, "missing_from_care", "2018-03-06T08:00")
     event(child, "return_interview_offered", "2018-03-06T10:00", outcome="held")
     assert children_flagged(RI, D(2018, 3, 9), [child.pk]) == set()
+
+
+_ASK = (
+    "No independent return interview offer with its outcome is recorded; it was due within "
+    "72 hours, by {deadline} (UK time). Offer an independent return interview and record the "
+    "offer and what came of it (held, declined by the child, or not possible)."
+)
+
+
+def test_the_return_interview_alert_says_when_what_was_due_and_what_to_do():
+    # The alert is what a person reads: its wording is part of the rule.
+    timed, dated, approximate = (looked_after_child(given_name=n) for n in ("Amy", "Bea", "Cat"))
+    event(timed, "returned_from_missing", "2018-03-05T14:00", episode_ref="M1")
+    day = event(dated, "returned_from_missing", "2018-03-05")
+    month = event(approximate, "returned_from_missing", "2018-03")
+    found = {f.child_id: f for f in get_check(RI).findings(D(2018, 4, 10))}
+    assert found[timed.pk].detail == (
+        "Amy returned from missing at 5 March 2018 14:00 (episode M1). "
+        + _ASK.format(deadline="8 March 2018 14:00")
+    )
+    assert found[timed.pk].prefill == {"episode_ref": "M1"}
+    assert found[dated.pk].detail == (
+        "Bea returned from missing on 5 March 2018. " + _ASK.format(deadline="9 March 2018 00:00")
+    )
+    assert found[dated.pk].prefill == {"return_event": str(day.pk)}
+    assert found[approximate.pk].detail == (
+        "Cat returned from missing on March 2018. "
+        + _ASK.format(deadline="4 April 2018 00:00")
+        + " The return is dated only as March 2018: the deadline is counted from the end of "
+        "that period, so the real deadline may have been earlier."
+    )
+    assert found[approximate.pk].prefill == {"return_event": str(month.pk)}
+    assert {f.record_link for f in found.values()} == {"chronology"}
+
+
+def test_a_return_not_yet_due_does_not_hide_a_later_one_that_is():
+    # An approximate return sorts first (the start of its month) but falls due last.
+    approximate, timed = looked_after_child(), looked_after_child()
+    event(approximate, "returned_from_missing", "2018-03")
+    event(timed, "returned_from_missing", "2018-03-05T14:00")
+    assert children_flagged(RI, D(2018, 3, 8)) == {timed.pk}
