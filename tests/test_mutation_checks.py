@@ -190,6 +190,8 @@ def test_the_return_interview_alert_says_when_what_was_due_and_what_to_do():
         + _ASK.format(deadline="8 March 2018 14:00")
     )
     assert found[timed.pk].prefill == {"episode_ref": "M1"}
+    assert found[timed.pk].subject_key == "episode:M1"
+    assert found[dated.pk].subject_key == "return:2018-03-05T00:00+00:00"
     assert found[dated.pk].detail == (
         "Bea returned from missing on 5 March 2018. " + _ASK.format(deadline="9 March 2018 00:00")
     )
@@ -209,4 +211,13 @@ def test_a_return_not_yet_due_does_not_hide_a_later_one_that_is():
     approximate, timed = looked_after_child(), looked_after_child()
     event(approximate, "returned_from_missing", "2018-03")
     event(timed, "returned_from_missing", "2018-03-05T14:00")
+    assert children_flagged(RI, D(2018, 3, 8)) == {timed.pk}
+
+
+def test_a_dated_return_not_yet_due_does_not_hide_a_timed_one_at_the_same_moment():
+    # Both sort at 6 March 00:00; the day-dated one (recorded first) counts from the end of
+    # its day, so only the timed one is due on 8 March.
+    dated, timed = looked_after_child(), looked_after_child()
+    event(dated, "returned_from_missing", "2018-03-06")
+    event(timed, "returned_from_missing", "2018-03-06T00:00")
     assert children_flagged(RI, D(2018, 3, 8)) == {timed.pk}
