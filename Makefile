@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint format browser-deps clean-demo bench
+.PHONY: demo test lint format browser-deps clean-demo bench mutation
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	SAFEGUARD_MODE=test $(BIN)/pytest
+
+# Mutation testing of the access rule, the audit chain, the checks and the loader: slow
+# (tens of minutes), one module at a time, never part of `make test` or CI. Prints the
+# score per module and every survivor (docs/testing.md). MODULES=... to run some.
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py $(MODULES)
 
 browser-deps:
 	@scripts/ensure-browser-deps

@@ -177,6 +177,10 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+# The test database's name (a file, kept with --reuse-db): set by the mutation runner
+# (scripts/mutation.py) so that each mutant costs its tests, not a migration.
+if os.environ.get("SAFEGUARD_TEST_DATABASE_NAME"):
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["SAFEGUARD_TEST_DATABASE_NAME"]}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -378,10 +378,16 @@ def _check(name, rule, role, scenario, response, child, world, method="GET") -> 
     # Lists show family names in capitals: compare without case.
     body = response.content.decode(errors="replace").lower() if response.content else ""
 
-    # Never a child's name the user may not see, whatever the outcome.
+    # Never a child's name the user may not see, whatever the outcome. A list shows only
+    # children visible in its declared area: checked both ways, so that a list declared
+    # stricter than the query it really runs fails here (and one declared looser fails
+    # below, when it does not show a child visible in that area).
+    shown_area = rule.area if rule.kind == "list" and rule.area else "identity"
     for sc, other in world.children.items():
-        if other.family_name.lower() in body and not may_see(role, sc, "identity"):
-            problems.append(f"{where}: shows {other.family_name} ({sc})")
+        if other.family_name.lower() in body and not may_see(role, sc, shown_area):
+            problems.append(
+                f"{where}: shows {other.family_name} ({sc}), not visible in {shown_area}"
+            )
 
     def expect(ok, why):
         if not ok:

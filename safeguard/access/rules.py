@@ -73,6 +73,12 @@ ACCESS_RULES: dict[str, Rule] = {
         "capability", capability="review_access", description="members of the manager's team"
     ),
     "access:break-glass-review": Rule("capability", capability="review_access"),
+    "access:break-glass-review-child": Rule(
+        "capability",
+        capability="review_access",
+        get_status=302,
+        description="redirects to the review page (from an unreviewed-access alert)",
+    ),
     "access:break-glass-reviewed": Rule(
         "capability", capability="review_access", get_status=405, description="POST only"
     ),

@@ -17,6 +17,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from safeguard.children.models import Child
+from safeguard.core.changes import child_record_changed
 from safeguard.core.validators import normalise_nhs_number
 
 from . import audit, roles
@@ -330,4 +331,6 @@ def mark_break_glass_reviewed(manager, *, grant_id: int) -> BreakGlassAccess:
                 before,
                 audit.snapshot(grant),
             )
+            # The unreviewed-access alert (EMERGENCY-ACCESS-UNREVIEWED) clears on commit.
+            child_record_changed(grant.child_id)
     return grant

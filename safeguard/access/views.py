@@ -296,6 +296,20 @@ def break_glass_review(request):
 
 
 @login_required
+def break_glass_review_child(request, child_id: int):
+    """From an unreviewed-access alert to the review page, at that child's grants."""
+    _require_review(request)
+    grant = (
+        services.break_glass_for_review(request.user)
+        .filter(child_id=child_id, reviewed_at__isnull=True)
+        .order_by("granted_at")
+        .first()
+    )
+    anchor = f"#grant-{grant.pk}" if grant is not None else ""
+    return redirect(f"{reverse('access:break-glass-review')}{anchor}")
+
+
+@login_required
 def break_glass_reviewed(request, grant_id: int):
     """The manager records that they have checked an emergency access (POST)."""
     _require_review(request)

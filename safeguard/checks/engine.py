@@ -51,6 +51,9 @@ class Finding:
     # its severity replaces the check's, and `also_tells` adds involvement roles told.
     severity: str | None = None
     also_tells: tuple[str, ...] = ()
+    # Professionals told by name rather than by an involvement role: (user id, recipient
+    # role), e.g. the reviewer a break-glass grant names. They come first (the owner).
+    recipients: tuple[tuple[int, str], ...] = field(default=(), compare=False, hash=False)
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,31 @@ def may_see_alert(user, alert: Alert) -> bool:
     return False
 
 
+# An unreviewed emergency access is told to the grant's reviewer by name, who may have no
+# access to the child's record: they see that alert (and only that check's alerts) with the
+# child named by local ID, as on the review page, audited as a read for the review.
+EMERGENCY_REVIEW_BASIS = "emergency-review"
+
+
+def reviews_by_name(user, alert: Alert) -> bool:
+    """The user is the named reviewer an unreviewed-access alert is told to."""
+    from safeguard.access import roles
+
+    from .catalogue.emergency_access_review import REVIEWER_ROLE, EmergencyAccessReview
+
+    return (
+        user.is_authenticated
+        and alert.check_id == EmergencyAccessReview.id
+        and roles.has_capability(user.role, "review_access")
+        and alert.recipients.filter(professional_id=user.pk, role=REVIEWER_ROLE).exists()
+    )
+
+
+def child_label(alert: Alert) -> str:
+    """How a page names the child of an alert shown for review only."""
+    return f"Record {alert.child.local_id or alert.child_id}"
+
+
 def record_url(alert: Alert) -> str:
     """The part of the child's record the alert rests on."""
     if alert.record_link != "chronology":
@@ -106,7 +131,7 @@ def alert_rows(request, alerts) -> list[dict]:
     ``{% include "checks/_alert_table.html" with rows=alert_rows %}`` where
     ``alert_rows = alert_rows(request, alerts_for(request.user))``."""
     from safeguard.access.audit import audit_search_results
-    from safeguard.access.policy import visible_children
+    from safeguard.access.policy import session_verified, visible_children
 
     from .engine import REGISTRY
 
@@ -117,20 +142,29 @@ def alert_rows(request, alerts) -> list[dict]:
         .values_list("pk", flat=True)
     )
     today = timezone.localdate()
-    rows = [
-        {
+    rows, for_review = [], {}
+    for a in alerts:
+        row = {
             "alert": a,
             "check": REGISTRY.get(a.check_id),
             "overdue": a.is_open and a.due_date < today,
             "overdue_since": a.due_date + dt.timedelta(days=1),
             "url": record_url(a),
         }
-        for a in alerts
-        if a.child_id in visible
-    ]
+        if a.child_id in visible:
+            rows.append(row)
+        elif session_verified(request) and reviews_by_name(request.user, a):
+            row["child_label"] = child_label(a)
+            row["url"] = reverse("access:break-glass-review")
+            rows.append(row)
+            for_review[a.child_id] = a.child
     # Each child named in the list is a read of their record (docs/security.md, "Audit").
-    shown = {row["alert"].child_id: row["alert"].child for row in rows}
+    shown = {row["alert"].child_id: row["alert"].child for row in rows if "child_label" not in row}
     audit_search_results(request, list(shown.values()), area="summary")
+    if for_review:
+        audit_search_results(
+            request, list(for_review.values()), area="identity", basis=EMERGENCY_REVIEW_BASIS
+        )
     return rows
 
 
@@ -144,10 +178,15 @@ def open_alert(request, alert_id, *, audit_read: bool = True) -> Alert:
         alert = Alert.objects.select_related("child").get(pk=alert_id)
     except (Alert.DoesNotExist, ValueError, TypeError):
         raise Http404("No alert found") from None
-    if not may_see_alert(request.user, alert) or not (
-        visible_children(request, area="summary").filter(pk=alert.child_id).exists()
-    ):
+    from safeguard.access.policy import session_verified
+
+    if not may_see_alert(request.user, alert):
         raise Http404("No alert found")
+    if not visible_children(request, area="summary").filter(pk=alert.child_id).exists():
+        if not (session_verified(request) and reviews_by_name(request.user, alert)):
+            raise Http404("No alert found")
+        # Shown for the review only: the child by local ID, nothing of the record.
+        alert.child_label = child_label(alert)
     if audit_read:
         audit_alert_read(request, alert)
     return alert
@@ -200,5 +239,8 @@ def audit_alert_read(request, alert) -> None:
     from safeguard.access.audit import record_read
     from safeguard.access.policy import access_basis
 
+    if getattr(alert, "child_label", ""):
+        record_read(request, alert.child, area="identity", basis=EMERGENCY_REVIEW_BASIS)
+        return
     basis = access_basis(request.user, alert.child, area="summary")
     record_read(request, alert.child, area="summary", basis=basis)

@@ -420,9 +420,9 @@ def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) ->
             existing[alert_id].add((prof, role))
     to_add, to_remove, unfilled_changed = [], [], []
     for alert, finding in open_alerts:
-        wanted = set()
+        wanted = set(finding.recipients)
         unfilled = []
-        owner = None
+        owner = finding.recipients[0][0] if finding.recipients else None
         for role in _roles_told(checks[alert.check_id], finding):
             people = holders.get((alert.child_id, role), [])
             if not people:

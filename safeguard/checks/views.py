@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from safeguard.children.models import InvolvementRole
 from safeguard.meetings.views import my_action_rows
 
+from .catalogue.emergency_access_review import REVIEWER_LABEL, REVIEWER_ROLE
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
 from .selectors import (
@@ -38,7 +39,7 @@ from .selectors import (
     team_alerts,
 )
 
-ROLE_LABELS = dict(InvolvementRole.choices)
+ROLE_LABELS = {**dict(InvolvementRole.choices), REVIEWER_ROLE: REVIEWER_LABEL}
 
 
 @login_required
@@ -98,7 +99,9 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
             ),
             "alert": alert,
             "check": check,
-            "url": record_url(alert),
+            "url": reverse("access:break-glass-review")
+            if getattr(alert, "child_label", "")
+            else record_url(alert),
             "resolve_url": reverse("recording:resolve-alert", args=[alert.pk]),
             "history": alert.history.select_related("actor").order_by("at", "id"),
             "unfilled": [ROLE_LABELS.get(r, r) for r in alert.unfilled_roles.split(",") if r],

@@ -48,6 +48,8 @@ RECORD_PAGES: dict[str, str] = {
     "household": "recording:household-left",
     "injury": "recording:injury-medical",
     "worker_absence": "recording:worker-absence",
+    # An unreviewed emergency access: the review page (access/views.py).
+    "emergency_access_review": "access:break-glass-review-child",
 }
 EVENT_PAGE = "recording:event"  # args: child_id, event_type
 

@@ -20,6 +20,7 @@ from . import (  # noqa: F401
     cp_visits,
     death_notifications,
     education_not_full_time,
+    emergency_access_review,
     exploitation_assessment,
     exploitation_missing,
     exploitation_orders,
