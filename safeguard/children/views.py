@@ -30,6 +30,7 @@ from safeguard.checks.selectors import alert_rows, alerts_for, open_alert_counts
 from safeguard.core.forms import error_summary
 from safeguard.meetings.selectors import summary_block
 from safeguard.meetings.views import my_action_rows
+from safeguard.recording.quick import quick_for
 
 from . import selectors
 from .forms import ChildSearchForm
@@ -76,6 +77,7 @@ def caseload(request):
             "action_rows": my_action_rows(request),
             "notices": unread_notices(request.user),
             "may_contribute": may_contribute(role),
+            "quick_entries": quick_for(role),
         },
     )
 
@@ -146,5 +148,6 @@ def summary(request, child_id: int):
             # Structured-record links (recording/records.py): only what the role may write.
             "writes": WRITES.get(request.user.role, frozenset()),
             "pending_requests": selectors.pending_involvement_requests(child, request.user),
+            "quick_entries": quick_for(request.user.role),
         },
     )
