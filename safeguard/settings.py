@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "safeguard.checks",
     # The layer above the domain apps: pages that write to several areas of the record.
     "safeguard.recording",
+    "safeguard.casework",
 ]
 
 MIDDLEWARE = [

@@ -63,8 +63,8 @@ QUICK: dict[str, QuickEntry] = {
             "Child reported missing",
             ("reported_by", "reported_at", "episode_ref"),
             {
-                "reported_by": "Who reported the child missing?",
-                "reported_at": "When was the child reported missing?",
+                "reported_by": "Who reported the child missing? (optional)",
+                "reported_at": "When was the child reported missing? (optional)",
                 "episode_ref": "Missing person report number (optional)",
             },
             occurred_label="When was the child last seen?",
@@ -80,6 +80,7 @@ QUICK: dict[str, QuickEntry] = {
                 "found_with": "Who was the child with? (optional)",
                 "episode_ref": "Missing person report number (optional)",
             },
+            must_answer=("found_at",),
             names_people=True,
             occurred_label="When was the child found or did they return?",
             summary_label="What happened",
@@ -177,7 +178,7 @@ QUICK: dict[str, QuickEntry] = {
             "Exclusion",
             ("exclusion_type", "days"),
             {
-                "exclusion_type": "Suspension or permanent exclusion?",
+                "exclusion_type": "Suspension or permanent exclusion? (optional)",
                 "days": "How many school days, for a suspension? (optional)",
             },
             occurred_label="When does the exclusion start?",
@@ -203,7 +204,7 @@ QUICK: dict[str, QuickEntry] = {
             "A&E or unscheduled care",
             ("setting", "reason"),
             {
-                "setting": "Where was the child seen?",
+                "setting": "Where was the child seen? (optional)",
                 "reason": "Presenting complaint (optional)",
             },
             occurred_label="When did the child attend?",
@@ -353,7 +354,7 @@ def quick_form_class(slug: str) -> type[EventForm]:
 @login_required
 def quick_start(request, slug: str):
     """Which child? The children the professional works with, or one they do not."""
-    from safeguard.children.selectors import caseload_for
+    from safeguard.casework.selectors import caseload_for
 
     entry = quick_entry(request.user.role, slug)
     rows = caseload_for(request)

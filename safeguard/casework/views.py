@@ -28,7 +28,6 @@ from safeguard.access.roles import (
 from safeguard.accounts.models import Role
 from safeguard.checks.selectors import alert_rows, alerts_for, open_alert_counts, unread_notices
 from safeguard.core.forms import error_summary
-from safeguard.meetings.selectors import summary_block
 from safeguard.meetings.views import my_action_rows
 from safeguard.recording.quick import quick_for
 
@@ -142,7 +141,7 @@ def summary(request, child_id: int):
             "areas": areas,
             "may_see_chronology": "chronology" in areas,
             "may_review_access": has_capability(request.user.role, "review_access"),
-            "meetings_block": summary_block(child) if "summary" in areas else None,
+            "meetings_block": selectors.summary_block(child) if "summary" in areas else None,
             # Seeing the identity is the relationship writing needs; the role decides.
             "may_record": any(may_write(request.user.role, w) for w in EVENT_CATEGORY_WRITES),
             # Structured-record links (recording/records.py): only what the role may write.
