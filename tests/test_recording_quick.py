@@ -231,3 +231,19 @@ def test_a_quick_slug_the_role_may_not_write_falls_back_to_choosing(world):
     client = _client(world.officer)
     find = client.post("/contribute/", {"nhs_number": NHS, "quick": "dispensed"})
     assert "What do you want to add?" in find.content.decode()
+
+
+@pytest.mark.parametrize("slug", sorted(QUICK))
+def test_an_empty_quick_page_says_what_to_enter_in_the_pages_own_words(slug):
+    entry = QUICK[slug]
+    form = quick_form_class(slug)(data={})
+    assert not form.is_valid()
+    assert form.errors["summary"] == [entry.summary_error]
+    assert form.fields["summary"].label == entry.summary_label
+    # Every field is either required or says it is optional (GOV.UK), radios with
+    # "Not known" aside.
+    for name, field in form.fields.items():
+        if name in ("occurred", "summary", "related_persons") or field.required:
+            continue
+        choices = [c for c, _ in getattr(field, "choices", [])]
+        assert "(optional)" in field.label or "" in choices, (slug, name, field.label)

@@ -47,6 +47,7 @@ class QuickEntry:
     occurred_label: str = "When it happened"
     summary_label: str = "What happened"
     summary_hint: str = "Keep it short. Others will read it."
+    summary_error: str = "Enter what happened"
 
 
 def _q(*args, **kwargs) -> QuickEntry:
@@ -69,6 +70,7 @@ QUICK: dict[str, QuickEntry] = {
             },
             occurred_label="When was the child last seen?",
             summary_label="Circumstances",
+            summary_error="Enter the circumstances",
         ),
         _q(
             "found",
@@ -105,6 +107,7 @@ QUICK: dict[str, QuickEntry] = {
             names_people=True,
             occurred_label="When was the arrest?",
             summary_label="Who was arrested, and what happened",
+            summary_error="Enter who was arrested and what happened",
         ),
         _q(
             "bail",
@@ -119,6 +122,7 @@ QUICK: dict[str, QuickEntry] = {
             names_people=True,
             occurred_label="When was bail given?",
             summary_label="Who is on bail, and for what",
+            summary_error="Enter who is on bail and for what",
         ),
         # Pharmacy and GP
         _q(
@@ -132,7 +136,9 @@ QUICK: dict[str, QuickEntry] = {
                 "prescription_ref": "Prescription number (optional)",
             },
             occurred_label="When was it issued?",
-            summary_label="Notes",
+            summary_label="Summary",
+            summary_hint="For example, 28 days’ supply, to be collected by the carer.",
+            summary_error="Enter a summary",
         ),
         _q(
             "dispensed",
@@ -144,7 +150,9 @@ QUICK: dict[str, QuickEntry] = {
                 "prescription_ref": "Prescription number (optional)",
             },
             occurred_label="When was it dispensed?",
-            summary_label="Notes",
+            summary_label="Summary",
+            summary_hint="For example, 28 days’ supply, to be collected by the carer.",
+            summary_error="Enter a summary",
         ),
         _q(
             "not-collected",
@@ -157,6 +165,7 @@ QUICK: dict[str, QuickEntry] = {
             },
             occurred_label="When should it have been collected?",
             summary_label="What you know",
+            summary_error="Enter what you know",
             summary_hint="For example, whether you tried to contact the child or their carer.",
         ),
         # School
@@ -171,6 +180,7 @@ QUICK: dict[str, QuickEntry] = {
             },
             occurred_label="When did the absence start?",
             summary_label="What you know about the absence",
+            summary_error="Enter what you know about the absence",
         ),
         _q(
             "exclusion",
@@ -183,6 +193,7 @@ QUICK: dict[str, QuickEntry] = {
             },
             occurred_label="When does the exclusion start?",
             summary_label="Why the child was excluded",
+            summary_error="Enter why the child was excluded",
         ),
         _q(
             "school-concern",
@@ -196,6 +207,7 @@ QUICK: dict[str, QuickEntry] = {
             names_people=True,
             occurred_label="When did you become concerned?",
             summary_label="What are you concerned about?",
+            summary_error="Enter what you are concerned about",
         ),
         # Health
         _q(
@@ -243,6 +255,7 @@ QUICK: dict[str, QuickEntry] = {
             must_answer=("seen_alone",),
             occurred_label="When was the visit?",
             summary_label="What the child said and what you saw",
+            summary_error="Enter what the child said and what you saw",
         ),
         _q(
             "return-interview-offered",
@@ -257,6 +270,7 @@ QUICK: dict[str, QuickEntry] = {
             },
             occurred_label="When was the interview offered?",
             summary_label="How it was offered",
+            summary_error="Enter how it was offered",
         ),
         _q(
             "return-interview-held",
@@ -271,6 +285,7 @@ QUICK: dict[str, QuickEntry] = {
             must_answer=("outcome",),
             occurred_label="When was the interview?",
             summary_label="What was learned",
+            summary_error="Enter what was learned",
         ),
     ]
 }
@@ -341,6 +356,7 @@ def quick_form_class(slug: str) -> type[EventForm]:
         self.fields["occurred"].label = entry.occurred_label
         self.fields["summary"].label = entry.summary_label
         self.fields["summary"].help_text = entry.summary_hint
+        self.fields["summary"].error_messages["required"] = entry.summary_error
         self.fields["summary"].widget.attrs["rows"] = 3
         for name, label in entry.labels.items():
             if detail_field_name(name) in self.fields:

@@ -112,7 +112,7 @@ def test_social_worker_records_a_visit_and_a_return_interview_offer(journey):  #
     # From the child's page this time.
     journey.goto(f"/children/{child.pk}/")
     page.locator("#quick-links").get_by_role("link", name="Return interview offered").click()
-    empty_then_error(journey, "ri-offered")
+    empty_then_error(journey, "ri-offered", message="Enter how it was offered")
     fill_date(page, "occurred", TODAY)
     page.locator("fieldset", has_text="independent").get_by_label("Yes", exact=True).check()
     page.locator("fieldset", has_text="Did the child accept").get_by_label("No", exact=True).check()
@@ -145,7 +145,8 @@ def test_police_records_bail_and_contributes_a_found_child_without_seeing(journe
 
     # Bail with conditions, for a child the officer works with.
     quick_from_home(journey, "Bail with conditions", mine)
-    empty_then_error(journey, "bail", message="Enter the conditions")
+    empty_then_error(journey, "bail", message="Enter who is on bail and for what")
+    assert "Enter the conditions" in page.locator(".govuk-error-summary").inner_text()
     fill_date(page, "occurred", TODAY)
     page.get_by_label("What are the bail conditions?").fill("Not to contact Maya Orr.")
     fill_date(page, "detail_conditions_expire", TODAY + dt.timedelta(days=28))
@@ -193,18 +194,18 @@ def test_pharmacist_records_dispensed_and_not_collected(journey):  # noqa: F811
     sign_in(journey, pharmacist)
 
     quick_from_home(journey, "Prescription dispensed", child)
-    empty_then_error(journey, "dispensed")
+    empty_then_error(journey, "dispensed", message="Enter a summary")
     fill_date(page, "occurred", TODAY - dt.timedelta(days=8))
     page.get_by_label("Medicine, as on the prescription").fill("Lamotrigine 100mg")
     page.get_by_label("Prescription number (optional)").fill("RX-1")
-    page.get_by_label("Notes").fill("Dispensed, awaiting collection.")
+    page.get_by_label("Summary").fill("Dispensed, awaiting collection.")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url(re.compile(rf".*/children/{child.pk}/$"))
     saved(page, "Prescription dispensed recorded")
     journey.check("dispensed-success")
 
     page.locator("#quick-links").get_by_role("link", name="Prescription not collected").click()
-    empty_then_error(journey, "not-collected")
+    empty_then_error(journey, "not-collected", message="Enter what you know")
     fill_date(page, "occurred", TODAY)
     page.get_by_label("Medicine, as on the prescription").fill("Lamotrigine 100mg")
     page.get_by_label("Prescription number (optional)").fill("RX-1")
@@ -227,7 +228,7 @@ def test_school_lead_records_an_exclusion_and_a_concern(journey):  # noqa: F811
     sign_in(journey, lead)
 
     quick_from_home(journey, "Exclusion", child)
-    empty_then_error(journey, "exclusion")
+    empty_then_error(journey, "exclusion", message="Enter why the child was excluded")
     fill_date(page, "occurred", TODAY)
     page.locator("fieldset", has_text="Suspension or permanent").get_by_label(
         "Suspension", exact=True
@@ -250,7 +251,7 @@ def test_school_lead_records_an_exclusion_and_a_concern(journey):  # noqa: F811
     }
 
     page.locator("#quick-links").get_by_role("link", name="Safeguarding concern").click()
-    empty_then_error(journey, "concern")
+    empty_then_error(journey, "concern", message="Enter what you are concerned about")
     fill_date(page, "occurred", TODAY)
     page.get_by_label("What are you concerned about?").fill("Seen getting into a car at 3pm.")
     page.locator("fieldset", has_text="significant harm").get_by_label("Yes", exact=True).check()
