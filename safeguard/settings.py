@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "safeguard.exploitation",
     # The layer above the domain apps: pages that write to several areas of the record.
     "safeguard.recording",
+    "safeguard.casework",
 ]
 
 MIDDLEWARE = [

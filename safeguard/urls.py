@@ -8,7 +8,7 @@ from safeguard.core.views import favicon
 urlpatterns = [
     path("favicon.ico", favicon, name="favicon"),
     path("", include("safeguard.accounts.urls")),
-    path("", include("safeguard.children.urls")),
+    path("", include("safeguard.casework.urls")),
     path("", include("safeguard.chronology.urls")),
     path("", include("safeguard.checks.urls")),
     path("", include("safeguard.recording.urls")),

@@ -290,6 +290,8 @@ def _milestone(child, world):
 
 # The event type the matrix test puts in an <event_type> URL, and makes for <event_id>.
 EVENT_PARAM_TYPE = "note"
+# The quick-recording page in a <slug> URL: a visit, which some partners may not record.
+QUICK_PARAM_SLUG = "visit"
 
 # URL parameters naming an object about the scenario's child: how to make one.
 OBJECT_FACTORIES = {
@@ -324,6 +326,7 @@ def _kwargs(params, child, world, name=""):
         "content_type_id": "1",
         "app_label": "accounts",
         "event_type": EVENT_PARAM_TYPE,
+        "slug": QUICK_PARAM_SLUG,
     }
     unknown = [p for p in params if p not in values and p not in OBJECT_FACTORIES]
     assert not unknown, f"add a test value (or OBJECT_FACTORIES entry) for {unknown}"
@@ -470,6 +473,10 @@ def _may_write(role, what: str) -> bool:
         return any(roles.may_write(role, w) for w in roles.EVENT_CATEGORY_WRITES)
     if what in ("event:<event_type>", "event:<event_id>"):
         what = f"event:{get_event_type(EVENT_PARAM_TYPE).category}"
+    if what == "quick:<slug>":
+        from safeguard.recording.quick import QUICK
+
+        what = f"event:{get_event_type(QUICK[QUICK_PARAM_SLUG].event_type).category}"
     return roles.may_write(role, what)
 
 

@@ -529,7 +529,7 @@ def test_child_pages_refuse_a_child_the_policy_hides(sw_client, world, monkeypat
 
 
 def test_summary_leaves_out_areas_the_policy_hides(sw_client, world, monkeypatch):
-    from safeguard.children import views
+    from safeguard.casework import views
 
     # The view shows the sections of the areas the policy allows (policy.allowed_areas).
     def only_summary(request, child):

@@ -33,7 +33,8 @@ class Rule:
       admin        the Django admin: superusers and administrators only (its own gate)
       write        signed in with a role that may write `write` (access.roles.WRITES:
                    "event:<category>"; "event:<event_type>" for the category of the type
-                   in the URL; "event:any" for any event; "record:<kind>"), and the child
+                   in the URL; "event:any" for any event; "quick:<slug>" for the event
+                   type of the quick-recording page in the URL; "record:<kind>"), and the child
                    visible in `area` (with `param`, a child of the object in the URL, e.g.
                    a meeting); otherwise 404, and nothing is written
 
@@ -133,6 +134,9 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:contribute-record": Rule("contribute"),
     "recording:event-types": Rule("write", area="identity", write="event:any"),
     "recording:event": Rule("write", area="identity", write="event:<event_type>"),
+    # Quick recording (recording/quick.py): who may write the quick page's event type.
+    "recording:quick-start": Rule("write", write="quick:<slug>"),
+    "recording:quick": Rule("write", area="identity", write="quick:<slug>"),
     "recording:correct-event": Rule("write", area="chronology", write="event:<event_id>"),
     "recording:withdraw-event": Rule("write", area="chronology", write="event:<event_id>"),
 }

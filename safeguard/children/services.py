@@ -355,10 +355,9 @@ def register_child_and_allocate(*, actor, involvement_role: str, **fields) -> Ch
     if not fields.get("local_id"):
         fields["local_id"] = next_local_id()
     with transaction.atomic():
+        # A date of birth in the future is refused by Child.clean (in register_child).
         child = register_child(actor=actor, **fields)
         start = timezone.localdate()
-        if child.date_of_birth and child.date_of_birth > start:
-            raise ValidationError({"date_of_birth": "The date of birth must be in the past"})
         record_involvement(
             actor=actor,
             child=child,

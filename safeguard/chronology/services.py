@@ -25,6 +25,13 @@ def _moment(occurred) -> FuzzyMoment:
         raise ValidationError({"occurred_at": str(exc)}) from None
 
 
+def check_recorded_after_occurred(moment: FuzzyMoment, recorded_at) -> None:
+    """An entry is recorded when or after what it records happened. (The scenario loader
+    applies this rule while reading a file, so that its error names the line.)"""
+    if moment.start > recorded_at:
+        raise ValidationError({"occurred_at": "An event cannot be recorded before it happened"})
+
+
 def _build(
     *,
     child,
@@ -42,8 +49,7 @@ def _build(
     recorded_at = recorded_at or timezone.now()
     if not summary or not str(summary).strip():
         raise ValidationError({"summary": "Enter a summary of what happened"})
-    if moment.start > recorded_at:
-        raise ValidationError({"occurred_at": "An event cannot be recorded before it happened"})
+    check_recorded_after_occurred(moment, recorded_at)
     if (
         child.date_of_birth
         and moment.end <= timezone.make_aware(dt.datetime.combine(child.date_of_birth, dt.time()))

@@ -146,24 +146,3 @@ KINDS_NEEDING_ONE_CHILD = (
     MeetingKind.REVIEW_CONFERENCE,
     MeetingKind.CORE_GROUP,
 )
-
-
-def summary_block(child, today: dt.date | None = None) -> dict:
-    """The small block on the child's summary: next meeting, next looked-after review due,
-    open concerns and milestones not yet reviewed."""
-    from safeguard.checks.catalogue.cla_review import next_review_due, review_schedule
-    from safeguard.checks.engine import get_check
-
-    today = today or timezone.localdate()
-    review_due = None
-    if child.date_of_death is None:
-        check = get_check("LAC-REVIEW")
-        row = review_schedule(check, today, [child.pk]).first()
-        if row is not None:
-            review_due = next_review_due(check, row.care_start, row.first, row.last)[0]
-    return {
-        "next": next_meeting(child, today),
-        "review_due": review_due,
-        "open_concerns": child.concerns.filter(status="open").count(),
-        "open_milestones": open_milestones(child).count(),
-    }

@@ -35,6 +35,7 @@ from safeguard.core.forms import GovukDateField, error_summary
 from safeguard.core.validators import normalise_nhs_number, validate_nhs_number
 
 from .forms import event_form_class
+from .quick import QUICK, quick_form_class
 from .services import contribute_event
 
 TOKEN_SALT = "safeguard.recording.contribute"
@@ -146,12 +147,21 @@ def _match_description(child: Child) -> str:
     return f"initials {initials}, born {born}" if born else f"initials {initials}"
 
 
+def _quick(request, slug: str | None):
+    """The quick page named in the request, if this role may use it (else none)."""
+    entry = QUICK.get(slug or "")
+    if entry is None or not roles.may_write_event_type(request.user.role, entry.event_type):
+        return None
+    return entry
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def contribute_find(request):
     _require_contributor(request)
+    quick = _quick(request, request.POST.get("quick") or request.GET.get("quick"))
     form = FindForm(request.POST or None)
-    context = {"form": form, "errors": [], "no_match": False}
+    context = {"form": form, "errors": [], "no_match": False, "quick": quick}
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
@@ -163,6 +173,15 @@ def contribute_find(request):
                 )
             if len(matches) == 1:
                 child = matches[0]
+                if quick is not None:
+                    return _record_form(
+                        request,
+                        token=make_token(request.user, child),
+                        match=_match_description(child),
+                        event_type=quick.event_type,
+                        form=quick_form_class(quick.slug)(child=None),
+                        quick=quick,
+                    )
                 return render(
                     request,
                     "recording/contribute_choose.html",
@@ -192,17 +211,22 @@ def contribute_record(request):
     if child is None:
         return render(request, "recording/contribute_invalid.html", status=400)
     match = _match_description(child)
-    choose = ChooseTypeForm(request.POST, role=request.user.role)
-    if not choose.is_valid():
-        return render(
-            request,
-            "recording/contribute_choose.html",
-            {"match": match, "token": token, "form": choose, "errors": error_summary(choose)},
-        )
-    event_type = choose.cleaned_data["event_type"]
-    if event_type == CONTACT:
-        return _contribute_contact(request, child, match, token)
-    form_class = event_form_class(event_type)
+    quick = _quick(request, request.POST.get("quick"))
+    if quick is not None:
+        event_type = quick.event_type
+        form_class = quick_form_class(quick.slug)
+    else:
+        choose = ChooseTypeForm(request.POST, role=request.user.role)
+        if not choose.is_valid():
+            return render(
+                request,
+                "recording/contribute_choose.html",
+                {"match": match, "token": token, "form": choose, "errors": error_summary(choose)},
+            )
+        event_type = choose.cleaned_data["event_type"]
+        if event_type == CONTACT:
+            return _contribute_contact(request, child, match, token)
+        form_class = event_form_class(event_type)
     # child=None: the form must not offer the child's people (that would show the record).
     form = form_class(request.POST if "save" in request.POST else None, child=None)
     if form.is_bound and form.is_valid():
@@ -225,6 +249,12 @@ def contribute_record(request):
                 "Their social worker and team manager have been told.",
             )
             return redirect("recording:contribute-find")
+    return _record_form(
+        request, token=token, match=match, event_type=event_type, form=form, quick=quick
+    )
+
+
+def _record_form(request, *, token, match, event_type, form, quick=None):
     return render(
         request,
         "recording/contribute_record.html",
@@ -232,7 +262,10 @@ def contribute_record(request):
             "match": match,
             "token": token,
             "event_type": event_type,
-            "event_label": dict(contributable_types(request.user.role))[event_type],
+            "event_label": quick.title
+            if quick
+            else dict(contributable_types(request.user.role))[event_type],
+            "quick": quick,
             "form": form,
             "errors": error_summary(form) if form.is_bound else [],
         },

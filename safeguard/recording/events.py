@@ -30,6 +30,7 @@ from safeguard.core.dates import FuzzyMoment
 from safeguard.core.forms import error_summary
 
 from .forms import WithdrawForm, correction_form_class, event_form_class
+from .quick import quick_for
 
 # The partners' frequent events, first on "What do you want to record?" for each role.
 FREQUENT: dict[str, tuple[str, ...]] = {
@@ -92,7 +93,12 @@ def event_types(request, child_id: int):
     return render(
         request,
         "recording/event_types.html",
-        {"child": child, "frequent": frequent, "groups": groups},
+        {
+            "child": child,
+            "frequent": frequent,
+            "groups": groups,
+            "quick_entries": quick_for(role),
+        },
     )
 
 
@@ -111,12 +117,17 @@ def _alert_for(request, child):
 
 @login_required
 def record(request, child_id: int, event_type: str):
+    return record_page(request, child_id, event_type)
+
+
+def record_page(request, child_id: int, event_type: str, *, form_class=None, quick=None):
+    """Record one event: the type's full generated form, or a quick page's short one."""
     etype = EVENT_TYPES.get(event_type)
     if etype is None:
         raise Http404("No such kind of event")
     child = open_child_for_write(request, child_id, what=f"event:{etype.category}")
     alert = _alert_for(request, child)
-    form_class = event_form_class(event_type)
+    form_class = form_class or event_form_class(event_type)
     check = None
     if alert is not None:
         from safeguard.checks.engine import REGISTRY
@@ -161,6 +172,7 @@ def record(request, child_id: int, event_type: str):
             "errors": error_summary(form),
             "alert": alert,
             "check": check,
+            "quick": quick,
         },
     )
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import care_pages, contribute, events, exploitation_pages, frontdoor, records, views
+from . import care_pages, contribute, events, exploitation_pages, frontdoor, quick, records, views
 
 app_name = "recording"
 
@@ -116,6 +116,9 @@ urlpatterns = [
     path("contribute/", contribute.contribute_find, name="contribute-find"),
     path("contribute/entry/", contribute.contribute_record, name="contribute-record"),
     path("children/<int:child_id>/record/", events.event_types, name="event-types"),
+    # Quick recording of the partners' frequent events (recording/quick.py).
+    path("record/<slug:slug>/", quick.quick_start, name="quick-start"),
+    path("children/<int:child_id>/record/quick/<slug:slug>/", quick.quick_record, name="quick"),
     path("children/<int:child_id>/record/<slug:event_type>/", events.record, name="event"),
     path(
         "children/<int:child_id>/chronology/<int:event_id>/correct/",

@@ -48,6 +48,7 @@ from safeguard.core.dates import (
     parse_date_or_time,
     parse_fuzzy,
 )
+from safeguard.core.models import check_date_order
 from safeguard.core.validators import nhs_number_is_valid, normalise_nhs_number, upn_is_valid
 from safeguard.episodes import services as episode_services
 from safeguard.health import services as health_services
@@ -936,10 +937,16 @@ class _Builder:
         return op
 
     def _check_order(self, rec: Rec, start_key: str, end_key: str):
+        """The records' own rule (core.models.check_date_order, which their clean() runs),
+        checked while reading so that the error names the line: an end is applied as its
+        own operation on its own date, and one dated before its start would otherwise meet
+        no record to end."""
         start, end = rec.get(start_key), rec.get(end_key)
-        if start is not None and end is not None and end < start:
-            start_text = start.start.date() if isinstance(start, FuzzyMoment) else start
-            raise rec.error(end_key, f"{end} is before the {start_key} {start_text}")
+        start_day = start.start.date() if isinstance(start, FuzzyMoment) else start
+        try:
+            check_date_order(start_day, end, start_field=start_key, end_field=end_key)
+        except ValidationError:
+            raise rec.error(end_key, f"{end} is before the {start_key} {start_day}") from None
 
     def _define(self, table: dict, ref: str, rec: Rec, key: str, what: str):
         if ref in table:
@@ -1376,8 +1383,12 @@ class _Builder:
             if "agency" in cond:
                 self._ref(cond, "agency", "agency")
             moment = cond["diagnosed"]
-            if "resolved" in cond and cond["resolved"] < moment.date:
-                raise cond.error("resolved", f"{cond['resolved']} is before the diagnosis")
+            try:  # health.models.Condition.clean's rule, named at the line
+                check_date_order(moment.date, cond.get("resolved"))
+            except ValidationError:
+                raise cond.error(
+                    "resolved", f"{cond['resolved']} is before the diagnosis"
+                ) from None
             cond_id = cond.get("id") or f"{local_id}/{cond.path}"
             if "id" in cond:
                 self._define(self.conditions, cond_id, cond, "id", "condition id")
@@ -1623,12 +1634,15 @@ class _Builder:
             recorded_at = timezone.make_aware(dt.datetime.combine(recorded, dt.time()))
             if base and base.start > recorded_at and base.date == recorded:
                 recorded_at = base.start
-        if base and recorded_at < base.start:
+        try:  # the service's rule (chronology.services), named at the line while reading
+            if base:
+                chronology_services.check_recorded_after_occurred(base, recorded_at)
+        except ValidationError:
             raise ev.error(
                 "recorded",
                 f"{timezone.localtime(recorded_at):%Y-%m-%d %H:%M} is before the event occurred "
                 f"({timezone.localtime(base.start):%Y-%m-%d %H:%M})",
-            )
+            ) from None
         if original and recorded_at < original[2][2]:
             raise ev.error(
                 "recorded", "a correction cannot be recorded before the entry it corrects"

@@ -28,8 +28,8 @@ from safeguard.access.roles import (
 from safeguard.accounts.models import Role
 from safeguard.checks.selectors import alert_rows, alerts_for, open_alert_counts, unread_notices
 from safeguard.core.forms import error_summary
-from safeguard.meetings.selectors import summary_block
 from safeguard.meetings.views import my_action_rows
+from safeguard.recording.quick import quick_for
 
 from . import selectors
 from .forms import ChildSearchForm
@@ -76,6 +76,7 @@ def caseload(request):
             "action_rows": my_action_rows(request),
             "notices": unread_notices(request.user),
             "may_contribute": may_contribute(role),
+            "quick_entries": quick_for(role),
         },
     )
 
@@ -140,11 +141,12 @@ def summary(request, child_id: int):
             "areas": areas,
             "may_see_chronology": "chronology" in areas,
             "may_review_access": has_capability(request.user.role, "review_access"),
-            "meetings_block": summary_block(child) if "summary" in areas else None,
+            "meetings_block": selectors.summary_block(child) if "summary" in areas else None,
             # Seeing the identity is the relationship writing needs; the role decides.
             "may_record": any(may_write(request.user.role, w) for w in EVENT_CATEGORY_WRITES),
             # Structured-record links (recording/records.py): only what the role may write.
             "writes": WRITES.get(request.user.role, frozenset()),
             "pending_requests": selectors.pending_involvement_requests(child, request.user),
+            "quick_entries": quick_for(request.user.role),
         },
     )

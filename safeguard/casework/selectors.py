@@ -14,11 +14,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from safeguard.access.policy import visible_children
+from safeguard.children.models import Child, Involvement, Relationship, RelationshipType
 from safeguard.core.validators import normalise_nhs_number
 from safeguard.episodes.models import Episode, EpisodeKind, Placement
 from safeguard.health.models import Condition, HealthAssessment, Medicine
-
-from .models import Child, Involvement, Relationship, RelationshipType
 
 
 def today() -> dt.date:
@@ -315,8 +314,7 @@ def pending_involvement_requests(child: Child, user) -> list:
     """Requests to be involved waiting for a decision, for those who may decide: a role
     that allocates involvements, or the child's allocated social worker."""
     from safeguard.access.roles import may_write
-
-    from .models import InvolvementRequest, InvolvementRole, RequestStatus
+    from safeguard.children.models import InvolvementRequest, InvolvementRole, RequestStatus
 
     may_decide = may_write(user.role, "record:involvement") or (
         Involvement.objects.current(dt.date.today())
@@ -364,4 +362,30 @@ def children_by_status(request, on: dt.date | None = None) -> dict:
             {"status": label, "children": by_kind.get(kind, 0)}
             for kind, label in EpisodeKind.choices
         ],
+    }
+
+
+# --- Meetings on the summary -------------------------------------------------------
+
+
+def summary_block(child, today: dt.date | None = None) -> dict:
+    """The small block on the child's summary: next meeting, next looked-after review due,
+    open concerns and milestones not yet reviewed. (Here, not in meetings: the review due
+    date is the LAC-REVIEW check's, and the domain apps do not import the checks.)"""
+    from safeguard.checks.catalogue.cla_review import next_review_due, review_schedule
+    from safeguard.checks.engine import get_check
+    from safeguard.meetings.selectors import next_meeting, open_milestones
+
+    today = today or timezone.localdate()
+    review_due = None
+    if child.date_of_death is None:
+        check = get_check("LAC-REVIEW")
+        row = review_schedule(check, today, [child.pk]).first()
+        if row is not None:
+            review_due = next_review_due(check, row.care_start, row.first, row.last)[0]
+    return {
+        "next": next_meeting(child, today),
+        "review_due": review_due,
+        "open_concerns": child.concerns.filter(status="open").count(),
+        "open_milestones": open_milestones(child).count(),
     }
