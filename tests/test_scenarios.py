@@ -235,8 +235,16 @@ def test_sarah_loads_and_supports_the_review_alerts():
         "conditions": 2,
         "medicines": 2,
         "health_assessments": 2,
-        # 16 more entries are written by the missing episodes, arrest, bail and breach.
-        "events": 66,
+        "placement_plans": 4,
+        "education_settings": 1,
+        "peps": 8,
+        "leaving_care_records": 4,
+        "appointments": 3,
+        "iro_disputes": 1,
+        "deaths": 1,
+        # 16 more entries are written by the missing episodes, arrest, bail and breach; two
+        # are her risky decisions (Recommendation 8).
+        "events": 68,
         "concerns": 2,
         "meetings": 9,
         "actions": 2,
