@@ -10,7 +10,7 @@ from django.core.management.base import CommandError
 
 from safeguard.accounts.models import Agency
 from safeguard.chronology.models import Event
-from safeguard.health.fhir import FhirRejected, import_message
+from safeguard.recording.fhir import FhirRejected, import_message
 from safeguard.scenarios.loader import load
 from tests.lac_data import LAC
 

@@ -23,8 +23,8 @@ from safeguard.care.models import Death
 from safeguard.core.forms import error_summary
 from safeguard.episodes import services as episode_services
 from safeguard.episodes.models import Placement
-from safeguard.health import fhir
 from safeguard.health import services as health_services
+from safeguard.recording import fhir
 
 from . import care_forms as f
 from .records import _alert_for, _alert_intro, _attempt, _saved

@@ -426,13 +426,13 @@ from safeguard.care.models import (  # noqa: E402
     IroDispute,
     PlacementPlan,
 )
-from safeguard.exploitation import scenario as exploitation_scenario  # noqa: E402
-from safeguard.exploitation.export_sections import (  # noqa: E402
-    CHILD_LISTS as EXPLOITATION_LISTS,
-)
-from safeguard.exploitation.export_sections import SECTION_SET as EXPLOITATION_SECTIONS  # noqa: E402
 
 from . import care_format  # noqa: E402
+from . import exploitation_format as exploitation_scenario  # noqa: E402
+from .exploitation_export import (  # noqa: E402
+    CHILD_LISTS as EXPLOITATION_LISTS,
+)
+from .exploitation_export import SECTION_SET as EXPLOITATION_SECTIONS  # noqa: E402
 
 _CARE_NOT_EXPORTED = {"id": _ID, "child": "the child it is listed under"}
 
@@ -673,7 +673,7 @@ CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
     # Written inside the death (its `notifications`); listed for the model coverage tests.
     ("care.death.notifications", DEATH_NOTIFICATION, "death_notifications", ("id",)),
     ("referrals", REFERRAL, "referrals", ("date", "id")),
-    # Exploitation and missing (safeguard/exploitation/export_sections.py).
+    # Exploitation and missing (safeguard/scenarios/exploitation_export.py).
     *EXPLOITATION_LISTS,
     ("events", EVENT, "events", ("recorded_at", "id")),
     ("contacts", CONTACT, "contacts", ("received_on", "id")),

@@ -467,7 +467,7 @@ def _read_file(path: str | Path) -> Rec:
 # restricted record (so it is never without them), the people around them,
 # ends (placements before episodes, so a placement never outlives its episode), starts
 # (episodes before the placements inside them), events, and last the date of death.
-from safeguard.exploitation import scenario as exploitation_scenario  # noqa: E402
+from . import exploitation_format as exploitation_scenario  # noqa: E402
 
 PHASES = (
     "agency",
@@ -1197,7 +1197,7 @@ class _Builder:
             self._referral(local_id, ref)
         for ev in rec.get("events", []):
             self._event(local_id, rec, ev)
-        # Exploitation and missing lists (safeguard/exploitation/scenario.py).
+        # Exploitation and missing lists (safeguard/scenarios/exploitation_format.py).
         exploitation_scenario.child_operations(
             self,
             local_id,

@@ -447,7 +447,7 @@ EVENT = {
 }
 
 # --- Exploitation and missing (records of safeguard/exploitation; loaded and exported by
-# safeguard/exploitation/scenario.py).
+# safeguard/scenarios/exploitation_format.py).
 from safeguard.exploitation.indicators import ANSWERS, indicators  # noqa: E402
 from safeguard.exploitation.models import (  # noqa: E402
     InterviewOutcome,
@@ -737,7 +737,7 @@ CHILD = {
     ),
     "referrals": Field("list", "Referrals to other services and their outcome", schema=REFERRAL),
     "events": Field("list", "Chronology events", schema=EVENT),
-    # Exploitation and missing (safeguard/exploitation/scenario.py).
+    # Exploitation and missing (safeguard/scenarios/exploitation_format.py).
     **EXPLOITATION_KEYS,
     "contacts": Field("list", "Contacts and referrals to children's social care", schema=CONTACT),
     "assessments": Field("list", "Children's social care assessments", schema=ASSESSMENT),

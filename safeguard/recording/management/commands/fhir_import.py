@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from safeguard.access.audit import audit_context
 from safeguard.accounts.models import Agency
-from safeguard.health.fhir import FhirRejected, import_message
+from safeguard.recording.fhir import FhirRejected, import_message
 
 
 class Command(BaseCommand):
