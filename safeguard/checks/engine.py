@@ -18,7 +18,7 @@ to the default).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,6 +27,7 @@ from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 
 from safeguard.children.models import InvolvementRole
 from safeguard.core.dates import Precision
+from safeguard.core.prepared import ids, run_prepared
 
 from .models import Severity
 
@@ -175,6 +176,26 @@ class Check:
         if child_ids is None:
             return qs
         return qs.filter(**{f"{field_name}__in": list(child_ids)})
+
+    def prepared_rows(
+        self,
+        name: str,
+        as_of: dt.date,
+        child_ids: Iterable[int] | None,
+        build: Callable[[list[int] | None], QuerySet],
+    ) -> list:
+        """The rows of `build(child_ids)` (a values_list queryset), built and compiled once
+        per check, query name, as-of date and thresholds, then run with the child ids as
+        parameters (safeguard/core/prepared.py).
+
+        Optional: a check may iterate its querysets directly and stays correct. Going
+        through here makes the incremental re-check of one child cost the SQL rather than
+        the ORM's construction of it. `build` may use only `as_of`, the check's thresholds
+        and the `child_ids` it is given (through `restrict`); it must not read the database.
+        """
+        overrides = check_settings().get(self.id, {})
+        key = ("check", self.id, name, as_of, tuple(sorted(overrides.items())))
+        return run_prepared(key, lambda p: build(p["child_ids"]), child_ids=ids(child_ids))
 
     @classmethod
     def role_labels(cls) -> list[str]:
