@@ -129,3 +129,11 @@ def test_a_parameter_written_into_the_sql_is_not_cached(record):
     assert prepared.stats["uncacheable"] == before + 1
     assert {n for _, n in rows} == {7}
     assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_an_id_too_large_for_a_column_finds_nothing(record):
+    def build(p):
+        return Child.objects.filter(pk=p["child_id"]).values_list("pk", flat=True)
+
+    assert run_prepared("test-huge", build, child_id=10**30) == []
+    assert run_prepared("test-huge", build, child_id=record[0]) == [record[0]]

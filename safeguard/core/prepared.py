@@ -139,6 +139,9 @@ def run_prepared(key: Hashable, build: Callable[[dict], QuerySet], **params) -> 
     for value in params.values():
         if isinstance(value, (list, tuple)) and len(value) > MAX_LIST:
             return _rows(build(params))
+        if any(_out_of_range(v) for v in (value if isinstance(value, (list, tuple)) else [value])):
+            # Django turns an id no column can hold into "no rows"; the driver would raise.
+            return _rows(build(params))
     if getattr(_state, "disabled", False):
         return _rows(build(params))
     connection = connections["default"]
@@ -233,6 +236,10 @@ def _compile(connection, build, params: dict) -> _Entry:
         compiler=compiler,
         flat=queryset._iterable_class is FlatValuesListIterable,
     )
+
+
+def _out_of_range(value) -> bool:
+    return isinstance(value, int) and not -(2**63) <= value < 2**63
 
 
 def _looks_derived(param) -> bool:
