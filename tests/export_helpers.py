@@ -12,7 +12,13 @@ import json
 from django.db import models
 
 from safeguard.children.models import Child
-from safeguard.scenarios.export import CHILD_LISTS, NOT_RECORD_MODELS
+from safeguard.meetings.models import Action, Attendance
+from safeguard.scenarios.export import (
+    CHILD_LISTS,
+    EXPORTED_UNDER_PARENT,
+    NOT_RECORD_MODELS,
+    TOP_LISTS,
+)
 
 # Never compared: database ids, row timestamps, version counters and unique ids.
 GENERIC_EXCLUDED = {"id", "created_at", "updated_at", "version", "uid"}
@@ -20,6 +26,7 @@ GENERIC_EXCLUDED = {"id", "created_at", "updated_at", "version", "uid"}
 EXCLUDED = {
     "accounts.User": {"password", "last_login", "date_joined", "scenario_ref"},
     "access.RestrictedAccess": {"granted_by", "granted_at"},
+    "meetings.Meeting": {"scheduled_by"},
 }
 
 
@@ -77,6 +84,19 @@ def record_of(child: Child) -> dict[str, list]:
         if section.model._meta.label == "access.RestrictedAccess":
             rows = rows.filter(revoked_at=None)
         out[section.model._meta.label] = sorted((snap.row(r) for r in rows), key=repr)
+    for _, _, related, _ in TOP_LISTS:
+        rows = getattr(child, related).all()
+        out[rows.model._meta.label] = sorted((snap.row(r) for r in rows), key=repr)
+    # A meeting's attendance and actions (for this child or for all its children).
+    meetings = {"meeting__links__child": child}
+    extra = {
+        "meetings.Attendance": Attendance.objects.filter(**meetings),
+        "meetings.Action": Action.objects.filter(**meetings).filter(
+            models.Q(child=None) | models.Q(child=child)
+        ),
+    }
+    for label, rows in extra.items():
+        out[label] = sorted((snap.row(r) for r in rows), key=repr)
     return out
 
 
@@ -94,7 +114,10 @@ def assert_same_record(before: dict, after: dict) -> None:
 
 
 def assert_exporter_covers_record_models() -> None:
-    exported = {section.model._meta.label for _, section, _, _ in CHILD_LISTS}
+    exported = {section.model._meta.label for _, section, _, _ in CHILD_LISTS} | {
+        Child._meta.get_field(related).related_model._meta.label for _, _, related, _ in TOP_LISTS
+    }
+    exported |= set(EXPORTED_UNDER_PARENT)
     # Relationship is how a Person is linked; Person itself has no child key.
     unaccounted = record_models() - exported - set(NOT_RECORD_MODELS)
     assert not unaccounted, (

@@ -245,33 +245,17 @@ def test_export_scenario_command_refuses_an_unknown_child_and_audits_nothing():
     assert not AuditEntry.objects.filter(action="export").exists()
 
 
-MEETINGS_SECTIONS = ("concerns", "meetings", "s47_enquiries", "milestones")
-
-
 @pytest.mark.django_db
 def test_replaying_the_export_of_sarah_gives_the_same_alerts(tmp_path):
     from safeguard.checks.replay import replay
     from safeguard.scenarios.loader import parse_files
 
-    # Concerns, meetings, s47 enquiries and milestones are not exported yet (declared in
-    # export.NOT_RECORD_MODELS, a known gap): compare on Sarah's file without those
-    # top-level sections, which the format puts after `children`.
-    lines = SARAH.read_text(encoding="utf-8").splitlines(keepends=True)
-    cut = next(
-        (i for i, line in enumerate(lines) if line.split(":", 1)[0] in MEETINGS_SECTIONS),
-        len(lines),
-    )
-    assert not any(
-        line[:1].isalpha()
-        for line in lines[cut:]
-        if line.split(":", 1)[0] not in (MEETINGS_SECTIONS)
-    ), "a top-level section other than the meetings ones follows them in sarah.yaml"
-    source = tmp_path / "sarah-without-meetings.yaml"
-    source.write_text("".join(lines[:cut]), encoding="utf-8")
+    source = SARAH
     with transaction.atomic():
         load([source])
         text = export_yaml(Child.objects.get(local_id="WCF-SARAH"))
         transaction.set_rollback(True)
+    assert "\nmeetings:\n" in text and "\nconcerns:\n" in text
     exported = tmp_path / "sarah-export.yaml"
     exported.write_text(text, encoding="utf-8")
     results = []
@@ -642,3 +626,64 @@ def test_records_written_through_the_services_round_trip(data, tmp_path_factory)
         after_ = record_of(Child.objects.get(local_id="PROP-1"))
         transaction.set_rollback(True)
     assert_same_record(before, after_)
+
+
+# --------------------------------------------------------------------------- meetings
+
+
+def _meetings_scenario(tmp_path, text):
+    from tests.test_meetings import HEAD
+
+    path = tmp_path / "meetings.yaml"
+    path.write_text(HEAD + text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.django_db
+def test_concerns_meetings_enquiries_and_milestones_round_trip(tmp_path):
+    from tests.test_meetings import MEETINGS
+
+    # Amy's alone: a concern, a MACE meeting held with a report sent and an action done and
+    # one open, a strategy discussion moved then held, a cancelled meeting, an s47 enquiry
+    # and a reviewed milestone.
+    text = (
+        MEETINGS.replace("children: [A1, B2]", "children: [A1]")
+        .replace("child: B2}", "child: A1}")
+        .replace("children: [B2]", "children: [A1]")
+    )
+    before, after, exported = exported_then_reloaded(
+        [_meetings_scenario(tmp_path, text)], "A1", tmp_path
+    )
+    assert_same_record(before, after)
+    assert len(before["meetings.MeetingChild"]) == 3
+    assert len(before["meetings.Action"]) == 2
+    assert len(before["meetings.Attendance"]) == 6
+    for key in ("concerns:", "moved:", "cancelled:", "s47_enquiries:", "milestones:"):
+        assert key in exported
+
+
+@pytest.mark.django_db
+def test_a_meeting_about_several_children_exports_as_this_childs_record_only(tmp_path):
+    import yaml
+
+    from tests.test_meetings import MEETINGS
+
+    load([_meetings_scenario(tmp_path, MEETINGS)])
+    amy = yaml.safe_load(export_yaml(Child.objects.get(local_id="A1")))
+    mace = next(m for m in amy["meetings"] if m["kind"] == "mace")
+    assert mace["children"] == ["A1"]
+    # Ben's action is Ben's record; the action for them all is Amy's too.
+    assert [a["description"] for a in mace["actions"]] == ["Disrupt the adult"]
+    assert amy["concerns"][0]["children"] == ["A1"]
+    assert [c["local_id"] for c in amy["children"]] == ["A1"]
+    assert "B2" not in yaml.safe_dump(amy) and "Ben" not in yaml.safe_dump(amy)
+
+    ben = yaml.safe_load(export_yaml(Child.objects.get(local_id="B2")))
+    mace = next(m for m in ben["meetings"] if m["kind"] == "mace")
+    assert [a["description"] for a in mace["actions"]] == ["Disrupt the adult", "Visit Ben"]
+    assert [a.get("child") for a in mace["actions"]] == [None, "B2"]
+    # Amy's police incident prompted the concern: Ben's file does not carry it.
+    assert "trigger" not in ben["concerns"][0]
+    assert "s47_enquiries" not in ben and "milestones" not in ben
+    cancelled = next(m for m in ben["meetings"] if "cancelled" in m)
+    assert cancelled["cancelled"]["reason"] == "Covered by the MACE"

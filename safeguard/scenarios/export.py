@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+from django.db.models import Q
 from django.utils import timezone
 
 from safeguard.accounts.models import Agency, AgencyKind, User
@@ -418,12 +419,176 @@ CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
     ("events", EVENT, "events", ("recorded_at", "id")),
 )
 
+# --- Concerns, meetings, section 47 enquiries and milestones: top-level sections, since a
+# concern or a MACE meeting can be about several children. A child's export is that child's
+# record only: a record about several children is written as about this child alone, with
+# the actions for this child or for all of them (another child's part of a MACE meeting is
+# not this child's record, and must not reach whoever is handed the file).
+from safeguard.meetings.models import (  # noqa: E402
+    Action,
+    ActionStatus,
+    Attendance,
+    AttendanceStatus,
+    Concern,
+    Meeting,
+    MeetingStatus,
+    MilestoneStatus,
+    S47Enquiry,
+)
+from safeguard.meetings.models import Milestone as PlanMilestone  # noqa: E402
+
+_CHILDREN = "written as `children`: this child (the export is one child's record)"
+_ID_IN_FILE = "written as `id`, made up for the file"
+_ARRANGED = "who arranged it is in the audit trail; a load names the system (the loader's actor)"
+
+CONCERN = Section(
+    "concerns[]",
+    Concern,
+    S.CONCERN,
+    (
+        K("kind"),
+        K("risk_level"),
+        K("category"),
+        K("raised", "raised_on"),
+        K("recorded", lambda c: moment_text(c.recorded_at), "recorded_at"),
+        K("summary"),
+        K("source", "source_agency"),
+        K("raised_by"),
+        K("raised_by_name"),
+        K("trigger", "trigger_event"),
+        K("closed", "closed_on"),
+        K("closed_reason"),
+        K("synthetic"),
+    ),
+    {
+        "id": _ID_IN_FILE,
+        "children": _CHILDREN,
+        "status": "derived: closed when `closed` is given",
+    },
+)
+MEETING = Section(
+    "meetings[]",
+    Meeting,
+    S.MEETING,
+    (
+        K("kind"),
+        K("scheduled", lambda m: _local_text(m.scheduled_for), "scheduled_for"),
+        K("place"),
+        K("chair"),
+        K("chair_name"),
+        K("trigger_concern"),
+        K("trigger_event"),
+        K("held", "held_on"),
+        K("decisions"),
+        K("outcome", "strategy_outcome"),
+        K("conference_decision"),
+        K("category", "cp_category"),
+        K("significant_harm_risk"),
+        K("participation"),
+        K("participation_how"),
+        K("quality_sufficient", omit=KEEP_FALSE),
+        K("minutes"),
+        K("minutes_recorded_by"),
+        K(
+            "minutes_recorded",
+            lambda m: m.minutes_recorded_at and moment_text(m.minutes_recorded_at),
+            "minutes_recorded_at",
+        ),
+        K("synthetic"),
+    ),
+    {
+        "id": _ID_IN_FILE,
+        "children": _CHILDREN,
+        "status": "derived: held, moved or cancelled from `held`, `moved` and `cancelled`",
+        "status_reason": "written as the reason in `moved` or `cancelled`",
+        "scheduled_by": _ARRANGED,
+    },
+)
+ATTENDEE = Section(
+    "meetings[].attendees[]",
+    Attendance,
+    S.ATTENDEE,
+    (
+        K("agency"),
+        K("professional"),
+        K("name"),
+        K("role"),
+        K("placement"),
+        K("status"),
+    ),
+    {"id": _ID, "meeting": "the meeting it is listed under"},
+)
+ACTION = Section(
+    "meetings[].actions[]",
+    Action,
+    S.ACTION,
+    (
+        K("description"),
+        K("owner"),
+        K("due", "due_on"),
+        K("child"),
+        K("completed", "completed_on"),
+        K("status", omit=ActionStatus.DONE),
+        K("evidence"),
+        K("synthetic"),
+    ),
+    {"id": _ID, "meeting": "the meeting it is listed under"},
+)
+S47 = Section(
+    "s47_enquiries[]",
+    S47Enquiry,
+    S.S47_ENQUIRY,
+    (
+        K("child"),
+        K("strategy_discussion"),
+        K("started", "started_on"),
+        K("completed", "completed_on"),
+        K("outcome"),
+        K("lead"),
+        K("notes"),
+        K("synthetic"),
+    ),
+    {"id": _ID},
+)
+MILESTONE = Section(
+    "milestones[]",
+    PlanMilestone,
+    S.MILESTONE,
+    (
+        K("child"),
+        K("plan", "episode.kind"),
+        K("description"),
+        K("owner"),
+        K("owner_name"),
+        K("set", "set_on"),
+        K("due", "due_on"),
+        K("reviewed", "reviewed_on"),
+        K("status", omit=MilestoneStatus.OPEN),
+        K("reviewed_at"),
+        K("notes"),
+        K("synthetic"),
+    ),
+    {"id": _ID},
+)
+
+# The top-level lists, in the format's order, with the related name of the child's rows
+# (the record tests compare them like CHILD_LISTS).
+TOP_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
+    ("concerns", CONCERN, "concern_links", ("concern__raised_on", "concern_id")),
+    ("meetings", MEETING, "meeting_links", ("meeting__scheduled_for", "meeting_id")),
+    ("s47_enquiries", S47, "s47_enquiries", ("started_on", "id")),
+    ("milestones", MILESTONE, "milestones", ("set_on", "id")),
+)
+
 SECTIONS: tuple[Section, ...] = (
     AGENCY,
     TEAM,
     PROFESSIONAL,
     CHILD,
     *(section for _, section, _, _ in CHILD_LISTS),
+    *(section for _, section, _, _ in TOP_LISTS),
+    ATTENDEE,
+    ACTION,
 )
 
 # Models that hold rows about a child but are not the child's record: derived (alerts),
@@ -432,14 +597,6 @@ NOT_RECORD_MODELS = {
     "checks.Alert": "alerts are derived from the record by the checks",
     "access.BreakGlassAccess": "emergency access history, not the record",
     "access.AuditEntry": "the audit trail of the record, not the record",
-    # Not yet exported (a known gap, said in docs/scenario-format.md): a meeting or concern
-    # can cover several children, so it needs its own section keyed by the meeting rather
-    # than a list under one child. Loading a scenario carries them; exporting does not yet.
-    "meetings.Action": "NOT YET EXPORTED: meeting actions (see the comment above)",
-    "meetings.ConcernChild": "NOT YET EXPORTED: concerns (see the comment above)",
-    "meetings.MeetingChild": "NOT YET EXPORTED: meetings (see the comment above)",
-    "meetings.Milestone": "NOT YET EXPORTED: plan milestones (see the comment above)",
-    "meetings.S47Enquiry": "NOT YET EXPORTED: s47 enquiries (see the comment above)",
     "checks.Notice": (
         "a message telling a professional that a partner added to the record; the entry "
         "it tells of is exported"
@@ -448,6 +605,12 @@ NOT_RECORD_MODELS = {
         "a request to be involved is access workflow, timed when it was made; what it "
         "decided (the involvement) is exported"
     ),
+}
+
+# Rows about a child exported under another record rather than from the child's list.
+EXPORTED_UNDER_PARENT = {
+    "meetings.Action": "under its meeting in `meetings` (an action for all the meeting's "
+    "children has no child)",
 }
 
 
@@ -472,6 +635,7 @@ class _Exporter:
         self.person_ids: dict[int, str] = {}
         self.condition_ids: dict[int, str] = {}
         self.event_ids: dict[int, str] = {}
+        self.top_ids: dict[tuple[str, int], str] = {}
 
     # references: remember what the partnership must define, return the id in the file
     def agency(self, agency: Agency) -> str:
@@ -502,6 +666,29 @@ class _Exporter:
                 "relationships)"
             ) from None
 
+    def event(self, event: Event) -> str:
+        try:
+            return self.event_ids[event.pk]
+        except KeyError:
+            raise ExportError(
+                f"a record of {self.child.local_id} refers to event {event.pk}, which is "
+                "not in its chronology"
+            ) from None
+
+    def local_id(self, child: Child) -> str:
+        if child.pk != self.child.pk:  # the rows are filtered to this child first
+            raise ExportError(f"a record of {self.child.local_id} is about another child")
+        return child.local_id
+
+    def meeting(self, meeting: Meeting) -> str:
+        try:
+            return self.top_ids[("meeting", meeting.pk)]
+        except KeyError:
+            raise ExportError(
+                f"a record of {self.child.local_id} refers to {meeting}, which is not about "
+                "this child"
+            ) from None
+
     def value(self, section: Section, key: Key, obj) -> Any:
         spec = section.schema[key.key]
         value = _attr(obj, key.attr)
@@ -518,6 +705,10 @@ class _Exporter:
                 "professional": self.professional,
                 "person": self.person,
                 "condition": lambda c: self.condition_ids[c.pk],
+                "event": self.event,
+                "child": self.local_id,
+                "concern": lambda c: self.top_ids[("concern", c.pk)],
+                "meeting": self.meeting,
             }[spec.ref_kind](value)
         if spec.kind == "refs":
             ids = sorted(self.person(p) for p in value.all())
@@ -663,6 +854,92 @@ class _Exporter:
             out.append(row)
         return out
 
+    # concerns, meetings, enquiries and milestones (after the child: they refer to events)
+    def top(self) -> dict[str, list]:
+        child = self.child
+        out: dict[str, list] = {}
+        for name, section, related, order in TOP_LISTS:
+            rows = getattr(child, related).order_by(*order)
+            if section is CONCERN:
+                out[name] = [self._concern(i, link.concern) for i, link in enumerate(rows, 1)]
+            elif section is MEETING:
+                out[name] = [self._meeting(i, link.meeting) for i, link in enumerate(rows, 1)]
+            elif section is MILESTONE:
+                out[name] = [self._milestone(m) for m in rows]
+            else:
+                out[name] = [self.row(section, obj) for obj in rows]
+        return {name: rows for name, rows in out.items() if rows}
+
+    def _about_another_child(self, event: Event | None) -> bool:
+        return event is not None and event.child_id != self.child.pk
+
+    def _concern(self, i: int, concern: Concern) -> dict:
+        concern_id = f"{self.child.local_id}-CN{i}"
+        self.top_ids[("concern", concern.pk)] = concern_id
+        # A trigger in another child's record is that child's (see TOP_LISTS).
+        skip = {"trigger"} if self._about_another_child(concern.trigger_event) else set()
+        row = self.row(CONCERN, concern, skip)
+        return {"id": concern_id, "children": [self.child.local_id], **row}
+
+    def _meeting(self, i: int, meeting: Meeting) -> dict:
+        meeting_id = f"{self.child.local_id}-M{i}"
+        self.top_ids[("meeting", meeting.pk)] = meeting_id
+        skip = set()
+        if self._about_another_child(meeting.trigger_event):
+            skip.add("trigger_event")
+        if meeting.trigger_concern_id and ("concern", meeting.trigger_concern_id) not in (
+            self.top_ids
+        ):
+            skip.add("trigger_concern")
+        row = self.row(MEETING, meeting, skip)
+        row["id"], row["children"] = meeting_id, [self.child.local_id]
+        # The record keeps the last move's or the cancellation's reason, not its day (that is
+        # in the audit trail): written as on the meeting's day, or the day held if earlier.
+        day = timezone.localtime(meeting.scheduled_for).date()
+        if meeting.held_on is not None:
+            day = min(day, meeting.held_on)
+        if meeting.status == MeetingStatus.CANCELLED:
+            row["cancelled"] = {"on": _iso_date(day), "reason": meeting.status_reason}
+        elif meeting.status_reason:
+            row["moved"] = [
+                {"on": _iso_date(day), "to": row["scheduled"], "reason": meeting.status_reason}
+            ]
+        if day < timezone.localtime(meeting.scheduled_for).date():
+            row["invited"] = _iso_date(day)
+        attendees = []
+        for attendance in meeting.attendances.order_by("pk"):
+            att = self.row(ATTENDEE, attendance)
+            if meeting.status != MeetingStatus.HELD or att["status"] == AttendanceStatus.ATTENDED:
+                del att["status"]  # invited until held; attended is the default when held
+            attendees.append(att)
+        if attendees:
+            row["attendees"] = attendees
+        actions = []
+        for action in meeting.actions.filter(Q(child=None) | Q(child=self.child)).order_by("pk"):
+            act = self.row(ACTION, action)
+            if action.status == ActionStatus.OPEN:
+                act.pop("status", None)
+            actions.append(act)
+        if actions:
+            row["actions"] = actions
+        return {key: row[key] for key in S.MEETING if key in row}
+
+    def _milestone(self, milestone: PlanMilestone) -> dict:
+        episode = milestone.episode
+        # The loader finds the plan as the child's episode of its kind open on `set`.
+        found = (
+            Episode.objects.filter(child=self.child, kind=episode.kind)
+            .open_on(milestone.set_on)
+            .first()
+        )
+        if found is None or found.pk != episode.pk:
+            raise ExportError(
+                f"milestone {milestone.description[:40]!r} of {self.child.local_id} belongs to "
+                f"a {episode.get_kind_display().lower()} plan that is not the one open on "
+                f"{milestone.set_on} (the scenario format finds the plan by that day)"
+            )
+        return self.row(MILESTONE, milestone)
+
     def _local_authority(self) -> Agency:
         """The agency responsible for the child: the format's default for episodes and
         placements, which are written with their own agency."""
@@ -719,6 +996,7 @@ def export_child(child: Child) -> dict[str, Any]:
     """
     exporter = _Exporter(child)
     child_data = exporter.export()
+    top = exporter.top()
     return {
         "safeguard_scenario": S.CURRENT_VERSION,
         "title": f"Record of {child.local_id}",
@@ -728,6 +1006,7 @@ def export_child(child: Child) -> dict[str, Any]:
         ),
         "partnership": exporter.partnership(),
         "children": [child_data],
+        **top,
     }
 
 
