@@ -9,6 +9,12 @@ caseload (Exists, Subquery, annotations) and turns the rows into Findings; it ne
 query per child. `child_ids` restricts the same queries to some children (incremental
 re-evaluation after a write).
 
+Speed: wrap each query in a builder and run it through `self.prepared_rows(name, as_of,
+child_ids, build)` (see any catalogue module): it is then built and compiled once per day
+and run with the child ids as parameters, so the re-check after every write costs the
+SQL, not the ORM's construction of it (docs/performance.md). A check that iterates its
+querysets directly is still correct, only slower.
+
 Thresholds: each check's `thresholds` gives defaults; `settings.SAFEGUARD_CHECKS` overrides
 them per check, e.g. ``SAFEGUARD_CHECKS = {"LAC-HEALTH-ASSESSMENT": {"initial_working_days":
 15}}``. Unknown check ids or threshold names are an error (a typo must not silently fall back
