@@ -20,6 +20,7 @@ the same as an unfiltered query plus a semi-join, on SQLite and PostgreSQL alike
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 
 from django.conf import settings
@@ -120,39 +121,53 @@ def _may_see_area(user, area: str) -> bool:
     return area in roles.areas_for(role) and roles.scope_for(role) != "none"
 
 
+# Set while a prepared query is built: the rule then takes its values from these
+# placeholders (core/prepared.py) instead of the user and the clock.
+_prepared_params: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "access_prepared_params", default=None
+)
+
+
 def visible_children_for_user(user, *, area: str = "summary", now=None) -> QuerySet[Child]:
     """The access rule for a user, without the session checks (for commands and tests)."""
     _check_area(area)
     if not _may_see_area(user, area):
         return Child.objects.none()
-    now = now or timezone.now()
-    return Child.objects.filter(
-        _rule_q(_bases_shape(user, user.role, area), _rule_params(user, now))
-    )
+    p = _prepared_params.get() or _rule_params(user, now or timezone.now())
+    return Child.objects.filter(_rule_q(_bases_shape(user, user.role, area), p))
 
 
 _CHILD_FIELDS = tuple(f.attname for f in Child._meta.concrete_fields)
 
 
-def _openable(user, area: str, child_id: int, now) -> tuple[Child, str] | None:
+def _openable(request, area: str, child_id: int, now) -> tuple[Child, str] | None:
     """The child and the basis of access, if the rule lets the user see `area` of it.
 
-    One query, built and compiled once per role shape and area (core/prepared.py), then
-    run with the user, team, day, time and child as parameters: the rule is the same
-    `_rule_q` that lists use.
+    One query: `visible_children` (the one rule, as lists use it) for this child, with the
+    bases of access annotated for the audit entry. Built and compiled once per role shape
+    and area (core/prepared.py), then run with the user, team, day, time and child as
+    parameters. The key names the `visible_children` in force, so a replaced rule (a test
+    that hides every child) is built afresh rather than served from the cache.
     """
+    user = request.user
     names = _bases_shape(user, user.role, area)
+    rule = visible_children
 
     def build(p):
+        token = _prepared_params.set(p)
+        try:
+            visible = rule(request, area=area)
+        finally:
+            _prepared_params.reset(token)
         bases = _bases_for(names, p)
         return (
-            Child.objects.filter(_rule_q(names, p), pk=p["child_id"])
+            visible.filter(pk=p["child_id"])
             .annotate(**{f"_basis_{i}": e for i, e in enumerate(bases.values())})
             .values_list(*_CHILD_FIELDS, *[f"_basis_{i}" for i in range(len(bases))])
         )
 
     rows = run_prepared(
-        ("open_child", area, names), build, child_id=child_id, **_rule_params(user, now)
+        ("open_child", area, names, rule), build, child_id=child_id, **_rule_params(user, now)
     )
     if not rows:
         return None
@@ -312,7 +327,7 @@ def open_child(request, child_id: int, *, area: str) -> Child:
     user = request.user
     if not session_verified(request) or not _may_see_area(user, area):
         raise Http404("No child found")
-    found = _openable(user, area, child_id, timezone.now())
+    found = _openable(request, area, child_id, timezone.now())
     if found is None:
         raise Http404("No child found")
     child, basis = found
