@@ -44,6 +44,10 @@ def parse_args():
     p.add_argument("--incremental", type=int, default=50, help="children to re-check singly")
     p.add_argument("--seed", type=int, default=4)
     p.add_argument("--reuse", action="store_true", help="measure existing generated data")
+    p.add_argument("--profile", help="write a pyinstrument profile of the re-checks here")
+    p.add_argument(
+        "--skip-sweeps", action="store_true", help="measure the incremental re-check only"
+    )
     return p.parse_args()
 
 
@@ -363,51 +367,80 @@ def main():
     scan = plain_scan_seconds()
     print(f"Plain scan of chronology_event (count, max): {scan:.3f}s")
 
-    per_check = {}
-    for check in catalogue():
-        started = time.perf_counter()
-        found = evaluate(as_of, checks=[check])[check.id]
-        per_check[check.id] = (time.perf_counter() - started, len(found))
-    for check_id, (seconds, n) in per_check.items():
-        print(f"  {check_id:<28} {seconds:7.3f}s  {n:6d} findings")
-    evaluation = sum(s for s, _ in per_check.values())
+    if not args.skip_sweeps:
+        per_check = {}
+        for check in catalogue():
+            started = time.perf_counter()
+            found = evaluate(as_of, checks=[check])[check.id]
+            per_check[check.id] = (time.perf_counter() - started, len(found))
+        for check_id, (seconds, n) in per_check.items():
+            print(f"  {check_id:<28} {seconds:7.3f}s  {n:6d} findings")
+        evaluation = sum(s for s, _ in per_check.values())
 
-    started = time.perf_counter()
-    first = run_checks(as_of=as_of)
-    first_sweep = time.perf_counter() - started
-    started = time.perf_counter()
-    steady = run_checks(as_of=as_of)
-    steady_sweep = time.perf_counter() - started
-    # Python allocations are traced on a separate sweep: tracing slows the interpreter, so
-    # the timed sweeps above run without it.
-    tracemalloc.start()
-    run_checks(as_of=as_of)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(
-        f"Full sweep, first run: {first_sweep:.2f}s ({first.findings} findings, "
-        f"{first.raised} alerts raised)"
-    )
-    print(
-        f"Full sweep, steady state: {steady_sweep:.2f}s ({steady.raised} raised, "
-        f"{steady.resolved} resolved)"
-    )
-    print(f"Evaluation only (sum over checks): {evaluation:.2f}s")
+        started = time.perf_counter()
+        first = run_checks(as_of=as_of)
+        first_sweep = time.perf_counter() - started
+        started = time.perf_counter()
+        steady = run_checks(as_of=as_of)
+        steady_sweep = time.perf_counter() - started
+        # Python allocations are traced on a separate sweep: tracing slows the interpreter, so
+        # the timed sweeps above run without it.
+        tracemalloc.start()
+        run_checks(as_of=as_of)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(
+            f"Full sweep, first run: {first_sweep:.2f}s ({first.findings} findings, "
+            f"{first.raised} alerts raised)"
+        )
+        print(
+            f"Full sweep, steady state: {steady_sweep:.2f}s ({steady.raised} raised, "
+            f"{steady.resolved} resolved)"
+        )
+        print(f"Evaluation only (sum over checks): {evaluation:.2f}s")
 
     rng = random.Random(args.seed + 1)
     sample = rng.sample(list(Child.objects.values_list("pk", flat=True)), args.incremental)
-    timings = []
+    from safeguard.core.prepared import prepared_disabled
+
+    # The incremental re-check of one child, two ways, alternating child by child so that
+    # the machine's load falls on both alike: each check's queries built and compiled
+    # afresh (the baseline: how every re-check ran before issue 9), and prepared (built
+    # once per day and check, then run with the child as a parameter; production).
+    run_checks(as_of=as_of, child_ids=[sample[0]])  # compiles the prepared queries
+    with prepared_disabled():
+        run_checks(as_of=as_of, child_ids=[sample[0]])
+    timings = {"built afresh (baseline)": [], "prepared": []}
     for child_id in sample:
+        with prepared_disabled():
+            started = time.perf_counter()
+            run_checks(as_of=as_of, child_ids=[child_id])
+            timings["built afresh (baseline)"].append(time.perf_counter() - started)
         started = time.perf_counter()
         run_checks(as_of=as_of, child_ids=[child_id])
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    median = statistics.median(timings)
-    p95 = timings[int(0.95 * (len(timings) - 1))]
-    print(
-        f"Incremental re-check of one child: median {median * 1000:.1f} ms, "
-        f"p95 {p95 * 1000:.1f} ms (n={len(timings)})"
-    )
+        timings["prepared"].append(time.perf_counter() - started)
+    base = None
+    for label, values in timings.items():
+        values.sort()
+        median = statistics.median(values)
+        p95 = values[int(0.95 * (len(values) - 1))]
+        base = base or median
+        print(
+            f"Incremental re-check of one child, {label}: median {median * 1000:.1f} ms, "
+            f"p95 {p95 * 1000:.1f} ms (n={len(values)}; {median / base:.2f}x the baseline)"
+        )
+    if args.profile:
+        from pyinstrument import Profiler
+
+        profiler = Profiler(interval=0.0005)
+        profiler.start()
+        for child_id in sample:
+            run_checks(as_of=as_of, child_ids=[child_id])
+        profiler.stop()
+        Path(args.profile).write_text(profiler.output_text(unicode=False, color=False))
+        print(f"Profile of {len(sample)} prepared re-checks written to {args.profile}")
+    if args.skip_sweeps:
+        return
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"Peak Python memory during a sweep (tracemalloc): {peak / 2**20:.1f} MiB")
     print(f"Peak process RSS: {rss:.0f} MiB")

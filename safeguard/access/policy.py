@@ -20,6 +20,7 @@ the same as an unfiltered query plus a semi-join, on SQLite and PostgreSQL alike
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 
 from django.conf import settings
@@ -28,6 +29,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from safeguard.children.models import Child, Involvement
+from safeguard.core.prepared import run_prepared
 
 from . import audit, roles
 from .models import AuditAction, BreakGlassAccess, RestrictedAccess
@@ -51,40 +53,132 @@ def session_verified(request) -> bool:
     return True
 
 
-def _relationship_exists(user, role: str, *, area: str, today: dt.date, now) -> dict:
-    """EXISTS expressions, one per basis of access, over the outer Child row."""
-    current = Involvement.objects.current(today).filter(child=OuterRef("pk"))
-    bases = {"involvement": Exists(current.filter(professional=user))}
+def _bases_shape(user, role: str, area: str) -> tuple[str, ...]:
+    """Which bases of access apply to this role, user and area (what the SQL depends on)."""
+    names = ["involvement"]
     if roles.scope_for(role) == "team" and user.team_id:
-        bases["team"] = Exists(current.filter(professional__team_id=user.team_id))
+        names.append("team")
     if roles.has_capability(role, "break_glass") and area not in roles.BREAK_GLASS_EXCLUDED_AREAS:
-        bases["break-glass"] = Exists(
-            BreakGlassAccess.objects.active(now).filter(child=OuterRef("pk"), user=user)
-        )
+        names.append("break-glass")
+    return tuple(names)
+
+
+def _bases_for(names: tuple[str, ...], p: dict) -> dict:
+    """EXISTS expressions, one per basis named, over the outer Child row. `p` holds the
+    values (user_id, team_id, today, now): real ones, or the placeholders of a prepared
+    query (safeguard/core/prepared.py), so the rule is written once."""
+    current = Involvement.objects.current(p["today"]).filter(child=OuterRef("pk"))
+    bases = {}
+    for name in names:
+        if name == "involvement":
+            bases[name] = Exists(current.filter(professional_id=p["user_id"]))
+        elif name == "team":
+            bases[name] = Exists(current.filter(professional__team_id=p["team_id"]))
+        elif name == "break-glass":
+            bases[name] = Exists(
+                BreakGlassAccess.objects.active(p["now"]).filter(
+                    child=OuterRef("pk"), user_id=p["user_id"]
+                )
+            )
     return bases
 
 
-def _restricted_grant(user, now):
-    return Exists(RestrictedAccess.objects.active(now).filter(child=OuterRef("pk"), user=user))
+def _rule_params(user, now) -> dict:
+    return {
+        "user_id": user.pk,
+        "team_id": user.team_id or 0,
+        "today": timezone.localdate(now),
+        "now": now,
+    }
+
+
+def _relationship_exists(user, role: str, *, area: str, today: dt.date, now) -> dict:
+    """EXISTS expressions, one per basis of access, over the outer Child row."""
+    p = {**_rule_params(user, now), "today": today}
+    return _bases_for(_bases_shape(user, role, area), p)
+
+
+def _rule_q(names: tuple[str, ...], p: dict) -> Q:
+    relationship = Q()
+    for expression in _bases_for(names, p).values():
+        relationship |= Q(expression)
+    return (Q(restricted=False) & relationship) | (
+        Q(restricted=True)
+        & Q(
+            Exists(
+                RestrictedAccess.objects.active(p["now"]).filter(
+                    child=OuterRef("pk"), user_id=p["user_id"]
+                )
+            )
+        )
+    )
+
+
+def _may_see_area(user, area: str) -> bool:
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    role = user.role
+    return area in roles.areas_for(role) and roles.scope_for(role) != "none"
+
+
+# Set while a prepared query is built: the rule then takes its values from these
+# placeholders (core/prepared.py) instead of the user and the clock.
+_prepared_params: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
+    "access_prepared_params", default=None
+)
 
 
 def visible_children_for_user(user, *, area: str = "summary", now=None) -> QuerySet[Child]:
     """The access rule for a user, without the session checks (for commands and tests)."""
     _check_area(area)
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _may_see_area(user, area):
         return Child.objects.none()
-    role = user.role
-    if area not in roles.areas_for(role) or roles.scope_for(role) == "none":
-        return Child.objects.none()
-    now = now or timezone.now()
-    today = timezone.localdate(now)
-    relationship = Q()
-    for expression in _relationship_exists(user, role, area=area, today=today, now=now).values():
-        relationship |= Q(expression)
-    return Child.objects.filter(
-        (Q(restricted=False) & relationship)
-        | (Q(restricted=True) & Q(_restricted_grant(user, now)))
+    p = _prepared_params.get() or _rule_params(user, now or timezone.now())
+    return Child.objects.filter(_rule_q(_bases_shape(user, user.role, area), p))
+
+
+_CHILD_FIELDS = tuple(f.attname for f in Child._meta.concrete_fields)
+
+
+def _openable(request, area: str, child_id: int, now) -> tuple[Child, str] | None:
+    """The child and the basis of access, if the rule lets the user see `area` of it.
+
+    One query: `visible_children` (the one rule, as lists use it) for this child, with the
+    bases of access annotated for the audit entry. Built and compiled once per role shape
+    and area (core/prepared.py), then run with the user, team, day, time and child as
+    parameters. The key names the `visible_children` in force, so a replaced rule (a test
+    that hides every child) is built afresh rather than served from the cache.
+    """
+    user = request.user
+    names = _bases_shape(user, user.role, area)
+    rule = visible_children
+
+    def build(p):
+        token = _prepared_params.set(p)
+        try:
+            visible = rule(request, area=area)
+        finally:
+            _prepared_params.reset(token)
+        bases = _bases_for(names, p)
+        return (
+            visible.filter(pk=p["child_id"])
+            .annotate(**{f"_basis_{i}": e for i, e in enumerate(bases.values())})
+            .values_list(*_CHILD_FIELDS, *[f"_basis_{i}" for i in range(len(bases))])
+        )
+
+    rows = run_prepared(
+        ("open_child", area, names, rule), build, child_id=child_id, **_rule_params(user, now)
     )
+    if not rows:
+        return None
+    row = rows[0]
+    child = Child.from_db("default", _CHILD_FIELDS, row[: len(_CHILD_FIELDS)])
+    flags = row[len(_CHILD_FIELDS) :]
+    if child.restricted:
+        basis = "restricted-grant"
+    else:
+        basis = next((name for name, flag in zip(names, flags, strict=True) if flag), "")
+    return child, basis
 
 
 def visible_children(request, *, area: str = "summary") -> QuerySet[Child]:
@@ -106,20 +200,43 @@ def countable_children(request) -> QuerySet[Child]:
 def allowed_areas(request, child: Child) -> frozenset[str]:
     """The areas of this child's record the professional may see (for showing sections).
 
-    One query: an EXISTS per area the role has.
+    One query, prepared once per role shape: whether each basis of access holds for the
+    child (and a restricted grant), from which each area's rule follows as in `_rule_q`.
     """
     if not session_verified(request):
         return frozenset()
     user = request.user
     candidates = sorted(roles.areas_for(user.role))
-    if not candidates:
+    if not candidates or roles.scope_for(user.role) == "none":
         return frozenset()
-    flags = {
-        f"may_{area}": Exists(visible_children_for_user(user, area=area).filter(pk=OuterRef("pk")))
-        for area in candidates
-    }
-    row = Child.objects.filter(pk=child.pk).annotate(**flags).values(*flags).first() or {}
-    return frozenset(area for area in candidates if row.get(f"may_{area}"))
+    shapes = {area: _bases_shape(user, user.role, area) for area in candidates}
+    names = tuple(dict.fromkeys(name for shape in shapes.values() for name in shape))
+
+    def build(p):
+        bases = _bases_for(names, p)
+        grant = Exists(
+            RestrictedAccess.objects.active(p["now"]).filter(
+                child=OuterRef("pk"), user_id=p["user_id"]
+            )
+        )
+        return (
+            Child.objects.filter(pk=p["child_id"])
+            .annotate(_grant=grant, **{f"_basis_{i}": e for i, e in enumerate(bases.values())})
+            .values_list("restricted", "_grant", *[f"_basis_{i}" for i in range(len(bases))])
+        )
+
+    rows = run_prepared(
+        ("allowed_areas", names), build, child_id=child.pk, **_rule_params(user, timezone.now())
+    )
+    if not rows:
+        return frozenset()
+    restricted, grant, *flags = rows[0]
+    holds = {name for name, flag in zip(names, flags, strict=True) if flag}
+    return frozenset(
+        area
+        for area, shape in shapes.items()
+        if (grant if restricted else any(name in holds for name in shape))
+    )
 
 
 # Chronology entries whose category belongs to an area narrower than the chronology: a
@@ -204,17 +321,18 @@ def open_child(request, child_id: int, *, area: str) -> Child:
     """
     _check_area(area)
     try:
-        child = visible_children(request, area=area).get(pk=child_id)
-    except (Child.DoesNotExist, ValueError, TypeError):
+        child_id = int(child_id)
+    except (ValueError, TypeError):
         raise Http404("No child found") from None
+    user = request.user
+    if not session_verified(request) or not _may_see_area(user, area):
+        raise Http404("No child found")
+    found = _openable(request, area, child_id, timezone.now())
+    if found is None:
+        raise Http404("No child found")
+    child, basis = found
     action = AuditAction.EXPORT if area == "export" else AuditAction.VIEW
-    audit.record_read(
-        request,
-        child,
-        area=area,
-        action=action,
-        basis=access_basis(request.user, child, area=area),
-    )
+    audit.record_read(request, child, area=area, action=action, basis=basis)
     return child
 
 

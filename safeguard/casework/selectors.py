@@ -380,9 +380,18 @@ def summary_block(child, today: dt.date | None = None) -> dict:
     review_due = None
     if child.date_of_death is None:
         check = get_check("LAC-REVIEW")
-        row = review_schedule(check, today, [child.pk]).first()
-        if row is not None:
-            review_due = next_review_due(check, row.care_start, row.first, row.last)[0]
+        # Prepared (built once a day, run with the child as a parameter): on every summary.
+        rows = check.prepared_rows(
+            "summary-schedule",
+            today,
+            [child.pk],
+            lambda ids: review_schedule(check, today, ids).values_list(
+                "care_start", "first", "last"
+            ),
+        )
+        if rows:
+            care_start, first, last = rows[0]
+            review_due = next_review_due(check, care_start, first, last)[0]
     return {
         "next": next_meeting(child, today),
         "review_due": review_due,

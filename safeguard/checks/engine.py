@@ -9,6 +9,12 @@ caseload (Exists, Subquery, annotations) and turns the rows into Findings; it ne
 query per child. `child_ids` restricts the same queries to some children (incremental
 re-evaluation after a write).
 
+Speed: wrap each query in a builder and run it through `self.prepared_rows(name, as_of,
+child_ids, build)` (see any catalogue module): it is then built and compiled once per day
+and run with the child ids as parameters, so the re-check after every write costs the
+SQL, not the ORM's construction of it (docs/performance.md). A check that iterates its
+querysets directly is still correct, only slower.
+
 Thresholds: each check's `thresholds` gives defaults; `settings.SAFEGUARD_CHECKS` overrides
 them per check, e.g. ``SAFEGUARD_CHECKS = {"LAC-HEALTH-ASSESSMENT": {"initial_working_days":
 15}}``. Unknown check ids or threshold names are an error (a typo must not silently fall back
@@ -18,7 +24,7 @@ to the default).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -27,6 +33,7 @@ from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 
 from safeguard.children.models import InvolvementRole
 from safeguard.core.dates import Precision
+from safeguard.core.prepared import ids, run_prepared
 
 from .models import Severity
 
@@ -178,6 +185,26 @@ class Check:
         if child_ids is None:
             return qs
         return qs.filter(**{f"{field_name}__in": list(child_ids)})
+
+    def prepared_rows(
+        self,
+        name: str,
+        as_of: dt.date,
+        child_ids: Iterable[int] | None,
+        build: Callable[[list[int] | None], QuerySet],
+    ) -> list:
+        """The rows of `build(child_ids)` (a values_list queryset), built and compiled once
+        per check, query name, as-of date and thresholds, then run with the child ids as
+        parameters (safeguard/core/prepared.py).
+
+        Optional: a check may iterate its querysets directly and stays correct. Going
+        through here makes the incremental re-check of one child cost the SQL rather than
+        the ORM's construction of it. `build` may use only `as_of`, the check's thresholds
+        and the `child_ids` it is given (through `restrict`); it must not read the database.
+        """
+        overrides = check_settings().get(self.id, {})
+        key = ("check", self.id, name, as_of, tuple(sorted(overrides.items())))
+        return run_prepared(key, lambda p: build(p["child_ids"]), child_ids=ids(child_ids))
 
     @classmethod
     def role_labels(cls) -> list[str]:

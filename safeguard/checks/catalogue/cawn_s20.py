@@ -68,53 +68,56 @@ class CawnNotAvailable(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        open_episodes = Episode.objects.open_on(as_of).filter(child_id=OuterRef("child_id"))
-        looked_after = Episode.objects.open_on(as_of).filter(
-            child_id=OuterRef(OuterRef("child_id")), kind=EpisodeKind.LOOKED_AFTER
-        )
-        s20_episode = open_episodes.filter(
-            Q(kind=EpisodeKind.LOOKED_AFTER, legal_status__in=NO_CAWN_STATUSES)
-            | Q(kind__in=AT_HOME_PLANS) & ~Exists(looked_after)
-        ).order_by("start_date", "pk")
-        # The record that resolves it: the options considered for this adult, recorded
-        # since the young person became accommodated under s20.
-        considered = current_events("protective_options_considered", as_of).filter(
-            child_id=OuterRef("child_id"),
-            related_persons=OuterRef("person_id"),
-            occurred_on__gte=OuterRef("s20_since"),
-        )
-        rows = (
-            self.restrict(
-                Relationship.objects.filter(relationship=RelationshipType.ADULT_OF_CONCERN),
-                child_ids,
+        def query(child_ids):
+            open_episodes = Episode.objects.open_on(as_of).filter(child_id=OuterRef("child_id"))
+            looked_after = Episode.objects.open_on(as_of).filter(
+                child_id=OuterRef(OuterRef("child_id")), kind=EpisodeKind.LOOKED_AFTER
             )
-            .filter(Q(start_date__isnull=True) | Q(start_date__lte=as_of))
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
-            .filter(alive_on(as_of, "child__"))
-            .filter(
-                child__date_of_birth__lte=years_before(as_of, 16),
-                child__date_of_birth__gt=years_before(as_of, 18),
+            s20_episode = open_episodes.filter(
+                Q(kind=EpisodeKind.LOOKED_AFTER, legal_status__in=NO_CAWN_STATUSES)
+                | Q(kind__in=AT_HOME_PLANS) & ~Exists(looked_after)
+            ).order_by("start_date", "pk")
+            # The record that resolves it: the options considered for this adult, recorded
+            # since the young person became accommodated under s20.
+            considered = current_events("protective_options_considered", as_of).filter(
+                child_id=OuterRef("child_id"),
+                related_persons=OuterRef("person_id"),
+                occurred_on__gte=OuterRef("s20_since"),
             )
-            .filter(Exists(s20_episode))
-            .annotate(
-                legal_status=Subquery(s20_episode.values("legal_status")[:1]),
-                kind=Subquery(s20_episode.values("kind")[:1]),
-                s20_since=Subquery(s20_episode.values("start_date")[:1]),
+            return (
+                self.restrict(
+                    Relationship.objects.filter(relationship=RelationshipType.ADULT_OF_CONCERN),
+                    child_ids,
+                )
+                .filter(Q(start_date__isnull=True) | Q(start_date__lte=as_of))
+                .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+                .filter(alive_on(as_of, "child__"))
+                .filter(
+                    child__date_of_birth__lte=years_before(as_of, 16),
+                    child__date_of_birth__gt=years_before(as_of, 18),
+                )
+                .filter(Exists(s20_episode))
+                .annotate(
+                    legal_status=Subquery(s20_episode.values("legal_status")[:1]),
+                    kind=Subquery(s20_episode.values("kind")[:1]),
+                    s20_since=Subquery(s20_episode.values("start_date")[:1]),
+                )
+                .filter(~Exists(considered))
+                .values_list(
+                    "child_id",
+                    "child__given_name",
+                    "child__date_of_birth",
+                    "person_id",
+                    "person__given_name",
+                    "person__family_name",
+                    "start_date",
+                    "legal_status",
+                    "s20_since",
+                    "kind",
+                )
             )
-            .filter(~Exists(considered))
-            .values_list(
-                "child_id",
-                "child__given_name",
-                "child__date_of_birth",
-                "person_id",
-                "person__given_name",
-                "person__family_name",
-                "start_date",
-                "legal_status",
-                "s20_since",
-                "kind",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         results = []
         for child_id, name, dob, person_id, given, family, since, status, s20_since, kind in rows:
             adult = f"{given} {family}".strip()

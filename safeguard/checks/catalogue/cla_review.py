@@ -88,20 +88,27 @@ class LookedAfterReviewDue(Check):
         first_wd = self.threshold("first_working_days")
         second, then = self.threshold("second_months"), self.threshold("then_months")
         as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
-        rows = (
-            review_schedule(self, as_of, child_ids)
-            .annotate(
-                first_due=working_days_after("care_start", first_wd),
-                first_key=month_key(F("first")),
-                last_key=month_key(F("last")),
+
+        def query(child_ids):
+            return (
+                review_schedule(self, as_of, child_ids)
+                .annotate(
+                    first_due=working_days_after("care_start", first_wd),
+                    first_key=month_key(F("first")),
+                    last_key=month_key(F("last")),
+                )
+                .filter(
+                    Q(first__isnull=True, first_due__lt=as_of)
+                    | Q(first__isnull=False, last=F("first"), first_key__lt=as_of_key - 32 * second)
+                    | (
+                        Q(first__isnull=False, last_key__lt=as_of_key - 32 * then)
+                        & ~Q(last=F("first"))
+                    )
+                )
+                .values_list("pk", "given_name", "care_start", "first", "last")
             )
-            .filter(
-                Q(first__isnull=True, first_due__lt=as_of)
-                | Q(first__isnull=False, last=F("first"), first_key__lt=as_of_key - 32 * second)
-                | (Q(first__isnull=False, last_key__lt=as_of_key - 32 * then) & ~Q(last=F("first")))
-            )
-            .values_list("pk", "given_name", "care_start", "first", "last")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         results = []
         for child_id, name, care_start, first, last in rows:
             due, which = next_review_due(self, care_start, first, last)

@@ -36,32 +36,36 @@ class ReviewAttendance(Check):
 
     def findings(self, as_of, child_ids=None):
         minimum = self.threshold("min_professionals")
-        reports = Attendance.objects.filter(
-            meeting_id=OuterRef("meeting_id"), status=AttendanceStatus.SENT_REPORT
-        )
-        rows = (
-            self.restrict(held_links(MeetingKind.CLA_REVIEW, as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(
-                held=F("meeting__held_on"),
-                attended=Count(
-                    "meeting__attendances",
-                    filter=Q(meeting__attendances__status=AttendanceStatus.ATTENDED),
-                ),
+
+        def query(child_ids):
+            reports = Attendance.objects.filter(
+                meeting_id=OuterRef("meeting_id"), status=AttendanceStatus.SENT_REPORT
             )
-            .filter(attended__lt=minimum)
-            .filter(~Exists(reports))
-            .filter(
-                ~held_since(
-                    MeetingKind.CLA_REVIEW,
-                    as_of,
-                    child_ref="child_id",
-                    since_ref="held",
-                    strictly=True,
+            return (
+                self.restrict(held_links(MeetingKind.CLA_REVIEW, as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(
+                    held=F("meeting__held_on"),
+                    attended=Count(
+                        "meeting__attendances",
+                        filter=Q(meeting__attendances__status=AttendanceStatus.ATTENDED),
+                    ),
                 )
+                .filter(attended__lt=minimum)
+                .filter(~Exists(reports))
+                .filter(
+                    ~held_since(
+                        MeetingKind.CLA_REVIEW,
+                        as_of,
+                        child_ref="child_id",
+                        since_ref="held",
+                        strictly=True,
+                    )
+                )
+                .values_list("child_id", "child__given_name", "meeting_id", "held", "attended")
             )
-            .values_list("child_id", "child__given_name", "meeting_id", "held", "attended")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

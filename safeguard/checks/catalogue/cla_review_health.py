@@ -46,44 +46,48 @@ class ReviewWithoutHealthAssessment(Check):
 
     def findings(self, as_of, child_ids=None):
         wd = self.threshold("initial_working_days")
-        episode_start = Subquery(
-            Episode.objects.filter(
-                child_id=OuterRef("child_id"),
-                kind=EpisodeKind.LOOKED_AFTER,
-                start_date__lte=OuterRef("held"),
-            )
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("held")))
-            .order_by("-start_date")
-            .values("start_date")[:1]
-        )
-        recent = HealthAssessment.objects.annotate(key=month_key(F("date"))).filter(
-            child_id=OuterRef("child_id"),
-            date__lte=OuterRef("held"),
-            key__gte=OuterRef("window_key"),
-        )
-        later = HealthAssessment.objects.filter(
-            child_id=OuterRef("child_id"), date__gt=OuterRef("held"), date__lte=as_of
-        )
-        rows = (
-            self.restrict(held_links(MeetingKind.CLA_REVIEW, as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(held=F("meeting__held_on"), care_start=episode_start)
-            .filter(care_start__isnull=False)
-            .annotate(expected=working_days_after("care_start", wd))
-            .filter(expected__lt=F("held"))
-            .annotate(
-                held_key=month_key(F("held")),
-                fifth_key=month_key(F("child__date_of_birth")) + 5 * 12 * 32,
-            )
-            .annotate(
-                window_key=Case(
-                    When(held_key__lt=F("fifth_key"), then=F("held_key") - 32 * UNDER_5_MONTHS),
-                    default=F("held_key") - 32 * FROM_5_MONTHS,
+
+        def query(child_ids):
+            episode_start = Subquery(
+                Episode.objects.filter(
+                    child_id=OuterRef("child_id"),
+                    kind=EpisodeKind.LOOKED_AFTER,
+                    start_date__lte=OuterRef("held"),
                 )
+                .filter(Q(end_date__isnull=True) | Q(end_date__gte=OuterRef("held")))
+                .order_by("-start_date")
+                .values("start_date")[:1]
             )
-            .filter(~Exists(recent), ~Exists(later))
-            .values_list("child_id", "child__given_name", "meeting_id", "held")
-        )
+            recent = HealthAssessment.objects.annotate(key=month_key(F("date"))).filter(
+                child_id=OuterRef("child_id"),
+                date__lte=OuterRef("held"),
+                key__gte=OuterRef("window_key"),
+            )
+            later = HealthAssessment.objects.filter(
+                child_id=OuterRef("child_id"), date__gt=OuterRef("held"), date__lte=as_of
+            )
+            return (
+                self.restrict(held_links(MeetingKind.CLA_REVIEW, as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(held=F("meeting__held_on"), care_start=episode_start)
+                .filter(care_start__isnull=False)
+                .annotate(expected=working_days_after("care_start", wd))
+                .filter(expected__lt=F("held"))
+                .annotate(
+                    held_key=month_key(F("held")),
+                    fifth_key=month_key(F("child__date_of_birth")) + 5 * 12 * 32,
+                )
+                .annotate(
+                    window_key=Case(
+                        When(held_key__lt=F("fifth_key"), then=F("held_key") - 32 * UNDER_5_MONTHS),
+                        default=F("held_key") - 32 * FROM_5_MONTHS,
+                    )
+                )
+                .filter(~Exists(recent), ~Exists(later))
+                .values_list("child_id", "child__given_name", "meeting_id", "held")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -35,19 +35,23 @@ class CoreGroupDue(Check):
 
     def findings(self, as_of, child_ids=None):
         wd = self.threshold("working_days")
-        rows = (
-            self.restrict(Episode.objects.open_on(as_of), child_ids)
-            .filter(kind=EpisodeKind.CHILD_PROTECTION)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(due=working_days_after("start_date", wd))
-            .filter(due__lt=as_of)
-            .filter(
-                ~held_since(
-                    MeetingKind.CORE_GROUP, as_of, child_ref="child_id", since_ref="start_date"
+
+        def query(child_ids):
+            return (
+                self.restrict(Episode.objects.open_on(as_of), child_ids)
+                .filter(kind=EpisodeKind.CHILD_PROTECTION)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(due=working_days_after("start_date", wd))
+                .filter(due__lt=as_of)
+                .filter(
+                    ~held_since(
+                        MeetingKind.CORE_GROUP, as_of, child_ref="child_id", since_ref="start_date"
+                    )
                 )
+                .values_list("child_id", "child__given_name", "pk", "start_date", "due")
             )
-            .values_list("child_id", "child__given_name", "pk", "start_date", "due")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

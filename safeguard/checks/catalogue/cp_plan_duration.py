@@ -47,20 +47,24 @@ class LongChildProtectionPlan(Check):
     def findings(self, as_of, child_ids=None):
         years = self.threshold("years")
         as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
-        reviewed = (
-            held_links(MeetingKind.REVIEW_CONFERENCE, as_of)
-            .annotate(held_key=month_key(F("meeting__held_on")))
-            .filter(child_id=OuterRef("child_id"), held_key__gte=OuterRef("anniversary_key"))
-        )
-        rows = (
-            self.restrict(Episode.objects.open_on(as_of), child_ids)
-            .filter(kind=EpisodeKind.CHILD_PROTECTION)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(anniversary_key=month_key(F("start_date")) + 32 * 12 * years)
-            .filter(anniversary_key__lt=as_of_key)
-            .filter(~Exists(reviewed))
-            .values_list("child_id", "child__given_name", "pk", "start_date")
-        )
+
+        def query(child_ids):
+            reviewed = (
+                held_links(MeetingKind.REVIEW_CONFERENCE, as_of)
+                .annotate(held_key=month_key(F("meeting__held_on")))
+                .filter(child_id=OuterRef("child_id"), held_key__gte=OuterRef("anniversary_key"))
+            )
+            return (
+                self.restrict(Episode.objects.open_on(as_of), child_ids)
+                .filter(kind=EpisodeKind.CHILD_PROTECTION)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(anniversary_key=month_key(F("start_date")) + 32 * 12 * years)
+                .filter(anniversary_key__lt=as_of_key)
+                .filter(~Exists(reviewed))
+                .values_list("child_id", "child__given_name", "pk", "start_date")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         results = []
         for child_id, name, plan_id, start in rows:
             due = years_later(start, years)

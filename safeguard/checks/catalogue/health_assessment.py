@@ -113,20 +113,23 @@ class LookedAfterHealthAssessment(Check):
         before = self.threshold("days_before_care")
         results: list[Finding] = []
 
-        initial_in_period = HealthAssessment.objects.filter(
-            child_id=OuterRef("pk"), date__gte=OuterRef("counts_from"), date__lte=as_of
-        ).filter(INITIAL)
-        no_initial = (
-            self.restrict(
-                Child.objects.filter(alive_on(as_of), under_18_on(as_of)), child_ids, "pk"
+        def initial_query(child_ids):
+            initial_in_period = HealthAssessment.objects.filter(
+                child_id=OuterRef("pk"), date__gte=OuterRef("counts_from"), date__lte=as_of
+            ).filter(INITIAL)
+            return (
+                self.restrict(
+                    Child.objects.filter(alive_on(as_of), under_18_on(as_of)), child_ids, "pk"
+                )
+                .filter(looked_after_on(as_of, short_breaks=False))
+                .annotate(care_start=care_period_start(as_of))
+                .annotate(counts_from=days_before("care_start", before))
+                .annotate(initial_due=working_days_after("care_start", initial_wd))
+                .filter(~Exists(initial_in_period), initial_due__lt=as_of)
+                .values_list("pk", "given_name", "care_start", "initial_due")
             )
-            .filter(looked_after_on(as_of, short_breaks=False))
-            .annotate(care_start=care_period_start(as_of))
-            .annotate(counts_from=days_before("care_start", before))
-            .annotate(initial_due=working_days_after("care_start", initial_wd))
-            .filter(~Exists(initial_in_period), initial_due__lt=as_of)
-            .values_list("pk", "given_name", "care_start", "initial_due")
-        )
+
+        no_initial = self.prepared_rows("no_initial", as_of, child_ids, initial_query)
         for child_id, name, care_start, due in no_initial:
             results.append(
                 Finding(
@@ -144,33 +147,39 @@ class LookedAfterHealthAssessment(Check):
                 )
             )
 
-        later = HealthAssessment.objects.filter(
-            child_id=OuterRef("child_id"), date__lte=as_of
-        ).filter(Q(date__gt=OuterRef("date")) | Q(date=OuterRef("date"), pk__gt=OuterRef("pk")))
         as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
-        initial_for_review = HealthAssessment.objects.filter(
-            child_id=OuterRef("child_id"), date__gte=OuterRef("counts_from"), date__lte=as_of
-        ).filter(INITIAL)
-        overdue_reviews = (
-            self.restrict(HealthAssessment.objects.filter(date__lte=as_of), child_ids)
-            .filter(~Exists(later))
-            .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
-            .filter(looked_after_on(as_of, "child_id", short_breaks=False))
-            .annotate(care_start=care_period_start(as_of, "child_id"))
-            .annotate(counts_from=days_before("care_start", before))
-            .filter(date__gte=F("counts_from"))
-            # Until the initial assessment is recorded only the initial alert stands.
-            .filter(Exists(initial_for_review))
-            .annotate(
-                last_key=month_key(F("date")),
-                fifth_key=month_key(F("child__date_of_birth")) + REVIEW_AGE * 12 * 32,
+
+        def reviews_query(child_ids):
+            later = HealthAssessment.objects.filter(
+                child_id=OuterRef("child_id"), date__lte=as_of
+            ).filter(Q(date__gt=OuterRef("date")) | Q(date=OuterRef("date"), pk__gt=OuterRef("pk")))
+            initial_for_review = HealthAssessment.objects.filter(
+                child_id=OuterRef("child_id"), date__gte=OuterRef("counts_from"), date__lte=as_of
+            ).filter(INITIAL)
+            return (
+                self.restrict(HealthAssessment.objects.filter(date__lte=as_of), child_ids)
+                .filter(~Exists(later))
+                .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
+                .filter(looked_after_on(as_of, "child_id", short_breaks=False))
+                .annotate(care_start=care_period_start(as_of, "child_id"))
+                .annotate(counts_from=days_before("care_start", before))
+                .filter(date__gte=F("counts_from"))
+                # Until the initial assessment is recorded only the initial alert stands.
+                .filter(Exists(initial_for_review))
+                .annotate(
+                    last_key=month_key(F("date")),
+                    fifth_key=month_key(F("child__date_of_birth")) + REVIEW_AGE * 12 * 32,
+                )
+                .filter(
+                    (Q(last_key__lt=F("fifth_key")) & Q(last_key__lt=as_of_key - 32 * under_5))
+                    | (Q(last_key__gte=F("fifth_key")) & Q(last_key__lt=as_of_key - 32 * from_5))
+                )
+                .values_list(
+                    "child_id", "child__given_name", "child__date_of_birth", "date", "kind"
+                )
             )
-            .filter(
-                (Q(last_key__lt=F("fifth_key")) & Q(last_key__lt=as_of_key - 32 * under_5))
-                | (Q(last_key__gte=F("fifth_key")) & Q(last_key__lt=as_of_key - 32 * from_5))
-            )
-            .values_list("child_id", "child__given_name", "child__date_of_birth", "date", "kind")
-        )
+
+        overdue_reviews = self.prepared_rows("reviews", as_of, child_ids, reviews_query)
         for child_id, name, dob, last, _kind in overdue_reviews:
             under_five = last < years_later(dob, REVIEW_AGE)
             months = under_5 if under_five else from_5

@@ -43,20 +43,24 @@ class InitialConferenceDue(Check):
             completed_on__lte=as_of,
             outcome__in=(S47Outcome.SUBSTANTIATED, S47Outcome.NOT_SUBSTANTIATED),
         )
-        rows = (
-            self.restrict(S47Enquiry.objects.filter(started_on__lte=as_of), child_ids)
-            .exclude(no_conference_needed)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(sd=F("strategy_discussion__held_on"))
-            .annotate(due=working_days_after("sd", wd))
-            .filter(due__lt=as_of)
-            .filter(
-                ~held_since(
-                    MeetingKind.INITIAL_CONFERENCE, as_of, child_ref="child_id", since_ref="sd"
+
+        def query(child_ids):
+            return (
+                self.restrict(S47Enquiry.objects.filter(started_on__lte=as_of), child_ids)
+                .exclude(no_conference_needed)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(sd=F("strategy_discussion__held_on"))
+                .annotate(due=working_days_after("sd", wd))
+                .filter(due__lt=as_of)
+                .filter(
+                    ~held_since(
+                        MeetingKind.INITIAL_CONFERENCE, as_of, child_ref="child_id", since_ref="sd"
+                    )
                 )
+                .values_list("child_id", "child__given_name", "pk", "sd", "due")
             )
-            .values_list("child_id", "child__given_name", "pk", "sd", "due")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -40,21 +40,27 @@ class MaceNotConvened(Check):
 
     def findings(self, as_of, child_ids=None):
         wd = self.threshold("working_days")
-        rows = (
-            self.restrict(ConcernChild.objects.all(), child_ids)
-            .filter(
-                concern__kind=ConcernKind.EXPLOITATION,
-                concern__risk_level=RiskLevel.HIGH,
-                concern__raised_on__lte=as_of,
+
+        def query(child_ids):
+            return (
+                self.restrict(ConcernChild.objects.all(), child_ids)
+                .filter(
+                    concern__kind=ConcernKind.EXPLOITATION,
+                    concern__risk_level=RiskLevel.HIGH,
+                    concern__raised_on__lte=as_of,
+                )
+                .filter(alive_on(as_of, "child__"))
+                .annotate(raised=F("concern__raised_on"), closed=F("concern__closed_on"))
+                .annotate(due=working_days_after("raised", wd))
+                .filter(due__lt=as_of)
+                .filter(Q(closed__isnull=True) | Q(closed__gt=F("due")) | Q(closed__gt=as_of))
+                .filter(
+                    ~held_since(MeetingKind.MACE, as_of, child_ref="child_id", since_ref="raised")
+                )
+                .values_list("child_id", "child__given_name", "concern_id", "raised", "due")
             )
-            .filter(alive_on(as_of, "child__"))
-            .annotate(raised=F("concern__raised_on"), closed=F("concern__closed_on"))
-            .annotate(due=working_days_after("raised", wd))
-            .filter(due__lt=as_of)
-            .filter(Q(closed__isnull=True) | Q(closed__gt=F("due")) | Q(closed__gt=as_of))
-            .filter(~held_since(MeetingKind.MACE, as_of, child_ref="child_id", since_ref="raised"))
-            .values_list("child_id", "child__given_name", "concern_id", "raised", "due")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -49,22 +49,29 @@ class RiskMeetingWithoutStrategyDiscussion(Check):
 
     def findings(self, as_of, child_ids=None):
         wd = self.threshold("working_days")
-        rows = (
-            self.restrict(held_links(RISK_MEETINGS, as_of), child_ids)
-            .filter(meeting__significant_harm_risk=True)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(held=F("meeting__held_on"))
-            .annotate(due=working_days_after("held", wd))
-            .filter(due__lt=as_of)
-            .filter(
-                ~held_since(
-                    MeetingKind.STRATEGY_DISCUSSION, as_of, child_ref="child_id", since_ref="held"
+
+        def query(child_ids):
+            return (
+                self.restrict(held_links(RISK_MEETINGS, as_of), child_ids)
+                .filter(meeting__significant_harm_risk=True)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(held=F("meeting__held_on"))
+                .annotate(due=working_days_after("held", wd))
+                .filter(due__lt=as_of)
+                .filter(
+                    ~held_since(
+                        MeetingKind.STRATEGY_DISCUSSION,
+                        as_of,
+                        child_ref="child_id",
+                        since_ref="held",
+                    )
+                )
+                .values_list(
+                    "child_id", "child__given_name", "meeting_id", "meeting__kind", "held", "due"
                 )
             )
-            .values_list(
-                "child_id", "child__given_name", "meeting_id", "meeting__kind", "held", "due"
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         labels = dict(MeetingKind.choices)
         return [
             Finding(

@@ -90,14 +90,10 @@ class MedicineNotCollected(Check):
         "repeat_window_days": Threshold(90, "Days within which missed collections are counted"),
     }
 
-    def findings(self, as_of, child_ids=None):
+    def _scoped_queries(self, as_of, child_ids):
+        """The querysets of missed prescriptions (issued, and reported by the pharmacy)."""
         days = self.threshold("collection_days")
-        chronic_medicine = (
-            Medicine.objects.filter(child_id=OuterRef("child_id"), start_date__lte=as_of)
-            .filter(Q(long_term=True) | Q(condition__chronic=True))
-            .annotate(word=first_word("name"))
-            .filter(word=OuterRef("medicine"))
-        )
+        chronic_medicine = self._chronic_medicine(as_of)
         collections = (
             current_events("prescription_collected", as_of)
             .filter(child_id=OuterRef("child_id"))
@@ -147,13 +143,37 @@ class MedicineNotCollected(Check):
             )
         ).values_list(*fields)
         reports = uncollected(in_scope("prescription_not_collected")).values_list(*fields)
-        supply_rows = self._supply_gaps(as_of, child_ids, chronic_medicine)
+        return issues, reports
 
-        carers = dict(
-            Placement.objects.open_on(as_of)
-            .filter(child_id__in=self._children(issues, reports, supply_rows))
-            .order_by("child_id", "start_date", "pk")  # the latest placement wins
-            .values_list("child_id", "provider_name")
+    @staticmethod
+    def _chronic_medicine(as_of):
+        return (
+            Medicine.objects.filter(child_id=OuterRef("child_id"), start_date__lte=as_of)
+            .filter(Q(long_term=True) | Q(condition__chronic=True))
+            .annotate(word=first_word("name"))
+            .filter(word=OuterRef("medicine"))
+        )
+
+    def findings(self, as_of, child_ids=None):
+        days = self.threshold("collection_days")
+        issues = self.prepared_rows(
+            "issues", as_of, child_ids, lambda ids: self._scoped_queries(as_of, ids)[0]
+        )
+        reports = self.prepared_rows(
+            "reports", as_of, child_ids, lambda ids: self._scoped_queries(as_of, ids)[1]
+        )
+        supply_rows = self._supply_gaps(as_of, child_ids)
+
+        concerned = self._children(issues, reports, supply_rows)
+        carers = (
+            dict(
+                Placement.objects.open_on(as_of)
+                .filter(child_id__in=concerned)
+                .order_by("child_id", "start_date", "pk")  # the latest placement wins
+                .values_list("child_id", "provider_name")
+            )
+            if concerned
+            else {}
         )
         results: dict[tuple[int, str], Finding] = {}
         for child_id, name, at, on, precision, ref, medicine in issues:
@@ -225,50 +245,55 @@ class MedicineNotCollected(Check):
     def _children(*row_sets):
         return sorted({row[0] for rows in row_sets for row in rows})
 
-    def _supply_gaps(self, as_of, child_ids, chronic_medicine):
+    def _supply_gaps(self, as_of, child_ids):
         """(child, name, collected on, ref, medicine, ran out) for each medicine whose last
         collection's supply ran out before as_of with no later collection."""
         grace = self.threshold("supply_grace_days")
-        # KT (text) on both sides: PostgreSQL has no jsonb = text comparison.
-        issued = (
-            current_events("prescription_issued", as_of)
-            .filter(child_id=OuterRef("child_id"))
-            .annotate(ref=KT("details__prescription_ref"))
-            .filter(ref=OuterRef("rx_ref"))
-        )
-        later = (
-            current_events("prescription_collected", as_of)
-            .filter(child_id=OuterRef("child_id"))
-            .annotate(medicine=first_word(KT("details__medicine")))
-            .filter(medicine=OuterRef("medicine"))
-            .filter(
-                Q(occurred_on__gt=OuterRef("occurred_on"))
-                | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
+
+        def query(child_ids):
+            chronic_medicine = self._chronic_medicine(as_of)
+            # KT (text) on both sides: PostgreSQL has no jsonb = text comparison.
+            issued = (
+                current_events("prescription_issued", as_of)
+                .filter(child_id=OuterRef("child_id"))
+                .annotate(ref=KT("details__prescription_ref"))
+                .filter(ref=OuterRef("rx_ref"))
             )
-        )
-        rows = (
-            self.restrict(current_events("prescription_collected", as_of), child_ids)
-            .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
-            .annotate(
-                rx_ref=KT("details__prescription_ref"),
-                medicine=first_word(KT("details__medicine")),
-                medicine_as_written=KT("details__medicine"),
+            later = (
+                current_events("prescription_collected", as_of)
+                .filter(child_id=OuterRef("child_id"))
+                .annotate(medicine=first_word(KT("details__medicine")))
+                .filter(medicine=OuterRef("medicine"))
+                .filter(
+                    Q(occurred_on__gt=OuterRef("occurred_on"))
+                    | Q(occurred_on=OuterRef("occurred_on"), pk__gt=OuterRef("pk"))
+                )
             )
-            .filter(rx_ref__isnull=False)
-            .filter(Exists(chronic_medicine), ~Exists(later))
-            .annotate(
-                supply=Subquery(issued.annotate(s=KT("details__days_supply")).values("s")[:1])
+            return (
+                self.restrict(current_events("prescription_collected", as_of), child_ids)
+                .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
+                .annotate(
+                    rx_ref=KT("details__prescription_ref"),
+                    medicine=first_word(KT("details__medicine")),
+                    medicine_as_written=KT("details__medicine"),
+                )
+                .filter(rx_ref__isnull=False)
+                .filter(Exists(chronic_medicine), ~Exists(later))
+                .annotate(
+                    supply=Subquery(issued.annotate(s=KT("details__days_supply")).values("s")[:1])
+                )
+                .filter(supply__isnull=False)
+                .values_list(
+                    "child_id",
+                    "child__given_name",
+                    "occurred_on",
+                    "rx_ref",
+                    "medicine_as_written",
+                    "supply",
+                )
             )
-            .filter(supply__isnull=False)
-            .values_list(
-                "child_id",
-                "child__given_name",
-                "occurred_on",
-                "rx_ref",
-                "medicine_as_written",
-                "supply",
-            )
-        )
+
+        rows = self.prepared_rows("supply", as_of, child_ids, query)
         gaps = []
         for child_id, name, on, ref, medicine, supply in rows:
             try:
@@ -295,10 +320,15 @@ class MedicineNotCollected(Check):
                 missed[(f.child_id, first_word_py(f.prefill.get("medicine", "")))].add(
                     f.prefill.get("prescription_ref") or f.subject_key
                 )
-        reported = (
-            self.restrict(current_events("prescription_not_collected", as_of), child_ids)
-            .filter(occurred_on__gte=window_start)
-            .values_list("pk", "child_id", "details")
+        reported = self.prepared_rows(
+            "reported",
+            as_of,
+            child_ids,
+            lambda ids: (
+                self.restrict(current_events("prescription_not_collected", as_of), ids)
+                .filter(occurred_on__gte=window_start)
+                .values_list("pk", "child_id", "details")
+            ),
         )
         for pk, child_id, details in reported:
             details = details or {}

@@ -40,30 +40,34 @@ class MeetingActionOverdue(Check):
     def findings(self, as_of, child_ids=None):
         grace = self.threshold("grace_days")
         cutoff = as_of - dt.timedelta(days=grace)
-        rows = (
-            self.restrict(MeetingChild.objects.all(), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            # One filter() call, so every condition on the actions applies to the same action.
-            .filter(
-                Q(meeting__actions__child__isnull=True)
-                | Q(meeting__actions__child_id=F("child_id")),
-                Q(meeting__actions__completed_on__isnull=True)
-                | Q(meeting__actions__completed_on__gt=as_of),
-                meeting__status=MeetingStatus.HELD,
-                meeting__held_on__lte=as_of,
-                meeting__actions__due_on__lt=cutoff,
+
+        def query(child_ids):
+            return (
+                self.restrict(MeetingChild.objects.all(), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                # One filter() call, so every condition on the actions applies to the same action.
+                .filter(
+                    Q(meeting__actions__child__isnull=True)
+                    | Q(meeting__actions__child_id=F("child_id")),
+                    Q(meeting__actions__completed_on__isnull=True)
+                    | Q(meeting__actions__completed_on__gt=as_of),
+                    meeting__status=MeetingStatus.HELD,
+                    meeting__held_on__lte=as_of,
+                    meeting__actions__due_on__lt=cutoff,
+                )
+                .values_list(
+                    "child_id",
+                    "meeting__actions__pk",
+                    "meeting__actions__description",
+                    "meeting__actions__due_on",
+                    "meeting__actions__owner__first_name",
+                    "meeting__actions__owner__last_name",
+                    "meeting__kind",
+                    "meeting__held_on",
+                )
             )
-            .values_list(
-                "child_id",
-                "meeting__actions__pk",
-                "meeting__actions__description",
-                "meeting__actions__due_on",
-                "meeting__actions__owner__first_name",
-                "meeting__actions__owner__last_name",
-                "meeting__kind",
-                "meeting__held_on",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         labels = dict(MeetingKind.choices)
         return [
             Finding(

@@ -38,19 +38,23 @@ class MinutesOutstanding(Check):
     def findings(self, as_of, child_ids=None):
         wd = self.threshold("working_days")
         next_day = timezone.make_aware(dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time()))
-        rows = (
-            self.restrict(MeetingChild.objects.all(), child_ids)
-            .filter(meeting__status=MeetingStatus.HELD, meeting__held_on__lte=as_of)
-            .filter(alive_on(as_of, "child__"))
-            .filter(
-                Q(meeting__minutes_recorded_at__isnull=True)
-                | Q(meeting__minutes_recorded_at__gte=next_day)
+
+        def query(child_ids):
+            return (
+                self.restrict(MeetingChild.objects.all(), child_ids)
+                .filter(meeting__status=MeetingStatus.HELD, meeting__held_on__lte=as_of)
+                .filter(alive_on(as_of, "child__"))
+                .filter(
+                    Q(meeting__minutes_recorded_at__isnull=True)
+                    | Q(meeting__minutes_recorded_at__gte=next_day)
+                )
+                .annotate(held=F("meeting__held_on"))
+                .annotate(due=working_days_after("held", wd))
+                .filter(due__lt=as_of)
+                .values_list("child_id", "meeting_id", "meeting__kind", "held", "due")
             )
-            .annotate(held=F("meeting__held_on"))
-            .annotate(due=working_days_after("held", wd))
-            .filter(due__lt=as_of)
-            .values_list("child_id", "meeting_id", "meeting__kind", "held", "due")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         labels = dict(MeetingKind.choices)
         return [
             Finding(

@@ -37,16 +37,20 @@ class MilestoneDrift(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("drift_days")
-        rows = (
-            self.restrict(Milestone.objects.filter(set_on__lte=as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .filter(due_on__lt=as_of - dt.timedelta(days=days))
-            .filter(Q(reviewed_on__isnull=True) | Q(reviewed_on__gt=as_of))
-            .filter(Q(episode__end_date__isnull=True) | Q(episode__end_date__gte=as_of))
-            .values_list(
-                "child_id", "child__given_name", "pk", "description", "due_on", "episode__kind"
+
+        def query(child_ids):
+            return (
+                self.restrict(Milestone.objects.filter(set_on__lte=as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .filter(due_on__lt=as_of - dt.timedelta(days=days))
+                .filter(Q(reviewed_on__isnull=True) | Q(reviewed_on__gt=as_of))
+                .filter(Q(episode__end_date__isnull=True) | Q(episode__end_date__gte=as_of))
+                .values_list(
+                    "child_id", "child__given_name", "pk", "description", "due_on", "episode__kind"
+                )
             )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

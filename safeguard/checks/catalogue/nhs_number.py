@@ -38,20 +38,25 @@ class NhsNumberMissing(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        open_covered = (
-            Episode.objects.filter(child_id=OuterRef("pk"), kind__in=COVERED, start_date__lte=as_of)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
-            .values("child_id")
-            .annotate(first=Min("start_date"))
-            .values("first")
-        )
-        rows = (
-            self.restrict(Child.objects.filter(nhs_number=""), child_ids, "pk")
-            .filter(alive_on(as_of))
-            .annotate(since=Subquery(open_covered[:1]))
-            .filter(since__isnull=False)
-            .values_list("pk", "given_name", "since")
-        )
+        def query(child_ids):
+            open_covered = (
+                Episode.objects.filter(
+                    child_id=OuterRef("pk"), kind__in=COVERED, start_date__lte=as_of
+                )
+                .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+                .values("child_id")
+                .annotate(first=Min("start_date"))
+                .values("first")
+            )
+            return (
+                self.restrict(Child.objects.filter(nhs_number=""), child_ids, "pk")
+                .filter(alive_on(as_of))
+                .annotate(since=Subquery(open_covered[:1]))
+                .filter(since__isnull=False)
+                .values_list("pk", "given_name", "since")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

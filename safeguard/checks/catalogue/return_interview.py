@@ -103,63 +103,70 @@ class ReturnInterview(Check):
         cutoff = end_of_day - hours + _SLACK
         cutoff_day = (cutoff + dt.timedelta(days=1)).date()
 
-        went_missing_again = current_events("missing_from_care", as_of).filter(
-            child_id=OuterRef(OuterRef("child_id")),
-            occurred_at__gt=OuterRef(OuterRef("occurred_at")),
-            occurred_at__lt=OuterRef("occurred_at"),
-        )
-        answers = (
-            current_events(("return_interview_offered", "return_interview_completed"), as_of)
-            .filter(ANSWER)
-            .filter(child_id=OuterRef("child_id"))
-            .annotate(
-                ref=KT("details__episode_ref"),
-                for_return=KT("details__return_event"),
-                ret_ref=ExpressionWrapper(OuterRef("ret_ref"), output_field=CharField()),
-                ret_precision=ExpressionWrapper(OuterRef("precision"), output_field=CharField()),
+        def query(child_ids):
+            went_missing_again = current_events("missing_from_care", as_of).filter(
+                child_id=OuterRef(OuterRef("child_id")),
+                occurred_at__gt=OuterRef(OuterRef("occurred_at")),
+                occurred_at__lt=OuterRef("occurred_at"),
             )
-            # At or after the return: by time when both are timed, else by date.
-            .filter(
-                Q(
-                    ret_precision=Precision.EXACT,
-                    precision=Precision.EXACT,
-                    occurred_at__gte=OuterRef("occurred_at"),
+            answers = (
+                current_events(("return_interview_offered", "return_interview_completed"), as_of)
+                .filter(ANSWER)
+                .filter(child_id=OuterRef("child_id"))
+                .annotate(
+                    ref=KT("details__episode_ref"),
+                    for_return=KT("details__return_event"),
+                    ret_ref=ExpressionWrapper(OuterRef("ret_ref"), output_field=CharField()),
+                    ret_precision=ExpressionWrapper(
+                        OuterRef("precision"), output_field=CharField()
+                    ),
                 )
-                | (
-                    ~Q(ret_precision=Precision.EXACT, precision=Precision.EXACT)
-                    & Q(occurred_on__gte=OuterRef("occurred_on"))
+                # At or after the return: by time when both are timed, else by date.
+                .filter(
+                    Q(
+                        ret_precision=Precision.EXACT,
+                        precision=Precision.EXACT,
+                        occurred_at__gte=OuterRef("occurred_at"),
+                    )
+                    | (
+                        ~Q(ret_precision=Precision.EXACT, precision=Precision.EXACT)
+                        & Q(occurred_on__gte=OuterRef("occurred_on"))
+                    )
+                )
+                .filter(
+                    Q(ref=OuterRef("ret_ref"))
+                    | Q(for_return=OuterRef("pk_text"))
+                    | (
+                        Q(for_return__isnull=True)
+                        & (Q(ref__isnull=True) | Q(ret_ref__isnull=True))
+                        & ~Exists(went_missing_again)
+                    )
                 )
             )
-            .filter(
-                Q(ref=OuterRef("ret_ref"))
-                | Q(for_return=OuterRef("pk_text"))
-                | (
-                    Q(for_return__isnull=True)
-                    & (Q(ref__isnull=True) | Q(ret_ref__isnull=True))
-                    & ~Exists(went_missing_again)
+            return (
+                self.restrict(current_events("returned_from_missing", as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .filter(
+                    Q(precision=Precision.EXACT, occurred_at__lte=cutoff)
+                    | Q(precision=Precision.DAY, occurred_on__lt=cutoff_day)
+                    | Q(precision=Precision.MONTH, occurred_on__lt=cutoff_day.replace(day=1))
+                    | Q(
+                        precision=Precision.YEAR, occurred_on__lt=cutoff_day.replace(month=1, day=1)
+                    )
+                )
+                .annotate(ret_ref=KT("details__episode_ref"), pk_text=Cast("pk", CharField()))
+                .filter(~Exists(answers))
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "occurred_at",
+                    "precision",
+                    "ret_ref",
                 )
             )
-        )
-        returns = (
-            self.restrict(current_events("returned_from_missing", as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .filter(
-                Q(precision=Precision.EXACT, occurred_at__lte=cutoff)
-                | Q(precision=Precision.DAY, occurred_on__lt=cutoff_day)
-                | Q(precision=Precision.MONTH, occurred_on__lt=cutoff_day.replace(day=1))
-                | Q(precision=Precision.YEAR, occurred_on__lt=cutoff_day.replace(month=1, day=1))
-            )
-            .annotate(ret_ref=KT("details__episode_ref"), pk_text=Cast("pk", CharField()))
-            .filter(~Exists(answers))
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "occurred_at",
-                "precision",
-                "ret_ref",
-            )
-        )
+
+        returns = self.prepared_rows("returns", as_of, child_ids, query)
         results = []
         for row in returns:
             pk, child_id, name, occurred_at, precision, ref = row

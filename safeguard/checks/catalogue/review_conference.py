@@ -54,18 +54,22 @@ class ReviewConferenceDue(Check):
     def findings(self, as_of, child_ids=None):
         first, then = self.threshold("first_months"), self.threshold("then_months")
         as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
-        rows = (
-            self.restrict(Episode.objects.open_on(as_of), child_ids)
-            .filter(kind=EpisodeKind.CHILD_PROTECTION)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(last=last_held(MeetingKind.REVIEW_CONFERENCE, as_of))
-            .annotate(start_key=month_key(F("start_date")), last_key=month_key(F("last")))
-            .filter(
-                Q(last__isnull=True, start_key__lt=as_of_key - 32 * first)
-                | Q(last__isnull=False, last_key__lt=as_of_key - 32 * then)
+
+        def query(child_ids):
+            return (
+                self.restrict(Episode.objects.open_on(as_of), child_ids)
+                .filter(kind=EpisodeKind.CHILD_PROTECTION)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(last=last_held(MeetingKind.REVIEW_CONFERENCE, as_of))
+                .annotate(start_key=month_key(F("start_date")), last_key=month_key(F("last")))
+                .filter(
+                    Q(last__isnull=True, start_key__lt=as_of_key - 32 * first)
+                    | Q(last__isnull=False, last_key__lt=as_of_key - 32 * then)
+                )
+                .values_list("child_id", "child__given_name", "start_date", "last")
             )
-            .values_list("child_id", "child__given_name", "start_date", "last")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         results = []
         for child_id, name, start, last in rows:
             due = add_months(last, then) if last else add_months(start, first)

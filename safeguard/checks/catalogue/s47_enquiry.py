@@ -35,21 +35,25 @@ class S47NotStarted(Check):
 
     def findings(self, as_of, child_ids=None):
         wd = self.threshold("working_days")
-        enquiry = S47Enquiry.objects.filter(
-            child_id=OuterRef("child_id"),
-            strategy_discussion_id=OuterRef("meeting_id"),
-            started_on__lte=as_of,
-        )
-        rows = (
-            self.restrict(held_links(MeetingKind.STRATEGY_DISCUSSION, as_of), child_ids)
-            .filter(meeting__strategy_outcome=StrategyOutcome.SECTION_47)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(held=F("meeting__held_on"))
-            .annotate(due=working_days_after("held", wd))
-            .filter(due__lt=as_of)
-            .filter(~Exists(enquiry))
-            .values_list("child_id", "child__given_name", "meeting_id", "held", "due")
-        )
+
+        def query(child_ids):
+            enquiry = S47Enquiry.objects.filter(
+                child_id=OuterRef("child_id"),
+                strategy_discussion_id=OuterRef("meeting_id"),
+                started_on__lte=as_of,
+            )
+            return (
+                self.restrict(held_links(MeetingKind.STRATEGY_DISCUSSION, as_of), child_ids)
+                .filter(meeting__strategy_outcome=StrategyOutcome.SECTION_47)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(held=F("meeting__held_on"))
+                .annotate(due=working_days_after("held", wd))
+                .filter(due__lt=as_of)
+                .filter(~Exists(enquiry))
+                .values_list("child_id", "child__given_name", "meeting_id", "held", "due")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -102,79 +102,86 @@ class SocialWorkerVisits(Check):
         review_wd = self.threshold("first_review_working_days")
 
         as_of_key = (as_of.year * 12 + as_of.month) * 32 + as_of.day
-        since_placement = current_events("social_worker_visit", as_of).filter(
-            child_id=OuterRef("child_id"), occurred_on__gte=OuterRef("start_date")
-        )
-        # Overdue means no visit since the placement started satisfies the interval rule
-        # that applies to it. Each rule is monotone in the visit date (if the latest visit
-        # fails it, every earlier one does), so "no visit satisfies any rule" is two NOT
-        # EXISTS range lookups on the (child, type, date) index, with no per-row "latest
-        # visit" to compute and compare.
-        # Placed with a parent: weekly until the first review is due. Visits before then
-        # count only under the weekly rule; the general rules apply to later visits. For
-        # other placements `weekly_until` is the placement's start, so no visit is weekly.
-        in_time_weekly = since_placement.filter(
-            occurred_on__lt=OuterRef("weekly_until"),
-            occurred_on__gte=as_of - dt.timedelta(days=weekly_days),
-        )
-        with_key = since_placement.filter(occurred_on__gte=OuterRef("weekly_until")).annotate(
-            visit_key=month_key(F("occurred_on"))
-        )
-        in_first_year = with_key.filter(visit_key__lt=OuterRef("first_year_end_key"))
-        after_first_year = with_key.filter(visit_key__gte=OuterRef("first_year_end_key"))
-        in_time_first_year = in_first_year.filter(
-            occurred_on__gte=as_of - dt.timedelta(weeks=first_year_weeks)
-        )
-        in_time_long_term = after_first_year.filter(
-            occurred_on__gte=first_date_with_key_at_least(as_of_key - 32 * long_term_months)
-        )
-        in_time_other = after_first_year.filter(
-            occurred_on__gte=as_of - dt.timedelta(weeks=other_weeks)
-        )
-        latest = since_placement.order_by("-occurred_on", "-pk")
-        placements = (
-            self.restrict(Placement.objects.open_on(as_of), child_ids)
-            .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
-            .filter(looked_after_on(as_of, "child_id", short_breaks=False))
-            .annotate(first_year_end_key=month_key(F("start_date")) + 12 * 32)
-            .annotate(care_start=care_period_start(as_of, "child_id"))
-            .annotate(
-                weekly_until=Case(
-                    When(
-                        placement_type=PlacementType.P1,
-                        then=working_days_after("care_start", review_wd),
-                    ),
-                    default=F("start_date"),
-                    output_field=DateField(),
-                )
+
+        def query(child_ids):
+            since_placement = current_events("social_worker_visit", as_of).filter(
+                child_id=OuterRef("child_id"), occurred_on__gte=OuterRef("start_date")
             )
-            .filter(
-                Q(~Exists(since_placement), start_date__lt=as_of - dt.timedelta(days=first_days))
-                | (
-                    Q(Exists(since_placement))
-                    & ~Q(Exists(in_time_weekly))
-                    & ~Q(Exists(in_time_first_year))
-                    & (
-                        (Q(intended_until_18=True) & ~Q(Exists(in_time_long_term)))
-                        | (Q(intended_until_18=False) & ~Q(Exists(in_time_other)))
+            # Overdue means no visit since the placement started satisfies the interval rule
+            # that applies to it. Each rule is monotone in the visit date (if the latest visit
+            # fails it, every earlier one does), so "no visit satisfies any rule" is two NOT
+            # EXISTS range lookups on the (child, type, date) index, with no per-row "latest
+            # visit" to compute and compare.
+            # Placed with a parent: weekly until the first review is due. Visits before then
+            # count only under the weekly rule; the general rules apply to later visits. For
+            # other placements `weekly_until` is the placement's start, so no visit is weekly.
+            in_time_weekly = since_placement.filter(
+                occurred_on__lt=OuterRef("weekly_until"),
+                occurred_on__gte=as_of - dt.timedelta(days=weekly_days),
+            )
+            with_key = since_placement.filter(occurred_on__gte=OuterRef("weekly_until")).annotate(
+                visit_key=month_key(F("occurred_on"))
+            )
+            in_first_year = with_key.filter(visit_key__lt=OuterRef("first_year_end_key"))
+            after_first_year = with_key.filter(visit_key__gte=OuterRef("first_year_end_key"))
+            in_time_first_year = in_first_year.filter(
+                occurred_on__gte=as_of - dt.timedelta(weeks=first_year_weeks)
+            )
+            in_time_long_term = after_first_year.filter(
+                occurred_on__gte=first_date_with_key_at_least(as_of_key - 32 * long_term_months)
+            )
+            in_time_other = after_first_year.filter(
+                occurred_on__gte=as_of - dt.timedelta(weeks=other_weeks)
+            )
+            latest = since_placement.order_by("-occurred_on", "-pk")
+            return (
+                self.restrict(Placement.objects.open_on(as_of), child_ids)
+                .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
+                .filter(looked_after_on(as_of, "child_id", short_breaks=False))
+                .annotate(first_year_end_key=month_key(F("start_date")) + 12 * 32)
+                .annotate(care_start=care_period_start(as_of, "child_id"))
+                .annotate(
+                    weekly_until=Case(
+                        When(
+                            placement_type=PlacementType.P1,
+                            then=working_days_after("care_start", review_wd),
+                        ),
+                        default=F("start_date"),
+                        output_field=DateField(),
                     )
                 )
+                .filter(
+                    Q(
+                        ~Exists(since_placement),
+                        start_date__lt=as_of - dt.timedelta(days=first_days),
+                    )
+                    | (
+                        Q(Exists(since_placement))
+                        & ~Q(Exists(in_time_weekly))
+                        & ~Q(Exists(in_time_first_year))
+                        & (
+                            (Q(intended_until_18=True) & ~Q(Exists(in_time_long_term)))
+                            | (Q(intended_until_18=False) & ~Q(Exists(in_time_other)))
+                        )
+                    )
+                )
+                .annotate(
+                    last_visit=Subquery(latest.values("occurred_on")[:1]),
+                    last_precision=Subquery(latest.values("precision")[:1]),
+                )
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "start_date",
+                    "intended_until_18",
+                    "last_visit",
+                    "last_precision",
+                    "weekly_until",
+                )
             )
-            .annotate(
-                last_visit=Subquery(latest.values("occurred_on")[:1]),
-                last_precision=Subquery(latest.values("precision")[:1]),
-            )
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "start_date",
-                "intended_until_18",
-                "last_visit",
-                "last_precision",
-                "weekly_until",
-            )
-        )
+
+        placements = self.prepared_rows("placements", as_of, child_ids, query)
         results = []
         for pk, child_id, name, start, long_term, last, precision, weekly_until in placements:
             if last is None:

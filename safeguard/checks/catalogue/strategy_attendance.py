@@ -53,44 +53,47 @@ class StrategyDiscussionAttendance(Check):
     thresholds = {}
 
     def findings(self, as_of, child_ids=None):
-        rows = (
-            self.restrict(held_links(MeetingKind.STRATEGY_DISCUSSION, as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .annotate(
-                held=F("meeting__held_on"),
-                csc=attended_from([AgencyKind.CHILDRENS_SOCIAL_CARE]),
-                police=attended_from([AgencyKind.POLICE]),
-                health=attended_from(HEALTH_KINDS),
-                placement=placement_attended(),
-                looked_after=looked_after_on_ref("held"),
-            )
-            .filter(
-                Q(csc=False)
-                | Q(police=False)
-                | Q(health=False)
-                | Q(looked_after=True, placement=False)
-            )
-            .filter(
-                ~held_since(
-                    MeetingKind.STRATEGY_DISCUSSION,
-                    as_of,
-                    child_ref="child_id",
-                    since_ref="held",
-                    strictly=True,
+        def query(child_ids):
+            return (
+                self.restrict(held_links(MeetingKind.STRATEGY_DISCUSSION, as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .annotate(
+                    held=F("meeting__held_on"),
+                    csc=attended_from([AgencyKind.CHILDRENS_SOCIAL_CARE]),
+                    police=attended_from([AgencyKind.POLICE]),
+                    health=attended_from(HEALTH_KINDS),
+                    placement=placement_attended(),
+                    looked_after=looked_after_on_ref("held"),
+                )
+                .filter(
+                    Q(csc=False)
+                    | Q(police=False)
+                    | Q(health=False)
+                    | Q(looked_after=True, placement=False)
+                )
+                .filter(
+                    ~held_since(
+                        MeetingKind.STRATEGY_DISCUSSION,
+                        as_of,
+                        child_ref="child_id",
+                        since_ref="held",
+                        strictly=True,
+                    )
+                )
+                .values_list(
+                    "child_id",
+                    "child__given_name",
+                    "meeting_id",
+                    "held",
+                    "csc",
+                    "police",
+                    "health",
+                    "placement",
+                    "looked_after",
                 )
             )
-            .values_list(
-                "child_id",
-                "child__given_name",
-                "meeting_id",
-                "held",
-                "csc",
-                "police",
-                "health",
-                "placement",
-                "looked_after",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         results = []
         for child_id, name, meeting_id, held, csc, police, health, placement, la in rows:
             missing = [

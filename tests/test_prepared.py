@@ -1,0 +1,139 @@
+"""Queries built once and reused with parameters (safeguard/core/prepared.py) give the same
+rows as building them afresh: every check of the catalogue on generated data, and the
+late binding of ids, dates and datetimes on this engine."""
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from safeguard.checks.engine import catalogue
+from safeguard.checks.services import checks_suspended
+from safeguard.children.models import Child
+from safeguard.chronology.models import Event
+from safeguard.core import prepared
+from safeguard.core.prepared import prepared_disabled, run_prepared
+from safeguard.scenarios.loader import load
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "scenarios" / "demo.yaml"
+SARAH = ROOT / "scenarios" / "sarah.yaml"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def record(db):
+    """The demo partnership (generated: 44 children, every kind of record) and Sarah."""
+    with checks_suspended():
+        load([DEMO])
+        load([SARAH])
+    prepared.clear()
+    return sorted(Child.objects.values_list("pk", flat=True))
+
+
+def _findings(check, as_of, child_ids):
+    return sorted(
+        (f.child_id, f.subject_key, f.due_date, f.detail, f.approximate, f.severity)
+        for f in check.findings(as_of, child_ids)
+    )
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    as_of=st.dates(min_value=dt.date(2016, 1, 1), max_value=dt.date(2025, 6, 30)),
+    picks=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=4),
+    whole=st.booleans(),
+)
+def test_every_check_gives_the_same_findings_prepared_and_built_afresh(record, as_of, picks, whole):
+    child_ids = None if whole else sorted({record[i % len(record)] for i in picks})
+    for check in catalogue():
+        with prepared_disabled():
+            expected = _findings(check, as_of, child_ids)
+        # Twice: the first run compiles (or reuses an earlier example's SQL for another
+        # child), the second certainly runs from the cache.
+        assert _findings(check, as_of, child_ids) == expected, check.id
+        assert _findings(check, as_of, child_ids) == expected, check.id
+
+
+def test_the_cache_is_used_for_one_child_after_another(record):
+    as_of = dt.date(2019, 1, 25)
+    before = dict(prepared.stats)
+    for child_id in record[:5]:
+        for check in catalogue():
+            check.findings(as_of, [child_id])
+    assert prepared.stats["hits"] - before["hits"] > prepared.stats["misses"] - before["misses"]
+
+
+def _events(p):
+    query = Event.objects.filter(occurred_on__gte=p["since"], recorded_at__lt=p["until"])
+    if p["child_ids"] is not None:
+        query = query.filter(child_id__in=p["child_ids"])
+    return query.order_by("pk").values_list("pk", "child_id", "occurred_on", "recorded_at")
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    since=st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2030, 1, 1)),
+    until=st.datetimes(min_value=dt.datetime(2000, 1, 1), max_value=dt.datetime(2030, 1, 1)),
+    picks=st.one_of(st.none(), st.lists(st.integers(0, 10_000), min_size=1, max_size=70)),
+)
+def test_ids_dates_and_datetimes_are_late_bound_exactly(record, since, until, picks):
+    until = timezone.make_aware(until, dt.UTC)
+    child_ids = None if picks is None else sorted({record[i % len(record)] for i in picks})
+    params = {"since": since, "until": until, "child_ids": child_ids}
+    with prepared_disabled():
+        expected = list(_events(params))
+    assert run_prepared("test-events", _events, **params) == expected
+    assert run_prepared("test-events", _events, **params) == expected
+
+
+def test_a_builder_that_reads_the_database_is_not_cached(record):
+    def build(p):
+        newest = Event.objects.order_by("-pk").values_list("pk", flat=True).first()
+        return Event.objects.filter(pk=newest, child_id__in=p["child_ids"]).values_list("pk")
+
+    before = prepared.stats["uncacheable"]
+    rows = run_prepared("test-reads", build, child_ids=record[:3])
+    assert prepared.stats["uncacheable"] == before + 1
+    assert rows == list(build({"child_ids": record[:3]}))
+
+
+def test_a_parameter_written_into_the_sql_is_not_cached(record):
+    from django.db.models import IntegerField, Value
+    from django.db.models.expressions import RawSQL
+
+    def build(p):
+        # RawSQL with the value in its text: the sentinel would be baked into the SQL.
+        text = str(p["n"])
+        return (
+            Child.objects.annotate(n=RawSQL(text, [], output_field=IntegerField()))
+            .annotate(one=Value(1))
+            .values_list("pk", "n")
+        )
+
+    before = prepared.stats["uncacheable"]
+    rows = run_prepared("test-inline", build, n=7)
+    assert prepared.stats["uncacheable"] == before + 1
+    assert {n for _, n in rows} == {7}
+    assert connection.vendor in ("sqlite", "postgresql")
+
+
+def test_an_id_too_large_for_a_column_finds_nothing(record):
+    def build(p):
+        return Child.objects.filter(pk=p["child_id"]).values_list("pk", flat=True)
+
+    assert run_prepared("test-huge", build, child_id=10**30) == []
+    assert run_prepared("test-huge", build, child_id=record[0]) == [record[0]]
