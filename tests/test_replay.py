@@ -85,7 +85,13 @@ def test_sarah_return_interview_alerts(sarah_rows):
         (D(2019, 1, 23), "raised", "episode:SARAH-M3", D(2019, 1, 23)),
         (D(2019, 6, 16), "ended", "episode:SARAH-M3", D(2019, 1, 23)),
     ]
-    m2 = next(r for r in sarah_rows if r.subject_key == "episode:SARAH-M2")
+    # The exploitation checks (EXPLOITATION-REPEAT-MISSING, -MISSING-STRATEGY) also key
+    # their alerts by episode, and raise on M2 earlier: pick this check's row.
+    m2 = next(
+        r
+        for r in sarah_rows
+        if r.check_id == "MISSING-RETURN-INTERVIEW" and r.subject_key == "episode:SARAH-M2"
+    )
     assert "Mark Evans (police_officer)" in m2.told
     assert "Susan Clarke (iro)" in m2.told
 
