@@ -228,6 +228,66 @@ def _event(child, world):
     ).pk
 
 
+def _concern(child, world):
+    """An open concern about the child, raised by the police."""
+    from django.utils import timezone
+
+    from safeguard.meetings.services import record_concern
+
+    return record_concern(
+        actor=None,
+        children=[child],
+        kind="significant_harm",
+        raised_on=timezone.localdate(),
+        summary="Matrix concern",
+        source_agency=factories.agency(),
+        raised_by_name="Matrix",
+    ).pk
+
+
+def _enquiry(child, world):
+    """An open s47 enquiry following a held strategy discussion about the child."""
+    from django.utils import timezone
+
+    from safeguard.meetings.models import MeetingKind
+    from safeguard.meetings.services import hold_meeting, record_s47, schedule_meeting
+
+    today = timezone.localdate()
+    discussion = schedule_meeting(
+        actor=None,
+        kind=MeetingKind.STRATEGY_DISCUSSION,
+        children=[child],
+        scheduled_for=timezone.now(),
+        invitees=[{"professional": world.member}],
+    )
+    discussion = hold_meeting(actor=None, meeting=discussion, held_on=today, strategy_outcome="s47")
+    return record_s47(actor=None, child=child, strategy_discussion=discussion, started_on=today).pk
+
+
+def _milestone(child, world):
+    """An open milestone of the child's plan (a child in need plan opened if none)."""
+    from django.utils import timezone
+
+    from safeguard.episodes.models import Episode
+    from safeguard.episodes.services import record_episode
+    from safeguard.meetings.services import record_milestone
+
+    today = timezone.localdate()
+    plans = ("child_in_need", "child_protection", "looked_after")
+    episode = Episode.objects.filter(child=child, kind__in=plans).open_on(today).first()
+    if episode is None:
+        episode = record_episode(actor=None, child=child, kind="child_in_need", start_date=today)
+    return record_milestone(
+        actor=None,
+        child=child,
+        episode=episode,
+        description="Matrix milestone",
+        set_on=today,
+        due_on=today,
+        owner=world.member,
+    ).pk
+
+
 # The event type the matrix test puts in an <event_type> URL, and makes for <event_id>.
 EVENT_PARAM_TYPE = "note"
 
@@ -238,6 +298,9 @@ OBJECT_FACTORIES = {
     "event_id": _event,
     "meeting_id": _meeting,
     "action_id": _action,
+    "concern_id": _concern,
+    "enquiry_id": _enquiry,
+    "milestone_id": _milestone,
 }
 
 

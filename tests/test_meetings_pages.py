@@ -228,3 +228,133 @@ def test_minutes_outstanding_lists_the_chairs_held_meetings(client, social_worke
     response = client.post(f"/meetings/{m.pk}/minutes/", {"minutes": "Agreed s47"})
     assert response.status_code == 302
     assert "No minutes outstanding" in client.get("/meetings/minutes-outstanding/").content.decode()
+
+
+# --- Move, cancel, close, conclude, milestones -----------------------------------------------
+
+
+def test_move_then_cancel_a_meeting_with_reasons(client, social_worker_and_child):
+    sw, pc, nurse, child = social_worker_and_child
+    m = meeting("core_group", child)  # scheduled, not held
+    client.force_login(sw)
+    page = client.post(f"/meetings/{m.pk}/move/", {"reason": ""}).content.decode()
+    assert "There is a problem" in page and "Enter new date of the meeting" in page
+    assert "Enter why is it being moved" in page
+    new_day = TODAY + dt.timedelta(days=3)
+    response = client.post(
+        f"/meetings/{m.pk}/move/",
+        {**_date("date", new_day), "time": "14:30", "place": "Video", "reason": "Chair ill"},
+    )
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert (m.status, m.status_reason, m.place) == ("moved", "Chair ill", "Video")
+    assert timezone.localtime(m.scheduled_for).date() == new_day
+    assert "Chair ill" in client.get(f"/meetings/{m.pk}/").content.decode()
+    response = client.post(f"/meetings/{m.pk}/cancel/", {"reason": "Covered by the MACE"})
+    assert response.status_code == 302
+    m.refresh_from_db()
+    assert (m.status, m.status_reason) == ("cancelled", "Covered by the MACE")
+    # A cancelled meeting cannot be moved: the service's reason is shown, nothing written.
+    page = client.post(
+        f"/meetings/{m.pk}/move/",
+        {**_date("date", new_day), "time": "10:00", "reason": "Try again"},
+    ).content.decode()
+    assert "cannot be moved" in page
+    m.refresh_from_db()
+    assert m.status == "cancelled"
+
+
+def test_police_may_not_move_a_meeting(client, social_worker_and_child):
+    sw, pc, nurse, child = social_worker_and_child
+    m = meeting("core_group", child)
+    client.force_login(pc)
+    assert client.get(f"/meetings/{m.pk}/move/").status_code == 404
+    assert client.post(f"/meetings/{m.pk}/cancel/", {"reason": "x"}).status_code == 404
+    m.refresh_from_db()
+    assert m.status == "scheduled"
+
+
+def test_close_a_concern_with_a_reason_the_check_then_ends(client, social_worker_and_child):
+    sw, pc, nurse, child = social_worker_and_child
+    c = concern(child, TODAY - dt.timedelta(days=2))
+    client.force_login(sw)
+    page = client.get(f"/children/{child.pk}/meetings/").content.decode()
+    assert f"/concerns/{c.pk}/close/" in page
+    page = client.post(f"/concerns/{c.pk}/close/", {"reason": ""}).content.decode()
+    assert "Enter date the concern was closed" in page
+    response = client.post(
+        f"/concerns/{c.pk}/close/",
+        {**_date("closed_on", TODAY), "reason": "Strategy discussion: no further action"},
+    )
+    assert response.status_code == 302
+    c.refresh_from_db()
+    assert (c.status, c.closed_on) == ("closed", TODAY)
+    page = client.post(
+        f"/concerns/{c.pk}/close/", {**_date("closed_on", TODAY), "reason": "again"}
+    ).content.decode()
+    assert "already closed" in page
+    # Someone who may see none of its children gets nothing.
+    stranger = factories.user("stranger2", agency_obj=agency("csc"))
+    client.force_login(stranger)
+    assert client.get(f"/concerns/{c.pk}/close/").status_code == 404
+
+
+def test_conclude_an_s47_enquiry(client, social_worker_and_child):
+    sw, pc, nurse, child = social_worker_and_child
+    sd = meeting("strategy_discussion", child, TODAY, FULL_STRATEGY, strategy_outcome="s47")
+    enquiry = services.record_s47(actor=None, child=child, strategy_discussion=sd, started_on=TODAY)
+    client.force_login(sw)
+    assert (
+        f"/s47/{enquiry.pk}/conclude/"
+        in client.get(f"/children/{child.pk}/meetings/").content.decode()
+    )
+    page = client.post(f"/s47/{enquiry.pk}/conclude/", {}).content.decode()
+    assert "Choose outcome" in page
+    response = client.post(
+        f"/s47/{enquiry.pk}/conclude/", {**_date("completed_on", TODAY), "outcome": "likely_harm"}
+    )
+    assert response.status_code == 302
+    enquiry.refresh_from_db()
+    assert (enquiry.completed_on, enquiry.outcome) == (TODAY, "likely_harm")
+    client.force_login(pc)
+    assert client.get(f"/s47/{enquiry.pk}/conclude/").status_code == 404
+
+
+def test_set_and_review_a_plan_milestone(client, social_worker_and_child):
+    from safeguard.episodes.services import record_episode
+    from safeguard.meetings.models import Milestone
+
+    sw, pc, nurse, child = social_worker_and_child
+    client.force_login(sw)
+    page = client.get(f"/children/{child.pk}/milestones/new/").content.decode()
+    assert "has no child in need, child protection or care plan open today" in page
+    plan = record_episode(
+        actor=None, child=child, kind="child_in_need", start_date=TODAY - dt.timedelta(days=30)
+    )
+    page = client.post(f"/children/{child.pk}/milestones/new/", {}).content.decode()
+    assert "Choose plan" in page and "Choose who will do it, or enter their name" in page
+    response = client.post(
+        f"/children/{child.pk}/milestones/new/",
+        {
+            "episode": plan.pk,
+            "description": "Epilepsy plan shared with the school",
+            "owner": nurse.pk,
+            **_date("due_on", TODAY + dt.timedelta(days=14)),
+        },
+    )
+    assert response.status_code == 302
+    milestone = Milestone.objects.get(child=child)
+    assert (milestone.owner, milestone.set_on, milestone.status) == (nurse, TODAY, "open")
+    review = client.get(f"/children/{child.pk}/meetings/").content.decode()
+    assert f"/milestones/{milestone.pk}/review/" in review
+    response = client.post(
+        f"/milestones/{milestone.pk}/review/",
+        {"status": "achieved", **_date("reviewed_on", TODAY), "notes": "Plan shared"},
+    )
+    assert response.status_code == 302
+    milestone.refresh_from_db()
+    assert (milestone.status, milestone.reviewed_on) == ("achieved", TODAY)
+    page = client.post(
+        f"/milestones/{milestone.pk}/review/", {"status": "achieved", **_date("reviewed_on", TODAY)}
+    ).content.decode()
+    assert "already reviewed" in page

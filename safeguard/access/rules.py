@@ -108,6 +108,18 @@ ACCESS_RULES: dict[str, Rule] = {
     "meetings:complete-action": Rule(
         "write", area="identity", write="record:action", param="action_id"
     ),
+    "meetings:move": Rule("write", area="identity", write="record:meeting", param="meeting_id"),
+    "meetings:cancel": Rule("write", area="identity", write="record:meeting", param="meeting_id"),
+    "meetings:close-concern": Rule(
+        "write", area="identity", write="record:concern", param="concern_id"
+    ),
+    "meetings:conclude-s47": Rule(
+        "write", area="identity", write="record:meeting", param="enquiry_id"
+    ),
+    "meetings:record-milestone": Rule("write", area="identity", write="record:meeting"),
+    "meetings:review-milestone": Rule(
+        "write", area="identity", write="record:meeting", param="milestone_id"
+    ),
     "meetings:reviews-due": Rule("list", area="summary", description="IRO: children reviewed"),
     "meetings:minutes-outstanding": Rule("list", area="identity", description="meetings chaired"),
     # Contribute without seeing (safeguard/recording/contribute.py).

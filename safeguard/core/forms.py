@@ -15,6 +15,13 @@ from django import forms
 from .dates import DateError, FuzzyMoment, Precision, parse_fuzzy
 
 
+def posted(request):
+    """The submitted data for a form, or None on GET. Not `request.POST or None`: a POST with
+    nothing chosen (no radio picked) is an empty QueryDict, and must still be validated so
+    the user sees what is missing rather than the blank form again."""
+    return request.POST if request.method == "POST" else None
+
+
 def error_summary(form: forms.Form, anchors: dict[str, str] | None = None) -> list[dict]:
     """The form's errors as [{"href": "#id", "text": message}], in field order.
 

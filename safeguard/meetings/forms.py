@@ -16,6 +16,7 @@ from .models import (
     ConcernKind,
     ConferenceDecision,
     MeetingKind,
+    MilestoneStatus,
     Participation,
     RiskLevel,
     S47Outcome,
@@ -273,6 +274,93 @@ class S47Form(MeetingsForm):
     def __init__(self, *args, discussions, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["strategy_discussion"].choices = [(m.pk, str(m)) for m in discussions]
+
+
+class MoveForm(MeetingsForm):
+    date = GovukDateField(label="New date of the meeting")
+    time = forms.CharField(
+        label="New time", max_length=5, help_text="In 24-hour form, for example 14:00"
+    )
+    place = forms.CharField(
+        label="Place",
+        required=False,
+        help_text="Or how: telephone, video. Leave as it is if unchanged",
+    )
+    reason = forms.CharField(label="Why is it being moved?", max_length=300)
+
+    clean_time = ScheduleForm.clean_time
+    scheduled_for = ScheduleForm.scheduled_for
+
+
+class CancelForm(MeetingsForm):
+    reason = forms.CharField(label="Why is it being cancelled?", max_length=300)
+
+
+class CloseConcernForm(MeetingsForm):
+    closed_on = GovukDateField(label="Date the concern was closed", max_today=True)
+    reason = forms.CharField(
+        label="Why is it being closed?",
+        max_length=300,
+        help_text="For example: the strategy discussion decided no further action",
+    )
+
+
+class ConcludeS47Form(MeetingsForm):
+    completed_on = GovukDateField(label="Date the enquiry concluded", max_today=True)
+    outcome = forms.ChoiceField(
+        label="Outcome", choices=S47Outcome.choices, widget=forms.RadioSelect
+    )
+
+
+class MilestoneForm(MeetingsForm):
+    episode = forms.TypedChoiceField(label="Plan", coerce=int, widget=forms.RadioSelect)
+    description = forms.CharField(
+        label="What will happen", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    owner = forms.TypedChoiceField(
+        label="Who will do it", coerce=int, required=False, empty_value=None
+    )
+    owner_name = forms.CharField(
+        label="Or their name, if they have no account here", required=False, max_length=200
+    )
+    due_on = GovukDateField(label="By when")
+
+    def __init__(self, *args, plans, owners, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["episode"].choices = [
+            (e.pk, f"{e.get_kind_display()} from {e.start_date:%-d %B %Y}") for e in plans
+        ]
+        self.fields["owner"].choices = [("", "Someone without an account")] + (
+            _professional_choices(owners)
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("owner") and not (data.get("owner_name") or "").strip():
+            self.add_error("owner", "Choose who will do it, or enter their name")
+        return data
+
+
+class ReviewMilestoneForm(MeetingsForm):
+    status = forms.ChoiceField(
+        label="Was it achieved?",
+        choices=[
+            (MilestoneStatus.ACHIEVED, "Achieved"),
+            (MilestoneStatus.NOT_ACHIEVED, "Not achieved"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    reviewed_on = GovukDateField(label="Date it was reviewed", max_today=True)
+    meeting = forms.TypedChoiceField(
+        label="Meeting that reviewed it", coerce=int, required=False, empty_value=None
+    )
+    notes = forms.CharField(label="Notes", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, meetings, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].choices = [("", "Not reviewed at a meeting")] + [
+            (m.pk, str(m)) for m in meetings
+        ]
 
 
 def chairs_for(user):

@@ -10,7 +10,13 @@ recording layer maps the meeting checks' alerts here (recording/resolutions.py).
     Record it held              /meetings/<id>/held/                meetings:hold
     Record its minutes          /meetings/<id>/minutes/             meetings:minutes
     Add an action               /meetings/<id>/actions/new/         meetings:add-action
+    Move a meeting              /meetings/<id>/move/                meetings:move
+    Cancel a meeting            /meetings/<id>/cancel/              meetings:cancel
     Complete an action          /actions/<id>/complete/             meetings:complete-action
+    Close a concern             /concerns/<id>/close/               meetings:close-concern
+    Conclude a s47 enquiry      /s47/<id>/conclude/                 meetings:conclude-s47
+    Set a plan milestone        /children/<id>/milestones/new/      meetings:record-milestone
+    Review a milestone          /milestones/<id>/review/            meetings:review-milestone
     Reviews due (IRO)           /meetings/reviews-due/              meetings:reviews-due
     Minutes outstanding (chair) /meetings/minutes-outstanding/      meetings:minutes-outstanding
 
@@ -38,20 +44,37 @@ from safeguard.access.policy import (
 )
 from safeguard.accounts.models import User
 from safeguard.children.models import Involvement
-from safeguard.core.forms import apply_service_errors, error_summary
+from safeguard.core.forms import apply_service_errors, error_summary, posted
 
 from . import selectors, services
 from .forms import (
     ActionForm,
+    CancelForm,
+    CloseConcernForm,
     CompleteActionForm,
     ConcernForm,
+    ConcludeS47Form,
     HoldForm,
+    MilestoneForm,
     MinutesForm,
+    MoveForm,
+    ReviewMilestoneForm,
     S47Form,
     ScheduleForm,
     chairs_for,
 )
-from .models import Action, Meeting, MeetingKind, MeetingStatus, StrategyOutcome
+from .models import (
+    Action,
+    Concern,
+    ConcernStatus,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    Milestone,
+    MilestoneStatus,
+    S47Enquiry,
+    StrategyOutcome,
+)
 
 
 def _may_write(request, what: str) -> bool:
@@ -132,7 +155,7 @@ def child_meetings(request, child_id: int):
 @login_required
 def record_concern(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:concern")
-    form = ConcernForm(request.POST or None)
+    form = ConcernForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -173,7 +196,7 @@ def schedule(request, child_id: int):
     if alert and (alert.prefill or {}).get("concern"):
         initial["trigger_concern"] = alert.prefill["concern"]
     form = ScheduleForm(
-        request.POST or None,
+        posted(request),
         initial=initial,
         chairs=chairs_for(request.user),
         involved=involved,
@@ -231,7 +254,7 @@ def record_s47(request, child_id: int):
         status=MeetingStatus.HELD,
         strategy_outcome=StrategyOutcome.SECTION_47,
     )
-    form = S47Form(request.POST or None, discussions=discussions)
+    form = S47Form(posted(request), discussions=discussions)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -288,7 +311,7 @@ def _query(request):
 @login_required
 def hold(request, meeting_id: int):
     meeting, children = _open_meeting(request, meeting_id, area="identity", write="record:meeting")
-    form = HoldForm(request.POST or None, meeting=meeting)
+    form = HoldForm(posted(request), meeting=meeting)
     if request.method == "POST" and form.is_valid():
         try:
             services.hold_meeting(
@@ -310,7 +333,7 @@ def hold(request, meeting_id: int):
 @login_required
 def minutes(request, meeting_id: int):
     meeting, children = _open_meeting(request, meeting_id, area="identity", write="record:meeting")
-    form = MinutesForm(request.POST or None, initial={"minutes": meeting.minutes})
+    form = MinutesForm(posted(request), initial={"minutes": meeting.minutes})
     if request.method == "POST" and form.is_valid():
         try:
             services.record_minutes(
@@ -331,7 +354,7 @@ def add_action(request, meeting_id: int):
     owners = User.objects.filter(
         pk__in=meeting.attendances.filter(professional__isnull=False).values("professional")
     ) | User.objects.filter(pk=request.user.pk)
-    form = ActionForm(request.POST or None, owners=owners.distinct().select_related("agency"))
+    form = ActionForm(posted(request), owners=owners.distinct().select_related("agency"))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -368,7 +391,7 @@ def complete_action(request, action_id: int):
     if not children:
         raise Http404("No action found")
     audit.record_reads(request, children, area="identity", action=AuditAction.VIEW)
-    form = CompleteActionForm(request.POST or None)
+    form = CompleteActionForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.complete_action(actor=request.user, action=action, **form.cleaned_data)
@@ -378,6 +401,174 @@ def complete_action(request, action_id: int):
             return _after_saving(request, reverse("meetings:meeting", args=[action.meeting_id]))
     return _render_form(
         request, "meetings/complete_action_form.html", form, action=action, children=children
+    )
+
+
+@login_required
+def move(request, meeting_id: int):
+    meeting, children = _open_meeting(request, meeting_id, area="identity", write="record:meeting")
+    local = timezone.localtime(meeting.scheduled_for)
+    form = MoveForm(
+        posted(request),
+        initial={"date": local.date(), "time": f"{local:%H:%M}", "place": meeting.place},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_meeting(
+                actor=request.user,
+                meeting=meeting,
+                scheduled_for=form.scheduled_for(),
+                reason=form.cleaned_data["reason"],
+                place=form.cleaned_data["place"],
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc, {"scheduled_for": "date", "status": "reason"})
+        else:
+            return _after_saving(request, reverse("meetings:meeting", args=[meeting.pk]))
+    return _render_form(
+        request, "meetings/move_form.html", form, meeting=meeting, children=children
+    )
+
+
+@login_required
+def cancel(request, meeting_id: int):
+    meeting, children = _open_meeting(request, meeting_id, area="identity", write="record:meeting")
+    form = CancelForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_meeting(
+                actor=request.user, meeting=meeting, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc, {"status": "reason", "status_reason": "reason"})
+        else:
+            return _after_saving(request, reverse("meetings:meeting", args=[meeting.pk]))
+    return _render_form(
+        request, "meetings/cancel_form.html", form, meeting=meeting, children=children
+    )
+
+
+@login_required
+def close_concern(request, concern_id: int):
+    """A concern can be about several children: it opens if the professional may see one."""
+    if not _may_write(request, "record:concern"):
+        raise Http404("No concern found")
+    try:
+        concern = Concern.objects.select_related("source_agency").get(pk=concern_id)
+    except (Concern.DoesNotExist, ValueError, TypeError):
+        raise Http404("No concern found") from None
+    children = list(
+        visible_children(request, area="identity").filter(concern_links__concern=concern)
+    )
+    if not children:
+        raise Http404("No concern found")
+    audit.record_reads(request, children, area="identity", action=AuditAction.VIEW)
+    form = CloseConcernForm(posted(request))
+    if request.method == "POST" and form.is_valid() and concern.status == ConcernStatus.OPEN:
+        try:
+            services.close_concern(actor=request.user, concern=concern, **form.cleaned_data)
+        except ValidationError as exc:
+            apply_service_errors(form, exc, {"closed_reason": "reason"})
+        else:
+            return _after_saving(request, reverse("meetings:child", args=[children[0].pk]))
+    elif request.method == "POST" and concern.status != ConcernStatus.OPEN:
+        form.add_error(None, f"This concern was already closed on {concern.closed_on}")
+    return _render_form(
+        request, "meetings/close_concern_form.html", form, concern=concern, children=children
+    )
+
+
+@login_required
+def conclude_s47(request, enquiry_id: int):
+    try:
+        enquiry = S47Enquiry.objects.get(pk=enquiry_id)
+    except (S47Enquiry.DoesNotExist, ValueError, TypeError):
+        raise Http404("No enquiry found") from None
+    child = open_child_for_write(request, enquiry.child_id, what="record:meeting")
+    form = ConcludeS47Form(posted(request))
+    if request.method == "POST" and form.is_valid():
+        if enquiry.completed_on:
+            form.add_error(None, f"This enquiry already concluded on {enquiry.completed_on}")
+        else:
+            try:
+                services.conclude_s47(actor=request.user, enquiry=enquiry, **form.cleaned_data)
+            except ValidationError as exc:
+                apply_service_errors(form, exc)
+            else:
+                return _after_saving(request, reverse("meetings:child", args=[child.pk]))
+    return _render_form(
+        request, "meetings/conclude_s47_form.html", form, enquiry=enquiry, child=child
+    )
+
+
+@login_required
+def record_milestone(request, child_id: int):
+    child = open_child_for_write(request, child_id, what="record:meeting")
+    today = timezone.localdate()
+    plans = list(selectors.current_plans(child, today).exclude(kind="early_help"))
+    owners = (
+        User.objects.filter(
+            pk__in=Involvement.objects.current(today).filter(child=child).values("professional")
+        )
+        .select_related("agency")
+        .order_by("last_name")
+    )
+    form = MilestoneForm(posted(request), plans=plans, owners=owners)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_milestone(
+                actor=request.user,
+                child=child,
+                episode=next(e for e in plans if e.pk == data["episode"]),
+                description=data["description"],
+                set_on=today,
+                due_on=data["due_on"],
+                owner=owners.filter(pk=data["owner"]).first() if data["owner"] else None,
+                owner_name="" if data["owner"] else data["owner_name"].strip(),
+            )
+        except ValidationError as exc:
+            apply_service_errors(form, exc, {"set_on": "due_on"})
+        else:
+            return _after_saving(request, reverse("meetings:child", args=[child.pk]))
+    return _render_form(
+        request, "meetings/milestone_form.html", form, child=child, no_plan=not plans
+    )
+
+
+@login_required
+def review_milestone(request, milestone_id: int):
+    try:
+        milestone = Milestone.objects.select_related("episode").get(pk=milestone_id)
+    except (Milestone.DoesNotExist, ValueError, TypeError):
+        raise Http404("No milestone found") from None
+    child = open_child_for_write(request, milestone.child_id, what="record:meeting")
+    meetings = Meeting.objects.filter(links__child=child, status=MeetingStatus.HELD).order_by(
+        "-held_on"
+    )
+    form = ReviewMilestoneForm(posted(request), meetings=meetings)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if milestone.status != MilestoneStatus.OPEN:
+            form.add_error(None, f"This milestone was already reviewed on {milestone.reviewed_on}")
+        else:
+            try:
+                services.review_milestone(
+                    actor=request.user,
+                    milestone=milestone,
+                    status=data["status"],
+                    reviewed_on=data["reviewed_on"],
+                    meeting=meetings.filter(pk=data["meeting"]).first()
+                    if data["meeting"]
+                    else None,
+                    notes=data["notes"],
+                )
+            except ValidationError as exc:
+                apply_service_errors(form, exc, {"reviewed_at": "meeting"})
+            else:
+                return _after_saving(request, reverse("meetings:child", args=[child.pk]))
+    return _render_form(
+        request, "meetings/review_milestone_form.html", form, milestone=milestone, child=child
     )
 
 
