@@ -195,6 +195,8 @@ PROFESSIONAL = Section(
         "groups": "site permissions are not given by scenario files",
         "user_permissions": "site permissions are not given by scenario files",
         "scenario_ref": "set by the loader to the username",
+        "alert_delivery": "the professional's own choice of alert emails, not part of a "
+        "child's record (loaded as the default)",
     },
 )
 CHILD = Section(
