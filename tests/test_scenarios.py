@@ -235,7 +235,16 @@ def test_sarah_loads_and_supports_the_review_alerts():
         "conditions": 2,
         "medicines": 2,
         "health_assessments": 2,
-        "events": 82,
+        # Issue 13: her placements' readiness, education, leaving care and death.
+        "placement_plans": 4,
+        "education_settings": 1,
+        "peps": 8,
+        "leaving_care_records": 4,
+        "appointments": 3,
+        "iro_disputes": 1,
+        "deaths": 1,
+        # With the two risky decisions of issue 13 (Recommendation 8).
+        "events": 84,
         "concerns": 2,
         "meetings": 9,
         "actions": 2,
