@@ -235,6 +235,7 @@ def test_sarah_loads_and_supports_the_review_alerts():
         "conditions": 2,
         "medicines": 2,
         "health_assessments": 2,
+        # Issue 13: her placements' readiness, education, leaving care and death.
         "placement_plans": 4,
         "education_settings": 1,
         "peps": 8,
