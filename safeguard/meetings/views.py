@@ -30,7 +30,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 
@@ -457,10 +457,7 @@ def close_concern(request, concern_id: int):
     """A concern can be about several children: it opens if the professional may see one."""
     if not _may_write(request, "record:concern"):
         raise Http404("No concern found")
-    try:
-        concern = Concern.objects.select_related("source_agency").get(pk=concern_id)
-    except (Concern.DoesNotExist, ValueError, TypeError):
-        raise Http404("No concern found") from None
+    concern = get_object_or_404(Concern.objects.select_related("source_agency"), pk=concern_id)
     children = list(
         visible_children(request, area="identity").filter(concern_links__concern=concern)
     )
@@ -484,10 +481,7 @@ def close_concern(request, concern_id: int):
 
 @login_required
 def conclude_s47(request, enquiry_id: int):
-    try:
-        enquiry = S47Enquiry.objects.get(pk=enquiry_id)
-    except (S47Enquiry.DoesNotExist, ValueError, TypeError):
-        raise Http404("No enquiry found") from None
+    enquiry = get_object_or_404(S47Enquiry, pk=enquiry_id)
     child = open_child_for_write(request, enquiry.child_id, what="record:meeting")
     form = ConcludeS47Form(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -542,10 +536,7 @@ def record_milestone(request, child_id: int):
 
 @login_required
 def review_milestone(request, milestone_id: int):
-    try:
-        milestone = Milestone.objects.select_related("episode").get(pk=milestone_id)
-    except (Milestone.DoesNotExist, ValueError, TypeError):
-        raise Http404("No milestone found") from None
+    milestone = get_object_or_404(Milestone.objects.select_related("episode"), pk=milestone_id)
     child = open_child_for_write(request, milestone.child_id, what="record:meeting")
     meetings = Meeting.objects.filter(links__child=child, status=MeetingStatus.HELD).order_by(
         "-held_on"
