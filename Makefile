@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest-xdist workers for `make test`: one per core by default (CI has two). TEST_WORKERS=0
+# runs the suite in one process, as a plain `pytest` does.
+TEST_WORKERS ?= auto
 
 .PHONY: demo test lint format browser-deps clean-demo bench mutation
 
@@ -24,7 +27,7 @@ demo: $(STAMP)
 test: $(STAMP) browser-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	SAFEGUARD_MODE=test $(BIN)/pytest
+	SAFEGUARD_MODE=test $(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 # Mutation testing of the access rule, the audit chain, the checks and the loader: slow
 # (tens of minutes), one module at a time, never part of `make test` or CI. Prints the

@@ -1,4 +1,8 @@
+from pathlib import Path
+
 import pytest
+
+SARAH = Path(__file__).resolve().parent.parent / "scenarios" / "sarah.yaml"
 
 
 @pytest.fixture
@@ -6,3 +10,25 @@ def cs_agency(db):
     from tests import factories
 
     return factories.agency()
+
+
+@pytest.fixture(scope="session")
+def sarah_replay_rows(django_db_setup, django_db_blocker):
+    """The Sarah replay's rows, computed once per test session.
+
+    Replaying her case walks every day of it through the whole catalogue (minutes on a
+    2-core machine); test_replay.py and test_lac_replay.py read the same rows, so one
+    replay serves both. Rolled back: the rows are plain values, the database is left as
+    it was. A tuple, so no test can change what another reads.
+    """
+    from django.db import connection, transaction
+
+    from safeguard.checks.replay import replay
+    from safeguard.scenarios.loader import parse_files
+
+    with django_db_blocker.unblock():
+        with transaction.atomic():
+            rows = tuple(replay(parse_files([SARAH])))
+            transaction.set_rollback(True)
+        connection.close()
+    return rows

@@ -6,23 +6,20 @@ from pathlib import Path
 import pytest
 
 from safeguard.care.models import DeathNotification
-from safeguard.checks.replay import replay
-from safeguard.scenarios.loader import load, parse_files
+from safeguard.scenarios.loader import load
 from tests.checks_helpers import D
 
 SARAH = Path(__file__).resolve().parent.parent / "scenarios" / "sarah.yaml"
 
 
-@pytest.fixture(scope="module")
-def sarah_rows(django_db_setup, django_db_blocker):
-    from django.db import connection, transaction
+# One worker replays Sarah once for both replay modules (`make test` runs pytest-xdist
+# with --dist loadgroup; see tests/conftest.py).
+pytestmark = pytest.mark.xdist_group("sarah-replay")
 
-    with django_db_blocker.unblock():
-        with transaction.atomic():
-            rows = replay(parse_files([SARAH]))
-            transaction.set_rollback(True)
-        connection.close()
-    return rows
+
+@pytest.fixture
+def sarah_rows(sarah_replay_rows):
+    return sarah_replay_rows
 
 
 def changes(rows, check_id):
