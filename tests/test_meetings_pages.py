@@ -75,6 +75,11 @@ def test_my_actions_beside_my_alerts_name_only_children_i_may_see(client, mace):
     # The officer cannot open an action only about a child they do not work with.
     cal_action = Action.objects.get(description="Visit Cal at school")
     assert client.get(f"/actions/{cal_action.pk}/complete/").status_code == 404
+    # ... and is not offered a link to it (the one about Ann and Bea is).
+    assert f"/actions/{cal_action.pk}/complete/" not in page
+    assert "ask the child's social worker to record it" in page
+    mine = Action.objects.get(description="Disrupt the adult")
+    assert f"/actions/{mine.pk}/complete/" in page
 
 
 def test_complete_an_action_with_evidence(client, mace):
@@ -228,6 +233,25 @@ def test_minutes_outstanding_lists_the_chairs_held_meetings(client, social_worke
     response = client.post(f"/meetings/{m.pk}/minutes/", {"minutes": "Agreed s47"})
     assert response.status_code == 302
     assert "No minutes outstanding" in client.get("/meetings/minutes-outstanding/").content.decode()
+
+
+def test_minutes_outstanding_offers_no_meeting_whose_minutes_page_would_refuse(
+    client, social_worker_and_child
+):
+    # The chair's involvement with the only child ended (e.g. at the child's death): the
+    # minutes page would refuse them, so the list does not offer it.
+    from safeguard.children.models import Involvement
+
+    sw, _, _, child = social_worker_and_child
+    m = meeting("strategy_discussion", child, TODAY, FULL_STRATEGY)
+    Meeting.objects.filter(pk=m.pk).update(chair=sw)
+    Involvement.objects.filter(child=child, professional=sw).update(
+        end_date=TODAY - dt.timedelta(days=1)
+    )
+    client.force_login(sw)
+    assert client.get(f"/meetings/{m.pk}/minutes/").status_code == 404
+    page = client.get("/meetings/minutes-outstanding/").content.decode()
+    assert f"/meetings/{m.pk}/minutes/" not in page
 
 
 # --- Move, cancel, close, conclude, milestones -----------------------------------------------

@@ -619,7 +619,10 @@ def _visible_names(request, meetings):
 def minutes_outstanding(request):
     meetings = list(selectors.minutes_outstanding(request.user))
     names = _visible_names(request, meetings)
-    rows = [{"meeting": m, "children": names[m.pk]} for m in meetings]
+    # Only meetings whose minutes page this professional can open: one about children they
+    # may no longer see (their involvement ended, e.g. at the child's death) is the case
+    # holder's to finish, and is not offered here.
+    rows = [{"meeting": m, "children": names[m.pk]} for m in meetings if names[m.pk]]
     return render(request, "meetings/minutes_outstanding.html", {"rows": rows})
 
 
@@ -633,5 +636,10 @@ def my_action_rows(request):
     rows = []
     for a in actions:
         kids = [c for c in names.get(a.meeting_id, []) if a.child_id in (None, c.pk)]
-        rows.append({"action": a, "children": kids, "overdue": a.due_on < today})
+        # The completion page opens only through a child the owner may see: an action
+        # about children they do not (or no longer) work with is still theirs to know
+        # about, but it is shown without the link that would refuse them.
+        rows.append(
+            {"action": a, "children": kids, "overdue": a.due_on < today, "may_open": bool(kids)}
+        )
     return rows
