@@ -22,7 +22,19 @@ from functools import cache
 ROOT = pathlib.Path(__file__).resolve().parents[1] / "safeguard"
 
 # The domain apps: each owns its models, services and selectors.
-DOMAIN = ("core", "accounts", "children", "episodes", "health", "meetings", "chronology", "access")
+DOMAIN = (
+    "core",
+    "accounts",
+    "children",
+    "episodes",
+    "health",
+    "care",
+    "meetings",
+    "chronology",
+    "exploitation",
+    "access",
+    "frontdoor",
+)
 
 # What each domain app's non-page modules may import from the other domain apps, lowest
 # first. Each app may import only apps listed before it.
@@ -32,12 +44,23 @@ DOMAIN_DEPENDS: dict[str, frozenset[str]] = {
     "children": frozenset({"core", "accounts"}),
     "episodes": frozenset({"core", "accounts", "children"}),
     "health": frozenset({"core", "accounts", "children"}),
+    # Looked-after care (issue 13) reads the child's episodes, placements and health record
+    # (a placement plan, a death notification's recipients).
+    "care": frozenset({"core", "accounts", "children", "episodes", "health"}),
     # A meeting concerns children and reads their plans (child protection episodes).
     "meetings": frozenset({"core", "accounts", "children", "episodes"}),
     # The merged timeline reads episodes, placements, health records and meetings.
     "chronology": frozenset({"core", "accounts", "children", "episodes", "health", "meetings"}),
+    # Exploitation and missing: its records are chronology entries too (a missing episode,
+    # a return interview), and a plan's eligibility reads the child's episodes.
+    "exploitation": frozenset({"core", "accounts", "children", "episodes", "chronology"}),
     # Who may see which child: involvements (children) and event categories (chronology).
     "access": frozenset({"core", "accounts", "children", "chronology"}),
+    # The front door: contacts and decisions (a strategy discussion is a meeting), visits
+    # (chronology entries on a plan), and which roles may decide (access.roles).
+    "frontdoor": frozenset(
+        {"core", "accounts", "children", "episodes", "meetings", "chronology", "access"}
+    ),
 }
 
 # The audit trail every write goes through, in the same transaction (access/audit.py), and

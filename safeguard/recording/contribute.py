@@ -36,7 +36,7 @@ from safeguard.core.validators import normalise_nhs_number, validate_nhs_number
 
 from .forms import event_form_class
 from .quick import QUICK, quick_form_class
-from .services import contribute_event
+from .services import contribute_contact, contribute_event
 
 TOKEN_SALT = "safeguard.recording.contribute"
 # Long enough to write the entry, short enough that a token left in a browser is useless.
@@ -285,7 +285,7 @@ def _contribute_contact(request, child, match, token):
     )
     if form.is_bound and form.is_valid():
         try:
-            frontdoor.contribute_contact(actor=request.user, child=child, **form.cleaned_data)
+            contribute_contact(actor=request.user, child=child, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
