@@ -6,6 +6,8 @@ from django.urls import include, path
 from safeguard.casework import urls as casework_urls
 from safeguard.core.views import favicon
 from safeguard.frontdoor import urls as frontdoor_urls
+from safeguard.meetings import urls as meetings_urls
+from safeguard.recording import urls as recording_urls
 
 
 def _namespace(app_urls, *above):
@@ -22,7 +24,14 @@ urlpatterns = [
     path("", include("safeguard.checks.urls")),
     path("", include("safeguard.recording.urls")),
     path("", include("safeguard.exploitation.urls")),
-    path("", include("safeguard.meetings.urls")),
+    path(
+        "",
+        _namespace(
+            meetings_urls,
+            *recording_urls.meetings_urlpatterns,
+            *casework_urls.meetings_urlpatterns,
+        ),
+    ),
     path("care/", include("safeguard.care.urls")),
     path("", _namespace(frontdoor_urls, *casework_urls.frontdoor_urlpatterns)),
     path("admin/", admin.site.urls),

@@ -15,3 +15,9 @@ urlpatterns = [
 frontdoor_urlpatterns = [
     path("visits-due/", views.visits_due, name="visits-due"),
 ]
+
+# The looked-after reviews due, from the LAC-REVIEW check's rules, under the meetings
+# app's URL name (safeguard/urls.py adds it to the meetings namespace).
+meetings_urlpatterns = [
+    path("meetings/reviews-due/", views.reviews_due, name="reviews-due"),
+]
