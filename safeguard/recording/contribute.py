@@ -31,7 +31,7 @@ from safeguard.access import policy, roles
 from safeguard.access.services import find_for_contribution
 from safeguard.children.models import Child
 from safeguard.chronology.event_types import CATEGORIES, EVENT_TYPES
-from safeguard.core.forms import GovukDateField, error_summary
+from safeguard.core.forms import GovukDateField, error_summary, posted
 from safeguard.core.validators import normalise_nhs_number, validate_nhs_number
 
 from .forms import event_form_class
@@ -160,7 +160,7 @@ def _quick(request, slug: str | None):
 def contribute_find(request):
     _require_contributor(request)
     quick = _quick(request, request.POST.get("quick") or request.GET.get("quick"))
-    form = FindForm(request.POST or None)
+    form = FindForm(posted(request))
     context = {"form": form, "errors": [], "no_match": False, "quick": quick}
     if request.method == "POST":
         if form.is_valid():
