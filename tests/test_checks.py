@@ -5,11 +5,13 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from safeguard.checks.calendar import add_working_days, ensure_calendar, is_working_day
-from safeguard.checks.engine import add_months, get_check
+from safeguard.checks.calendar import ensure_calendar
+from safeguard.checks.engine import get_check
 from safeguard.checks.models import CalendarDay
 from safeguard.checks.services import evaluate
 from safeguard.children.services import register_child
+from safeguard.core.dates import add_months
+from safeguard.core.workdays import add_working_days, is_working_day
 from safeguard.episodes.services import end_episode, record_episode
 from tests import factories
 from tests.checks_helpers import (

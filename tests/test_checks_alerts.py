@@ -347,7 +347,7 @@ def test_checks_refuse_dates_outside_the_working_day_calendar():
         call_command("checks", "run", "--as-of", "2041-01-01")
     assert str(exc.value) == (
         "Checks cannot run as of 2041-01-01: the working-day calendar covers 1990-01-01 to "
-        "2040-12-31 (extend CALENDAR_LAST in safeguard/checks/calendar.py and run "
+        "2040-12-31 (extend CALENDAR_LAST in safeguard/core/workdays.py and run "
         "`safeguard checks calendar`)"
     )
 

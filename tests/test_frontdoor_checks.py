@@ -5,9 +5,9 @@ import datetime as dt
 
 import pytest
 
-from safeguard.checks.calendar import add_working_days
 from safeguard.checks.engine import catalogue, get_check
 from safeguard.children.services import record_person, record_relationship
+from safeguard.core.workdays import add_working_days
 from safeguard.episodes.services import end_episode, record_episode
 from safeguard.frontdoor import services
 from tests import factories

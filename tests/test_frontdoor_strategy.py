@@ -12,8 +12,8 @@ import pytest
 from django.test import override_settings
 
 from safeguard.access.models import AuditEntry
-from safeguard.checks.calendar import add_working_days
 from safeguard.checks.engine import get_check
+from safeguard.core.workdays import add_working_days
 from safeguard.frontdoor import services
 from safeguard.frontdoor.models import Contact
 from safeguard.meetings.models import Concern, MeetingKind

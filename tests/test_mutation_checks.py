@@ -7,7 +7,8 @@ import datetime as dt
 
 import pytest
 
-from safeguard.checks.engine import add_months, get_check
+from safeguard.checks.engine import get_check
+from safeguard.core.dates import add_months
 from safeguard.episodes.services import end_episode
 from tests.checks_helpers import D, event, looked_after_child, placement
 

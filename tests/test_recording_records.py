@@ -7,6 +7,7 @@ the GOV.UK error summary and saves nothing; a role without the write permission 
 """
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import override_settings
@@ -534,3 +535,39 @@ def test_a_birth_or_death_in_the_future_is_refused():
     child.date_of_birth = tomorrow
     with pytest.raises(ValidationError, match="date of birth must be today or in the past"):
         child.full_clean()
+
+
+# --- an empty POST is validated, not mistaken for a GET ---------------------------------------
+
+# One page per way the pages bind their form with core.forms.posted (a plain page, the
+# shared "add a record" page, the front door's pages, exploitation and missing, the
+# medicines messages, contribute-without-seeing, emergency access, the second factor).
+# A POST with nothing filled in (no radio chosen, no box ticked) sends no fields at all;
+# with `request.POST or None` the page re-rendered the blank form without saying why.
+EMPTY_POSTS = [
+    ("sw", "/children/new/"),
+    ("sw", "/children/{child}/identity/"),
+    ("sw", "/children/{child}/episodes/add/"),
+    ("sw", "/children/{child}/missing/add/"),
+    ("sw", "/children/{child}/contacts/add/"),
+    ("sw", "/children/{child}/close/"),
+    ("pharmacist", "/medicines-messages/"),
+    ("police", "/contribute/"),
+    ("sw", "/access/break-glass/find/"),
+    ("sw", "/access/two-factor/set-up/"),
+]
+
+
+@pytest.mark.parametrize(("who", "url"), EMPTY_POSTS)
+def test_an_empty_post_shows_the_error_summary_and_writes_nothing(client, world, who, url):
+    if who == "pharmacist":
+        world["pharmacist"] = factories.user("ph", role="pharmacist")
+    client.force_login(world[who])
+    writes = AuditEntry.objects.exclude(actor=None).exclude(action="view").count()
+    response = client.post(url.format(child=world["child"].pk))
+    assert response.status_code == 200
+    page = response.content.decode()
+    # The GOV.UK error summary, with at least one message in it.
+    assert "There is a problem" in page
+    assert re.search(r'govuk-error-summary__list">\s*<li><a href="#id_', page)
+    assert AuditEntry.objects.exclude(actor=None).exclude(action="view").count() == writes

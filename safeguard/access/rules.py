@@ -100,8 +100,10 @@ ACCESS_RULES: dict[str, Rule] = {
     "recording:resolve-alert": Rule(
         "object", area="summary", param="alert_id", get_status=302, description="redirects"
     ),
-    # Meetings (safeguard/meetings/views.py). A meeting may be about several children: its
-    # pages open if the professional may see at least one and show only those.
+    # Meetings (safeguard/meetings/views.py; meetings:child, meetings:schedule and
+    # meetings:reviews-due are recording/meeting_pages.py and casework/views.py). A meeting
+    # may be about several children: its pages open if the professional may see at least
+    # one and show only those.
     "meetings:child": Rule("child", area="summary"),
     "meetings:record-concern": Rule("write", area="identity", write="record:concern"),
     "meetings:schedule": Rule("write", area="identity", write="record:meeting"),
@@ -227,7 +229,8 @@ ACCESS_RULES.update(
     }
 )
 
-# The front door's lists (frontdoor/views.py): only children the user may see, audited.
+# The front door's lists (frontdoor/views.py; visits due is casework/views.py): only
+# children the user may see, audited.
 ACCESS_RULES.update(
     {
         "frontdoor:queue": Rule("list", area="summary"),

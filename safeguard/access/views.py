@@ -18,6 +18,8 @@ from django_otp import devices_for_user
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from safeguard.core.forms import posted
+
 from . import audit, policy, roles, services
 from .forms import BreakGlassForm, EmergencyLookupForm, TokenForm
 from .models import AuditEntry
@@ -63,7 +65,7 @@ def otp_verify(request):
     devices = list(devices_for_user(request.user, confirmed=True))
     if not devices:
         return redirect("access:otp-set-up")
-    form = TokenForm(request.POST or None)
+    form = TokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         token = form.cleaned_data["token"]
         for device in devices:
@@ -92,7 +94,7 @@ def otp_set_up(request):
         device = TOTPDevice.objects.create(
             user=request.user, name="Authenticator app", confirmed=False
         )
-    form = TokenForm(request.POST or None)
+    form = TokenForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if device.verify_token(form.cleaned_data["token"]):
             device.confirmed = True
@@ -155,7 +157,7 @@ def break_glass(request, child_id: int):
                 "look_up_first": True,
             },
         )
-    form = BreakGlassForm(request.POST or None)
+    form = BreakGlassForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             grant = services.break_glass(
@@ -190,7 +192,7 @@ def break_glass_find(request):
         raise PermissionDenied("Your role cannot use emergency access")
     if not policy.session_verified(request):
         raise PermissionDenied("Sign in with your security code first")
-    form = EmergencyLookupForm(request.POST or None)
+    form = EmergencyLookupForm(posted(request))
     if request.method == "POST" and form.is_valid():
         child = services.find_for_emergency(request, form.cleaned_data["identifier"])
         if child is not None:

@@ -140,7 +140,7 @@ class CapacityAssessment(models.Model):
                 {"outcome": "The answers recorded mean the young person lacks capacity"}
             )
         if self.child_id and self.child.date_of_birth:
-            from safeguard.checks.engine import years_later
+            from safeguard.core.dates import years_later
 
             if self.date < years_later(self.child.date_of_birth, 16):
                 raise ValidationError(

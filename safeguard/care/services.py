@@ -231,7 +231,7 @@ WORKFLOW = {
 
 def due_date(step: Step, notified_on: dt.date) -> dt.date:
     if step.working_days:
-        from safeguard.checks.calendar import add_working_days
+        from safeguard.core.workdays import add_working_days
 
         return add_working_days(notified_on, step.days)
     return notified_on + dt.timedelta(days=step.days)

@@ -8,15 +8,26 @@ Pages:
                                                              placement, plans, who is
                                                              involved, family, health
 
-Views are thin: reads are in `selectors.py`, and every child comes through
-`safeguard.access.policy` (`visible_children` / `open_child`).
+    Reviews due    /meetings/reviews-due/ meetings:reviews-due  looked-after reviews next
+                                                             due (the LAC-REVIEW rules)
+    Visits due     /visits-due/           frontdoor:visits-due  the worker's children on
+                                                             a CIN or CP plan, next visit
+                                                             (the FD-CP-VISITS interval)
+
+Views are thin: reads are in `selectors.py` (or the domain app's selectors), and every
+child comes through `safeguard.access.policy` (`visible_children` / `open_child`). Pages
+that read the checks keep the URL name of the domain app they list (casework/urls.py,
+`frontdoor_urlpatterns` and `meetings_urlpatterns`), so the domain app's own pages need
+not import the checks.
 """
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
-from safeguard.access.audit import audit_search_results
-from safeguard.access.policy import allowed_areas, open_child
+from safeguard.access.audit import audit_search_results, record_reads
+from safeguard.access.models import AuditAction
+from safeguard.access.policy import allowed_areas, open_child, visible_children
 from safeguard.access.roles import (
     EVENT_CATEGORY_WRITES,
     WRITES,
@@ -26,8 +37,12 @@ from safeguard.access.roles import (
     scope_for,
 )
 from safeguard.accounts.models import Role
+from safeguard.checks.catalogue.cla_review import next_review_due, review_schedule
+from safeguard.checks.engine import get_check
 from safeguard.checks.selectors import alert_rows, alerts_for, open_alert_counts, unread_notices
+from safeguard.children.models import Involvement
 from safeguard.core.forms import error_summary
+from safeguard.frontdoor import selectors as frontdoor_selectors
 from safeguard.meetings.views import my_action_rows
 from safeguard.recording.quick import quick_for
 
@@ -150,3 +165,46 @@ def summary(request, child_id: int):
             "quick_entries": quick_for(request.user.role),
         },
     )
+
+
+@login_required
+def visits_due(request):
+    """The worker's children on a plan and their next visit (frontdoor:visits-due): a list
+    of children the user may see, audited as a list view. The CP interval is the
+    FD-CP-VISITS check's (as configured), so the page and the alert agree."""
+    today = timezone.localdate()
+    rows = frontdoor_selectors.visits_due(
+        request.user,
+        today,
+        visible_children(request, area="chronology"),
+        cp_visit_days=get_check("FD-CP-VISITS").threshold("working_days"),
+    )
+    audit_search_results(request, [r.child for r in rows], area="chronology")
+    return render(request, "frontdoor/visits_due.html", {"rows": rows, "today": today})
+
+
+@login_required
+def reviews_due(request):
+    """Looked-after reviews next due for the children the professional reviews (IRO) or,
+    for others, the children they may see: from the same rules as the LAC-REVIEW check."""
+    today = timezone.localdate()
+    check = get_check("LAC-REVIEW")
+    visible = visible_children(request, area="summary")
+    if request.user.role == "iro":
+        visible = visible.filter(
+            involvements__in=Involvement.objects.current(today).filter(
+                professional=request.user, role="iro"
+            )
+        )
+    ids = list(visible.values_list("pk", flat=True))
+    rows = []
+    for child in review_schedule(check, today, ids).order_by("family_name"):
+        due, which = next_review_due(check, child.care_start, child.first, child.last)
+        rows.append(
+            {"child": child, "due": due, "which": which, "overdue": due < today, "last": child.last}
+        )
+    rows.sort(key=lambda r: r["due"])
+    record_reads(
+        request, [r["child"] for r in rows], area="summary", action=AuditAction.SEARCH_RESULT
+    )
+    return render(request, "meetings/reviews_due.html", {"rows": rows, "today": today})

@@ -32,7 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Exists, Func, IntegerField, OuterRef, Q, QuerySet
 
 from safeguard.children.models import InvolvementRole
-from safeguard.core.dates import Precision
+from safeguard.core.dates import Precision, add_months, years_later
 from safeguard.core.prepared import ids, run_prepared
 
 from .models import Severity
@@ -295,27 +295,6 @@ def month_key(expr) -> MonthKey:
 
 def months_key_offset(months: int) -> int:
     return 32 * months
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """Calendar months later, clipped to the end of a shorter month (31 Aug + 6 = 28/29 Feb)."""
-    month_index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(month_index, 12)
-    month += 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(day.day, candidate))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
-
-
-def years_later(day: dt.date, years: int) -> dt.date:
-    """Anniversary; 29 February counts as reached on 1 March in a common year."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return dt.date(day.year + years, 3, 1)
 
 
 # Legal statuses of a series of short breaks (s20). CPPCR 2010 reg 48 modifies the

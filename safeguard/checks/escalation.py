@@ -24,7 +24,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from .calendar import add_working_days
+from safeguard.core.workdays import add_working_days
 
 DEFAULTS = {"team_manager": 2, "service_manager": 5, "service_managers": []}
 ESCALATED_PREFIX = "escalated:"

@@ -38,8 +38,9 @@ from django.utils import timezone
 
 from safeguard.access import audit
 from safeguard.children.models import Involvement
+from safeguard.core.workdays import CALENDAR_FIRST, CALENDAR_LAST, CalendarRangeError
 
-from .calendar import CALENDAR_FIRST, CALENDAR_LAST, CalendarRangeError, ensure_calendar
+from .calendar import ensure_calendar
 from .delivery import queue_immediate
 from .engine import Check, Finding, catalogue
 from .escalation import ESCALATED_PREFIX, escalate
@@ -101,7 +102,7 @@ def evaluate(
         raise CalendarRangeError(
             f"Checks cannot run as of {as_of}: the working-day calendar covers "
             f"{CALENDAR_FIRST} to {CALENDAR_LAST} (extend CALENDAR_LAST in "
-            "safeguard/checks/calendar.py and run `safeguard checks calendar`)"
+            "safeguard/core/workdays.py and run `safeguard checks calendar`)"
         )
     ensure_calendar()
     child_ids = None if child_ids is None else sorted(set(child_ids))

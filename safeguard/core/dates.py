@@ -227,3 +227,27 @@ def age_on(date_of_birth: dt.date, on: dt.date) -> int:
     if (on.month, on.day) < (date_of_birth.month, date_of_birth.day):
         years -= 1
     return years
+
+
+# Calendar arithmetic for deadlines (the checks and the domain apps' own rules share it).
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later, clipped to the end of a shorter month (31 Aug + 6 = 28/29 Feb)."""
+    month_index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, candidate))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def years_later(day: dt.date, years: int) -> dt.date:
+    """Anniversary; 29 February counts as reached on 1 March in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return dt.date(day.year + years, 3, 1)

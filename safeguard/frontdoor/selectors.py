@@ -154,14 +154,14 @@ class VisitDue:
     due: dt.date | None
 
 
-def visits_due(user, on: dt.date, visible) -> list[VisitDue]:
+def visits_due(user, on: dt.date, visible, *, cp_visit_days: int) -> list[VisitDue]:
     """The children the user is allocated social worker (or covering) for with a CIN or CP
-    plan open on `on`, with the last visit that saw them and when the next is due (CP: the
-    FD-CP-VISITS interval; CIN: as the plan sets, so no date is computed). Only children
-    in `visible` (what the user may see) are listed."""
-    from safeguard.checks.calendar import add_working_days
-    from safeguard.checks.engine import get_check
+    plan open on `on`, with the last visit that saw them and when the next is due (CP:
+    `cp_visit_days` working days after the plan started or the child was last seen, the
+    interval the page reads from the FD-CP-VISITS check; CIN: as the plan sets, so no date
+    is computed). Only children in `visible` (what the user may see) are listed."""
     from safeguard.chronology.models import Event
+    from safeguard.core.workdays import add_working_days
 
     from .models import WorkerAbsence
 
@@ -188,7 +188,6 @@ def visits_due(user, on: dt.date, visible) -> list[VisitDue]:
         .select_related("child")
         .order_by("child__given_name", "pk")
     )
-    days = get_check("FD-CP-VISITS").threshold("working_days")
     visits: dict[int, list] = {}
     for e in Event.objects.filter(
         child_id__in=[p.child_id for p in plans],
@@ -205,7 +204,9 @@ def visits_due(user, on: dt.date, visible) -> list[VisitDue]:
         last_seen = seen.occurred_on if seen else None
         due = None
         if plan.kind == EpisodeKind.CHILD_PROTECTION:
-            due = add_working_days(max(plan.start_date, last_seen or plan.start_date), days)
+            due = add_working_days(
+                max(plan.start_date, last_seen or plan.start_date), cp_visit_days
+            )
         rows.append(
             VisitDue(
                 child=plan.child,

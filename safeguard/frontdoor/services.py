@@ -200,40 +200,6 @@ SOURCE_BY_AGENCY_KIND = {
 }
 
 
-def contribute_contact(*, actor, child, kind: str, source: str, summary: str) -> Contact:
-    """Contribute-without-seeing a contact: an agency that is not involved with the child
-    (after an exact-identifier match, recording/contribute.py) tells children's social care
-    what it has seen. Recorded as received today from the actor's agency, undecided (so it
-    is on the front door's list and the 1-working-day clock runs), audited via "contribute";
-    the child's case holders are told in the same transaction. Nothing of the record is read.
-    """
-    from safeguard.access import roles
-    from safeguard.access.audit import audit_context
-    from safeguard.checks.services import notify_case_holders
-
-    if not roles.may_contribute(actor.role) or actor.agency_id is None:
-        raise ValidationError("Only a partner agency may make a contact this way")
-    with transaction.atomic(), audit_context(via="contribute"):
-        contact = record_contact(
-            actor=actor,
-            child=child,
-            kind=kind,
-            received_on=timezone.localdate(),
-            source=source,
-            referrer_agency=actor.agency,
-            referrer_name=actor.display_name,
-            summary=summary,
-            recorded_by=actor,
-        )
-        notify_case_holders(
-            child=child,
-            text=f"{actor.display_name} ({actor.agency.name}) made a "
-            f"{contact.get_kind_display().lower()} to children's social care: it awaits a "
-            "front-door decision.",
-        )
-    return contact
-
-
 def concern_recorded_at(day: dt.date) -> dt.datetime:
     """When the scenario loader says a front-door concern was recorded: 09:00 on the day."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time(9, 0)))

@@ -6,5 +6,4 @@ app_name = "frontdoor"
 
 urlpatterns = [
     path("front-door/", views.queue, name="queue"),
-    path("visits-due/", views.visits_due, name="visits-due"),
 ]

@@ -1,5 +1,6 @@
-"""The front-door worker's queue and each worker's visits due (lists of children the user
-may see, audited as list views)."""
+"""The front-door worker's queue (a list of children the user may see, audited as a list
+view). Each worker's visits due reads the FD-CP-VISITS check's interval, so it is a page
+of the layer above (casework/views.py), under this app's URL name frontdoor:visits-due."""
 
 from __future__ import annotations
 
@@ -26,11 +27,3 @@ def queue(request):
     return render(
         request, "frontdoor/queue.html", {"rows": rows, "strategy": strategy, "today": today}
     )
-
-
-@login_required
-def visits_due(request):
-    today = timezone.localdate()
-    rows = selectors.visits_due(request.user, today, visible_children(request, area="chronology"))
-    audit_search_results(request, [r.child for r in rows], area="chronology")
-    return render(request, "frontdoor/visits_due.html", {"rows": rows, "today": today})

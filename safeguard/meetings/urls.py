@@ -4,12 +4,13 @@ from . import views
 
 app_name = "meetings"
 
+# The child's meetings page and scheduling read alerts (recording/meeting_pages.py), and the
+# reviews due read the LAC-REVIEW check (casework/views.py): safeguard/urls.py adds them to
+# this namespace under their names meetings:child, meetings:schedule, meetings:reviews-due.
+
 urlpatterns = [
-    path("children/<int:child_id>/meetings/", views.child_meetings, name="child"),
     path("children/<int:child_id>/concerns/new/", views.record_concern, name="record-concern"),
-    path("children/<int:child_id>/meetings/new/", views.schedule, name="schedule"),
     path("children/<int:child_id>/s47/new/", views.record_s47, name="record-s47"),
-    path("meetings/reviews-due/", views.reviews_due, name="reviews-due"),
     path("meetings/minutes-outstanding/", views.minutes_outstanding, name="minutes-outstanding"),
     path("meetings/<int:meeting_id>/", views.meeting_detail, name="meeting"),
     path("meetings/<int:meeting_id>/held/", views.hold, name="hold"),

@@ -1,10 +1,10 @@
 """Meetings pages. They live in the meetings app because they write only meetings records
-(concerns, meetings, attendance, actions, enquiries) through meetings.services; the
-recording layer maps the meeting checks' alerts here (recording/resolutions.py).
+(concerns, meetings, attendance, actions, enquiries) through meetings.services and read
+nothing above it; the recording layer maps the meeting checks' alerts here
+(recording/resolutions.py). A page opened from an alert carries ?alert=<id> only to return
+to the alert after saving.
 
-    Child's meetings and plans  /children/<id>/meetings/            meetings:child
     Record a concern            /children/<id>/concerns/new/        meetings:record-concern
-    Schedule a meeting          /children/<id>/meetings/new/        meetings:schedule
     Record a s47 enquiry        /children/<id>/s47/new/             meetings:record-s47
     A meeting                   /meetings/<id>/                     meetings:meeting
     Record it held              /meetings/<id>/held/                meetings:hold
@@ -17,8 +17,14 @@ recording layer maps the meeting checks' alerts here (recording/resolutions.py).
     Conclude a s47 enquiry      /s47/<id>/conclude/                 meetings:conclude-s47
     Set a plan milestone        /children/<id>/milestones/new/      meetings:record-milestone
     Review a milestone          /milestones/<id>/review/            meetings:review-milestone
-    Reviews due (IRO)           /meetings/reviews-due/              meetings:reviews-due
     Minutes outstanding (chair) /meetings/minutes-outstanding/      meetings:minutes-outstanding
+
+Three pages with meetings URL names read the checks, so they sit in the layer above
+(docs/architecture.md, "Layers"): the child's meetings and plans (meetings:child, which
+sends an action or minutes alert on to its page) and scheduling a meeting
+(meetings:schedule, which takes the kind from the alert's check) in
+recording/meeting_pages.py, and the looked-after reviews due (meetings:reviews-due, from
+the LAC-REVIEW rules) in casework/views.py. They use `_may_write` and `_render_form`.
 
 A meeting can be about several children (MACE). A meeting page opens if the professional
 may see at least one of them, shows only those they may see (each checked with the access
@@ -37,7 +43,6 @@ from django.utils import timezone
 from safeguard.access import audit, roles
 from safeguard.access.models import AuditAction
 from safeguard.access.policy import (
-    open_child,
     open_child_for_write,
     session_verified,
     visible_children,
@@ -60,8 +65,6 @@ from .forms import (
     MoveForm,
     ReviewMilestoneForm,
     S47Form,
-    ScheduleForm,
-    chairs_for,
 )
 from .models import (
     Action,
@@ -81,14 +84,6 @@ def _may_write(request, what: str) -> bool:
     return session_verified(request) and roles.may_write(request.user.role, what)
 
 
-def _alert(request):
-    """The alert this page was opened from (?alert=<id>), if the user may see it."""
-    from safeguard.checks.selectors import open_alert
-
-    alert_id = request.GET.get("alert")
-    return open_alert(request, alert_id) if alert_id else None
-
-
 def _after_saving(request, default_url):
     alert_id = request.GET.get("alert")
     if alert_id:
@@ -102,10 +97,9 @@ def _open_meeting(request, meeting_id, *, area: str, write: str = ""):
     if none (or if the role may not make this write)."""
     if write and not _may_write(request, write):
         raise Http404("No meeting found")
-    try:
-        meeting = Meeting.objects.select_related("chair", "trigger_concern").get(pk=meeting_id)
-    except (Meeting.DoesNotExist, ValueError, TypeError):
-        raise Http404("No meeting found") from None
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("chair", "trigger_concern"), pk=meeting_id
+    )
     children = list(
         visible_children(request, area=area).filter(meeting_links__meeting=meeting).order_by("pk")
     )
@@ -120,36 +114,7 @@ def _render_form(request, template, form, **context):
     return render(request, template, {"form": form, "errors": errors, **context})
 
 
-# --- The child's meetings and plans ------------------------------------------------------
-
-
-@login_required
-def child_meetings(request, child_id: int):
-    child = open_child(request, child_id, area="summary")
-    alert = _alert(request)
-    if alert is not None and alert.child_id == child.pk:
-        prefill = alert.prefill or {}
-        query = f"?alert={alert.pk}"
-        if "action" in prefill:
-            return redirect(reverse("meetings:complete-action", args=[prefill["action"]]) + query)
-        if "meeting" in prefill:
-            meeting = Meeting.objects.filter(pk=prefill["meeting"]).first()
-            if meeting is not None and meeting.status == MeetingStatus.HELD and not meeting.minutes:
-                return redirect(reverse("meetings:minutes", args=[meeting.pk]) + query)
-    return render(
-        request,
-        "meetings/child.html",
-        {
-            "child": child,
-            "concerns": child.concerns.order_by("-raised_on"),
-            "meetings": selectors.meetings_for_child(child),
-            "plans": selectors.current_plans(child),
-            "milestones": child.milestones.select_related("episode").order_by("due_on"),
-            "enquiries": child.s47_enquiries.select_related("strategy_discussion"),
-            "may_record_concern": _may_write(request, "record:concern"),
-            "may_schedule": _may_write(request, "record:meeting"),
-        },
-    )
+# --- A child's concerns and enquiries -----------------------------------------------------
 
 
 @login_required
@@ -172,81 +137,6 @@ def record_concern(request, child_id: int):
         else:
             return _after_saving(request, reverse("meetings:child", args=[child.pk]))
     return _render_form(request, "meetings/concern_form.html", form, child=child)
-
-
-@login_required
-def schedule(request, child_id: int):
-    child = open_child_for_write(request, child_id, what="record:meeting")
-    alert = _alert(request)
-    kind = request.GET.get("kind", "")
-    if alert is not None:
-        from safeguard.checks.engine import get_check
-
-        record = get_check(alert.check_id).resolution.record
-        kind = record.split(":", 1)[1] if record.startswith("meeting:") else kind
-    today = timezone.localdate()
-    involved = (
-        User.objects.filter(
-            pk__in=Involvement.objects.current(today).filter(child=child).values("professional")
-        )
-        .select_related("agency")
-        .order_by("last_name")
-    )
-    initial = {"kind": kind if kind in MeetingKind.values else "", "chair": request.user.pk}
-    if alert and (alert.prefill or {}).get("concern"):
-        initial["trigger_concern"] = alert.prefill["concern"]
-    elif request.GET.get("concern", "").isdigit():
-        # From a front-door decision of "strategy discussion" (recording/frontdoor.py): the
-        # concern the decision raised (the form offers only the child's open concerns).
-        initial["trigger_concern"] = int(request.GET["concern"])
-    form = ScheduleForm(
-        posted(request),
-        initial=initial,
-        chairs=chairs_for(request.user),
-        involved=involved,
-        concerns=child.concerns.filter(status="open"),
-    )
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        children = [child]
-        wanted = [x.strip() for x in data["other_children"].split(",") if x.strip()]
-        if wanted:
-            found = {
-                c.local_id: c
-                for c in visible_children(request, area="identity").filter(local_id__in=wanted)
-            }
-            missing = [x for x in wanted if x not in found]
-            if missing:
-                form.add_error("other_children", f"No child you may see has local ID {missing[0]}")
-            else:
-                audit.record_reads(
-                    request, found.values(), area="identity", action=AuditAction.VIEW
-                )
-                children += list(found.values())
-        if not form.errors:
-            invitees = [{"professional": u} for u in involved if u.pk in data["invitees"]]
-            chair = User.objects.get(pk=data["chair"])
-            if chair.pk not in data["invitees"]:
-                invitees.insert(0, {"professional": chair, "role": "Chair"})
-            try:
-                meeting = services.schedule_meeting(
-                    actor=request.user,
-                    kind=data["kind"],
-                    children=children,
-                    scheduled_for=form.scheduled_for(),
-                    place=data["place"],
-                    chair=chair,
-                    invitees=invitees,
-                    trigger_concern=child.concerns.filter(pk=data["trigger_concern"]).first(),
-                )
-            except ValidationError as exc:
-                apply_service_errors(form, exc, {"scheduled_for": "date"})
-            else:
-                url = reverse("meetings:meeting", args=[meeting.pk])
-                if alert is not None:
-                    url += f"?alert={alert.pk}"
-                return redirect(url)
-    return _render_form(request, "meetings/schedule_form.html", form, child=child, alert=alert)
 
 
 @login_required
@@ -382,10 +272,7 @@ def add_action(request, meeting_id: int):
 def complete_action(request, action_id: int):
     if not _may_write(request, "record:action"):
         raise Http404("No action found")
-    try:
-        action = Action.objects.select_related("meeting", "owner").get(pk=action_id)
-    except (Action.DoesNotExist, ValueError, TypeError):
-        raise Http404("No action found") from None
+    action = get_object_or_404(Action.objects.select_related("meeting", "owner"), pk=action_id)
     about = (
         [action.child_id]
         if action.child_id
@@ -568,36 +455,6 @@ def review_milestone(request, milestone_id: int):
 
 
 # --- Lists ----------------------------------------------------------------------------------
-
-
-@login_required
-def reviews_due(request):
-    """Looked-after reviews next due for the children the professional reviews (IRO) or,
-    for others, the children they may see: from the same rules as the LAC-REVIEW check."""
-    from safeguard.checks.catalogue.cla_review import next_review_due, review_schedule
-    from safeguard.checks.engine import get_check
-
-    today = timezone.localdate()
-    check = get_check("LAC-REVIEW")
-    visible = visible_children(request, area="summary")
-    if request.user.role == "iro":
-        visible = visible.filter(
-            involvements__in=Involvement.objects.current(today).filter(
-                professional=request.user, role="iro"
-            )
-        )
-    ids = list(visible.values_list("pk", flat=True))
-    rows = []
-    for child in review_schedule(check, today, ids).order_by("family_name"):
-        due, which = next_review_due(check, child.care_start, child.first, child.last)
-        rows.append(
-            {"child": child, "due": due, "which": which, "overdue": due < today, "last": child.last}
-        )
-    rows.sort(key=lambda r: r["due"])
-    audit.record_reads(
-        request, [r["child"] for r in rows], area="summary", action=AuditAction.SEARCH_RESULT
-    )
-    return render(request, "meetings/reviews_due.html", {"rows": rows, "today": today})
 
 
 def _visible_names(request, meetings):

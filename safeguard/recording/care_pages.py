@@ -20,7 +20,7 @@ from safeguard.access.audit import audit_context
 from safeguard.access.policy import open_child_for_write, session_verified, visible_children
 from safeguard.care import services as care_services
 from safeguard.care.models import Death
-from safeguard.core.forms import error_summary
+from safeguard.core.forms import error_summary, posted
 from safeguard.episodes import services as episode_services
 from safeguard.episodes.models import Placement
 from safeguard.health import services as health_services
@@ -31,17 +31,17 @@ from .records import _alert_for, _alert_intro, _attempt, _saved
 
 
 def _forms(request, first_class, second_class=None, *, first_kwargs=None, second_kwargs=None):
-    posted = request.method == "POST"
-    second_posted = posted and request.POST.get("form") == "second"
+    submitted = request.method == "POST"
+    second_posted = submitted and request.POST.get("form") == "second"
     first = first_class(
-        request.POST if posted and not second_posted else None, **(first_kwargs or {})
+        request.POST if submitted and not second_posted else None, **(first_kwargs or {})
     )
     second = None
     if second_class is not None:
         second = second_class(
             request.POST if second_posted else None, prefix="second", **(second_kwargs or {})
         )
-    return first, second, (second if second_posted else first if posted else None)
+    return first, second, (second if second_posted else first if submitted else None)
 
 
 def _render(
@@ -107,7 +107,7 @@ def placement_plan(request, child_id: int):
     initial = {}
     if alert and (alert.prefill or {}).get("placement"):
         initial["which"] = str(alert.prefill["placement"])
-    form, second, posted = _forms(
+    form, second, submitted = _forms(
         request,
         f.PlacementPlanForm,
         f.PlanSharedForm,
@@ -131,11 +131,11 @@ def placement_plan(request, child_id: int):
             actor=request.user, plan=plan, shared_on=d["shared_on"], trained_on=d["trained_on"]
         )
 
-    if posted is form and (
+    if submitted is form and (
         done := _save(request, child, form, save_plan, "The placement plan was recorded.", alert)
     ):
         return done
-    if posted is second and (
+    if submitted is second and (
         done := _save(request, child, second, save_shared, "The placement plan was updated.", alert)
     ):
         return done
@@ -179,7 +179,7 @@ def host_notified(request, child_id: int):
         )
         for p in rows
     ]
-    form, _, posted = _forms(request, f.HostNotifiedForm, first_kwargs={"choices": choices})
+    form, _, submitted = _forms(request, f.HostNotifiedForm, first_kwargs={"choices": choices})
 
     def save(d):
         placement = next(p for p in rows if str(p.pk) == d["which"])
@@ -187,7 +187,7 @@ def host_notified(request, child_id: int):
             actor=request.user, placement=placement, notified_on=d["notified_on"]
         )
 
-    if posted and (
+    if submitted and (
         done := _save(
             request, child, form, save, "The host authority notification was recorded.", alert
         )
@@ -216,7 +216,7 @@ def host_notified(request, child_id: int):
 def appointments(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:health")
     alert = _alert_for(request, child)
-    form, _, posted = _forms(request, f.AppointmentForm)
+    form, _, submitted = _forms(request, f.AppointmentForm)
 
     def save(d):
         return health_services.record_appointment(
@@ -229,7 +229,7 @@ def appointments(request, child_id: int):
             notes=d["notes"] or "",
         )
 
-    if posted and (
+    if submitted and (
         done := _save(request, child, form, save, "The appointment was recorded.", alert)
     ):
         return done
@@ -252,7 +252,7 @@ def appointments(request, child_id: int):
 def transition_plan(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:health")
     alert = _alert_for(request, child)
-    form, _, posted = _forms(request, f.TransitionPlanForm)
+    form, _, submitted = _forms(request, f.TransitionPlanForm)
 
     def save(d):
         return health_services.record_transition_plan(
@@ -263,7 +263,7 @@ def transition_plan(request, child_id: int):
             plan=d["plan"] or "",
         )
 
-    if posted and (
+    if submitted and (
         done := _save(request, child, form, save, "The transition plan was recorded.", alert)
     ):
         return done
@@ -287,7 +287,7 @@ def capacity(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:care")
     alert = _alert_for(request, child)
     initial = {"decision_kind": (alert.prefill or {}).get("decision_kind")} if alert else {}
-    form, _, posted = _forms(request, f.CapacityForm, first_kwargs={"initial": initial})
+    form, _, submitted = _forms(request, f.CapacityForm, first_kwargs={"initial": initial})
 
     def save(d):
         text = {k: d[k] or "" for k in ("decision", "assessor_name", "best_interests_decision")}
@@ -306,7 +306,7 @@ def capacity(request, child_id: int):
             **flags,
         )
 
-    if posted and (
+    if submitted and (
         done := _save(request, child, form, save, "The capacity assessment was recorded.", alert)
     ):
         return done
@@ -335,7 +335,7 @@ def iro_disputes(request, child_id: int):
     alert = _alert_for(request, child)
     disputes = list(child.iro_disputes.order_by("-raised_on"))
     open_ones = [d for d in disputes if d.resolved_on is None]
-    form, second, posted = _forms(
+    form, second, submitted = _forms(
         request,
         f.DisputeForm,
         f.DisputeUpdateForm,
@@ -363,11 +363,11 @@ def iro_disputes(request, child_id: int):
             actor=request.user, dispute=dispute, stage=d["action"], on=d["on"]
         )
 
-    if posted is form and (
+    if submitted is form and (
         done := _save(request, child, form, raise_one, "The dispute was raised.", alert)
     ):
         return done
-    if posted is second and (
+    if submitted is second and (
         done := _save(request, child, second, update, "The dispute was updated.", alert)
     ):
         return done
@@ -401,7 +401,7 @@ def iro_disputes(request, child_id: int):
 def education(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:education")
     alert = _alert_for(request, child)
-    form, second, posted = _forms(request, f.EducationSettingForm, f.PepForm)
+    form, second, submitted = _forms(request, f.EducationSettingForm, f.PepForm)
 
     def save_setting(d):
         current = child.education_settings.filter(end_date=None).order_by("-start_date").first()
@@ -422,13 +422,13 @@ def education(request, child_id: int):
             actor=request.user, child=child, kind=d["kind"], date=d["date"], notes=d["notes"] or ""
         )
 
-    if posted is form and (
+    if submitted is form and (
         done := _save(
             request, child, form, save_setting, "The school or setting was recorded.", alert
         )
     ):
         return done
-    if posted is second and (
+    if submitted is second and (
         done := _save(request, child, second, save_pep, "The PEP was recorded.", alert)
     ):
         return done
@@ -459,7 +459,7 @@ def education(request, child_id: int):
 def pathway(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:care")
     alert = _alert_for(request, child)
-    form, homeless, posted = _forms(request, f.LeavingCareForm, f.HomelessForm)
+    form, homeless, submitted = _forms(request, f.LeavingCareForm, f.HomelessForm)
 
     def save(d):
         return care_services.record_leaving_care(
@@ -480,11 +480,11 @@ def pathway(request, child_id: int):
             reasons=d["reasons"],
         )
 
-    if posted is homeless and posted is not None:
+    if submitted is homeless and submitted is not None:
         message = "The homeless assessment was saved."
         if done := _save(request, child, homeless, save_homeless, message, alert):
             return done
-    elif posted and (done := _save(request, child, form, save, "The record was saved.", alert)):
+    elif submitted and (done := _save(request, child, form, save, "The record was saved.", alert)):
         return done
     existing = [
         f"{r.get_kind_display()} {_d(r.date)}"
@@ -519,12 +519,12 @@ def death(request, child_id: int):
     alert = _alert_for(request, child)
     record = Death.objects.filter(child=child).first()
     if record is None:
-        form, _, posted = _forms(request, f.DeathForm)
+        form, _, submitted = _forms(request, f.DeathForm)
 
         def save(d):
             return care_services.record_death(actor=request.user, child=child, **d)
 
-        if posted and form.is_valid() and _attempt(form, lambda: save(form.cleaned_data)):
+        if submitted and form.is_valid() and _attempt(form, lambda: save(form.cleaned_data)):
             messages.success(request, "The death was recorded and the notifications listed.")
             return redirect("recording:death", child.pk)
         return _render(
@@ -537,7 +537,7 @@ def death(request, child_id: int):
         )
     tasks = list(record.notifications.order_by("due_date", "id"))
     pending = [t for t in tasks if t.done_on is None]
-    form, _, posted = _forms(
+    form, _, submitted = _forms(
         request,
         f.NotificationDoneForm,
         first_kwargs={
@@ -554,7 +554,7 @@ def death(request, child_id: int):
             actor=request.user, notification=task, done_on=d["done_on"], note=d["note"] or ""
         )
 
-    if posted and form.is_valid() and _attempt(form, lambda: done_one(form.cleaned_data)):
+    if submitted and form.is_valid() and _attempt(form, lambda: done_one(form.cleaned_data)):
         messages.success(request, "The notification was recorded.")
         return redirect("recording:death", child.pk)
     return render(
@@ -584,7 +584,7 @@ def fhir_message(request):
         request.user.role, "send_medicines_messages"
     ):
         raise PermissionDenied
-    form = f.FhirForm(request.POST or None)
+    form = f.FhirForm(posted(request))
     stored = []
     if request.method == "POST" and form.is_valid():
         children = visible_children(request, area="medicines")

@@ -31,12 +31,12 @@ from safeguard.access import policy, roles
 from safeguard.access.services import find_for_contribution
 from safeguard.children.models import Child
 from safeguard.chronology.event_types import CATEGORIES, EVENT_TYPES
-from safeguard.core.forms import GovukDateField, error_summary
+from safeguard.core.forms import GovukDateField, error_summary, posted
 from safeguard.core.validators import normalise_nhs_number, validate_nhs_number
 
 from .forms import event_form_class
 from .quick import QUICK, quick_form_class
-from .services import contribute_event
+from .services import contribute_contact, contribute_event
 
 TOKEN_SALT = "safeguard.recording.contribute"
 # Long enough to write the entry, short enough that a token left in a browser is useless.
@@ -160,7 +160,7 @@ def _quick(request, slug: str | None):
 def contribute_find(request):
     _require_contributor(request)
     quick = _quick(request, request.POST.get("quick") or request.GET.get("quick"))
-    form = FindForm(request.POST or None)
+    form = FindForm(posted(request))
     context = {"form": form, "errors": [], "no_match": False, "quick": quick}
     if request.method == "POST":
         if form.is_valid():
@@ -285,7 +285,7 @@ def _contribute_contact(request, child, match, token):
     )
     if form.is_bound and form.is_valid():
         try:
-            frontdoor.contribute_contact(actor=request.user, child=child, **form.cleaned_data)
+            contribute_contact(actor=request.user, child=child, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

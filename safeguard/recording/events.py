@@ -27,7 +27,7 @@ from safeguard.chronology.event_types import CATEGORIES, EVENT_TYPES
 from safeguard.chronology.models import Event
 from safeguard.chronology.services import correct_event, record_event, withdraw_event
 from safeguard.core.dates import FuzzyMoment
-from safeguard.core.forms import error_summary
+from safeguard.core.forms import error_summary, posted
 
 from .forms import WithdrawForm, correction_form_class, event_form_class
 from .quick import quick_for
@@ -250,7 +250,7 @@ def correct(request, child_id: int, event_id: int):
 @login_required
 def withdraw(request, child_id: int, event_id: int):
     original = _open_event(request, child_id, event_id)
-    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    form = WithdrawForm(posted(request))
     if form.is_bound and form.is_valid():
         try:
             withdraw_event(

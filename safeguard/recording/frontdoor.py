@@ -18,7 +18,7 @@ from safeguard.access import roles
 from safeguard.access.policy import open_child_for_write
 from safeguard.accounts.models import User
 from safeguard.children.models import Involvement, InvolvementRole
-from safeguard.core.forms import error_summary
+from safeguard.core.forms import error_summary, posted
 from safeguard.frontdoor import selectors
 from safeguard.frontdoor import services as fd
 from safeguard.frontdoor.models import (
@@ -65,7 +65,7 @@ def _which_page(
         start["which"] = pre
     elif len(choices) == 1:
         start["which"] = choices[0][0]
-    form = form_class(request.POST or None, choices=choices, which_label=which_label, initial=start)
+    form = form_class(posted(request), choices=choices, which_label=which_label, initial=start)
     if request.method == "POST" and form.is_valid():
         row = next(r for r in rows if str(r.pk) == form.cleaned_data["which"])
         saved = _attempt(form, lambda: save(row, form.cleaned_data))
@@ -92,7 +92,7 @@ def contact_add(request, child_id: int):
     return _add_page(
         request,
         child,
-        f.ContactForm(request.POST or None, initial={"received_on": timezone.localdate()}),
+        f.ContactForm(posted(request), initial={"received_on": timezone.localdate()}),
         "Record a contact or referral",
         lambda d: fd.record_contact(
             actor=request.user,
@@ -183,7 +183,7 @@ def assessment(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:assessment")
     contacts = [(str(c.pk), _contact_label(c)) for c in Contact.objects.filter(child=child)]
     form = f.AssessmentStartForm(
-        request.POST or None, contacts=contacts, initial={"started_on": timezone.localdate()}
+        posted(request), contacts=contacts, initial={"started_on": timezone.localdate()}
     )
     if request.method == "POST" and form.is_valid():
         contact = Contact.objects.filter(child=child, pk=form.cleaned_data["contact"] or 0).first()
@@ -276,7 +276,7 @@ def _people_choices(child):
 @login_required
 def household_add(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:household")
-    form = f.HouseholdForm(request.POST or None)
+    form = f.HouseholdForm(posted(request))
     form.fields["person"].choices = _people_choices(child)
     return _add_page(
         request,
@@ -327,7 +327,7 @@ def adult_check(request, child_id: int):
     ).first()
     if member is not None:
         initial["person"] = str(member.person_id)
-    form = f.AdultCheckForm(request.POST or None, initial=initial)
+    form = f.AdultCheckForm(posted(request), initial=initial)
     form.fields["person"].choices = _people_choices(child)
     return _add_page(
         request,
@@ -358,7 +358,7 @@ def injury_add(request, child_id: int):
     return _add_page(
         request,
         child,
-        f.InjuryForm(request.POST or None),
+        f.InjuryForm(posted(request)),
         "Record an injury",
         lambda d: fd.record_injury(
             actor=request.user,
@@ -413,7 +413,7 @@ def case_closure(request, child_id: int):
         else "Nothing is open on the record (assessments, concerns, actions)."
     )
     alert = _alert_for(request, child)
-    form = f.ClosureForm(request.POST or None, initial={"closed_on": today})
+    form = f.ClosureForm(posted(request), initial={"closed_on": today})
     saved = request.method == "POST" and form.is_valid()
     if saved and _attempt(
         form,
@@ -443,7 +443,7 @@ def absence(request, child_id: int):
         "first_name", "last_name"
     )
     form = f.AbsenceForm(
-        request.POST or None, workers=workers, colleagues=colleagues, initial={"start_date": today}
+        posted(request), workers=workers, colleagues=colleagues, initial={"start_date": today}
     )
     alert = _alert_for(request, child)
     if request.method == "POST" and form.is_valid():

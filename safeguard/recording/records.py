@@ -34,7 +34,7 @@ from safeguard.children.models import (
     Relationship,
     RequestStatus,
 )
-from safeguard.core.forms import apply_service_errors, error_summary
+from safeguard.core.forms import apply_service_errors, error_summary, posted
 from safeguard.episodes import services as episode_services
 from safeguard.episodes.models import Episode, Placement
 from safeguard.health import services as health_services
@@ -110,7 +110,7 @@ _NULLABLE = {"date_of_birth", "expected_date_of_delivery"}
 def register_child(request):
     if not session_verified(request) or not roles.may_write(request.user.role, "record:child"):
         raise Http404("Not found")
-    form = f.RegisterChildForm(request.POST or None)
+    form = f.RegisterChildForm(posted(request))
     matches, hidden_match = [], False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -179,7 +179,7 @@ def identity(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:identity")
     alert = _alert_for(request, child)
     initial = {n: getattr(child, n) for n in _IDENTITY_NAMES} | {"version": child.version}
-    form = f.IdentityForm(request.POST or None, initial=initial)
+    form = f.IdentityForm(posted(request), initial=initial)
     if alert is not None:
         form.fields["nhs_number"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
@@ -213,7 +213,7 @@ def identity(request, child_id: int):
 @login_required
 def person_add(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:people")
-    form = f.PersonForm(request.POST or None)
+    form = f.PersonForm(posted(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         person = {
@@ -236,14 +236,14 @@ def person_add(request, child_id: int):
 def _end_page(request, child, *, title, rows, label, form_class, save, empty):
     """Choose one of `rows` and end it. A versioned row's choice carries the version the
     user saw ("pk:version"), so ending it after someone else changed it is refused."""
-    posted = request.POST.get("which", "")
+    chosen = request.POST.get("which", "")
     choices = []
     for r in rows:
         value = f"{r.pk}:{getattr(r, 'version', '')}"
-        if posted.partition(":")[0] == str(r.pk):
-            value = posted  # keep the version the user saw, for the service to check
+        if chosen.partition(":")[0] == str(r.pk):
+            value = chosen  # keep the version the user saw, for the service to check
         choices.append((value, label(r)))
-    form = form_class(request.POST or None, choices=choices)
+    form = form_class(posted(request), choices=choices)
     if request.method == "POST" and form.is_valid():
         pk, _, version = form.cleaned_data["which"].partition(":")
         row = next(r for r in rows if str(r.pk) == pk)
@@ -279,7 +279,7 @@ def relationship_end(request, child_id: int):
 @login_required
 def involvement_add(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:involvement")
-    form = f.InvolvementForm(request.POST or None)
+    form = f.InvolvementForm(posted(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if _attempt(
@@ -325,7 +325,7 @@ def involvement_end(request, child_id: int):
 def involvement_request(request, child_id: int):
     # Anyone who may see the child's identity may ask (search finds only those children).
     child = open_child(request, child_id, area="identity")
-    form = f.InvolvementRequestForm(request.POST or None)
+    form = f.InvolvementRequestForm(posted(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         if _attempt(
@@ -367,7 +367,7 @@ def involvement_request_decide(request, child_id: int):
         )
         for r in rows
     ]
-    form = f.DecideRequestForm(request.POST or None, choices=choices)
+    form = f.DecideRequestForm(posted(request), choices=choices)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         row = next(r for r in rows if str(r.pk) == d["which"])
@@ -409,7 +409,7 @@ def episode_add(request, child_id: int):
     return _add_page(
         request,
         child,
-        f.EpisodeForm(request.POST or None),
+        f.EpisodeForm(posted(request)),
         "Start a plan or episode",
         lambda d: episode_services.record_episode(
             actor=request.user,
@@ -450,7 +450,7 @@ def placement_add(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:placement")
     current = _current_placement(child)
     form = f.PlacementForm(
-        request.POST or None, initial={"version": current.version if current else None}
+        posted(request), initial={"version": current.version if current else None}
     )
     names = [
         "placement_type",
@@ -529,7 +529,7 @@ def condition_add(request, child_id: int):
     return _add_page(
         request,
         child,
-        f.ConditionForm(request.POST or None),
+        f.ConditionForm(posted(request)),
         "Record a condition",
         lambda d: health_services.record_condition(
             actor=request.user,
@@ -546,7 +546,7 @@ def condition_add(request, child_id: int):
 def medicine_add(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:medicine")
     conditions = list(Condition.objects.filter(child=child))
-    form = f.MedicineForm(request.POST or None, conditions=conditions)
+    form = f.MedicineForm(posted(request), conditions=conditions)
 
     def save(d):
         condition = next((c for c in conditions if str(c.pk) == d["condition"]), None)
@@ -588,7 +588,7 @@ def health_assessment(request, child_id: int):
     return _add_page(
         request,
         child,
-        f.HealthAssessmentForm(request.POST or None, initial=initial),
+        f.HealthAssessmentForm(posted(request), initial=initial),
         "Record a health assessment",
         lambda d: health_services.record_health_assessment(
             actor=request.user,
@@ -610,7 +610,7 @@ def referral_add(request, child_id: int):
     return _add_page(
         request,
         child,
-        f.ReferralForm(request.POST or None),
+        f.ReferralForm(posted(request)),
         "Record a referral to another service",
         lambda d: children_services.record_referral(
             actor=request.user,

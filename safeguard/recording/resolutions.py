@@ -21,7 +21,7 @@ RECORD_PAGES: dict[str, str] = {
     # Exploitation and missing (safeguard/exploitation/views.py).
     "exploitation_assessment": "recording:exploitation-assessment",
     "safety_plan": "recording:safety-plan",
-    # Meetings (safeguard/meetings/views.py): the schedule page takes the kind from the
+    # Meetings (recording/meeting_pages.py): the schedule page takes the kind from the
     # alert's check; the child's meetings page sends an action or minutes alert on to the
     # action or meeting the alert names (Alert.prefill).
     **{f"meeting:{kind}": "meetings:schedule" for kind in MeetingKind.values},

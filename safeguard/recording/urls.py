@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import care_pages, contribute, events, exploitation_pages, frontdoor, quick, records, views
+from . import (
+    care_pages,
+    contribute,
+    events,
+    exploitation_pages,
+    frontdoor,
+    meeting_pages,
+    quick,
+    records,
+    views,
+)
 
 app_name = "recording"
 
@@ -130,4 +140,11 @@ urlpatterns = [
         events.withdraw,
         name="withdraw-event",
     ),
+]
+
+# The meetings pages that read alerts, under the meetings app's URL names (safeguard/urls.py
+# adds them to the meetings namespace).
+meetings_urlpatterns = [
+    path("children/<int:child_id>/meetings/", meeting_pages.child_meetings, name="child"),
+    path("children/<int:child_id>/meetings/new/", meeting_pages.schedule, name="schedule"),
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from safeguard.children.models import InvolvementRole
+from safeguard.core.dates import years_later
 from safeguard.episodes.models import Placement, ProviderRegistration
 
 from ..engine import (
@@ -16,7 +17,6 @@ from ..engine import (
     alive_on,
     register,
     years_before,
-    years_later,
 )
 from ..models import Severity
 

@@ -8,6 +8,7 @@ from django.db.models.fields.json import KT
 
 from safeguard.care.models import CapacityAssessment, DecisionKind
 from safeguard.children.models import InvolvementRole
+from safeguard.core.dates import years_later
 
 from ..engine import (
     Check,
@@ -19,7 +20,6 @@ from ..engine import (
     current_events,
     register,
     years_before,
-    years_later,
 )
 from ..models import Severity
 

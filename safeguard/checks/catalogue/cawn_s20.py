@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q, Subquery
 
 from safeguard.children.models import InvolvementRole, Relationship, RelationshipType
+from safeguard.core.dates import years_later
 from safeguard.episodes.codes import SECTION_20_STATUSES
 from safeguard.episodes.models import Episode, EpisodeKind
 
@@ -22,7 +23,6 @@ from ..engine import (
     current_events,
     register,
     years_before,
-    years_later,
 )
 from ..models import Severity
 

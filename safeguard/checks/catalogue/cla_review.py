@@ -7,17 +7,18 @@ import datetime as dt
 from django.db.models import F, OuterRef, Q, Subquery
 
 from safeguard.children.models import Child, InvolvementRole
+from safeguard.core.dates import add_months
+from safeguard.core.workdays import add_working_days
 from safeguard.meetings.models import MeetingKind
 from safeguard.meetings.selectors import held_links
 
-from ..calendar import add_working_days, working_days_after
+from ..calendar import working_days_after
 from ..engine import (
     Check,
     Finding,
     Resolution,
     Source,
     Threshold,
-    add_months,
     alive_on,
     looked_after_on,
     month_key,

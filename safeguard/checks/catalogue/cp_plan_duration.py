@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, F, OuterRef
 
 from safeguard.children.models import InvolvementRole
+from safeguard.core.dates import years_later
 from safeguard.episodes.models import Episode, EpisodeKind
 from safeguard.meetings.models import MeetingKind
 from safeguard.meetings.selectors import held_links
@@ -18,7 +19,6 @@ from ..engine import (
     alive_on,
     month_key,
     register,
-    years_later,
 )
 from ..models import Severity
 

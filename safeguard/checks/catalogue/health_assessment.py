@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from safeguard.children.models import Child, InvolvementRole
+from safeguard.core.dates import add_months, years_later
 from safeguard.episodes.models import Episode, EpisodeKind
 from safeguard.health.models import HealthAssessment, HealthAssessmentKind
 
@@ -15,13 +16,11 @@ from ..engine import (
     Resolution,
     Source,
     Threshold,
-    add_months,
     alive_on,
     looked_after_on,
     month_key,
     register,
     under_18_on,
-    years_later,
 )
 from ..models import Severity
 

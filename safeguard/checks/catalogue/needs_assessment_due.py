@@ -8,6 +8,7 @@ from django.db.models import Exists, Min, OuterRef, Subquery
 
 from safeguard.care.models import LeavingCareKind, LeavingCareRecord
 from safeguard.children.models import Child, InvolvementRole
+from safeguard.core.dates import add_months, years_later
 from safeguard.episodes.models import Episode, EpisodeKind
 
 from ..engine import (
@@ -16,12 +17,10 @@ from ..engine import (
     Resolution,
     Source,
     Threshold,
-    add_months,
     alive_on,
     looked_after_on,
     register,
     years_before,
-    years_later,
 )
 from ..models import Severity
 

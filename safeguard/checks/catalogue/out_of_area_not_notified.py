@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import Q
 
 from safeguard.children.models import InvolvementRole
+from safeguard.core.workdays import CalendarRangeError, add_working_days
 from safeguard.episodes.models import Placement
 
-from ..calendar import CalendarRangeError, add_working_days
 from ..engine import Check, Finding, Resolution, Source, Threshold, alive_on, register
 from ..models import Severity
 

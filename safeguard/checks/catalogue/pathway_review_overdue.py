@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from safeguard.care.models import LeavingCareKind, LeavingCareRecord
 from safeguard.children.models import Child, InvolvementRole
+from safeguard.core.dates import add_months
 from safeguard.episodes.models import Episode, EpisodeKind
 from safeguard.meetings.models import MeetingChild, MeetingKind, MeetingStatus
 
@@ -16,7 +17,6 @@ from ..engine import (
     Resolution,
     Source,
     Threshold,
-    add_months,
     alive_on,
     register,
 )

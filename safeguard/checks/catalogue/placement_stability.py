@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Q, Subquery
 
 from safeguard.children.models import Child, InvolvementRole
+from safeguard.core.dates import add_months
 from safeguard.episodes.models import Placement
 
 from ..engine import (
@@ -13,7 +14,6 @@ from ..engine import (
     Resolution,
     Source,
     Threshold,
-    add_months,
     alive_on,
     current_events,
     looked_after_on,

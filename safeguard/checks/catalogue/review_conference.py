@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import F, OuterRef, Q, Subquery
 
 from safeguard.children.models import InvolvementRole
+from safeguard.core.dates import add_months
 from safeguard.episodes.models import Episode, EpisodeKind
 from safeguard.meetings.models import MeetingKind
 from safeguard.meetings.selectors import held_links
@@ -14,7 +15,6 @@ from ..engine import (
     Finding,
     Resolution,
     Threshold,
-    add_months,
     alive_on,
     month_key,
     register,

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Case, DateField, Exists, F, OuterRef, Q, Subquery, When
 
 from safeguard.children.models import InvolvementRole
-from safeguard.core.dates import format_fuzzy
+from safeguard.core.dates import add_months, format_fuzzy
 from safeguard.episodes.codes import PlacementType
 from safeguard.episodes.models import Placement
 
@@ -19,7 +19,6 @@ from ..engine import (
     Resolution,
     Source,
     Threshold,
-    add_months,
     alive_on,
     current_events,
     date_key,

@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Subquery
 
 from safeguard.children.models import Child, InvolvementRole
+from safeguard.core.dates import add_months
 
 from ..engine import (
     Check,
@@ -14,7 +15,6 @@ from ..engine import (
     Resolution,
     Source,
     Threshold,
-    add_months,
     alive_on,
     current_events,
     register,

@@ -8,10 +8,11 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from safeguard.checks.calendar import CalendarRangeError, fill_calendar
+from safeguard.checks.calendar import fill_calendar
 from safeguard.checks.docs import as_markdown
 from safeguard.checks.engine import catalogue
 from safeguard.checks.services import evaluate, run_checks
+from safeguard.core.workdays import CalendarRangeError
 
 
 def _date(value: str) -> dt.date:
