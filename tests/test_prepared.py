@@ -64,6 +64,38 @@ def test_every_check_gives_the_same_findings_prepared_and_built_afresh(record, a
         assert _findings(check, as_of, child_ids) == expected, check.id
 
 
+def test_every_check_runs_only_prepared_sql_when_re_checking_a_child(record):
+    """Every check of the catalogue, new ones included, goes through `prepared_rows`: the
+    second re-check of a child compiles nothing and every statement it runs is a cached
+    one (a check building querysets per call would run SQL the cache never saw)."""
+    # Days on which the demo and Sarah hold findings of many kinds; every fourth child.
+    days = (dt.date(2019, 1, 25), dt.date(2024, 6, 3))
+    children = record[::4]
+    executed = []
+
+    def spy(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    not_prepared = {}
+    for check in catalogue():
+        for as_of in days:
+            for child_id in children:
+                check.findings(as_of, [child_id])  # compiles what this child's rows need
+                before = dict(prepared.stats)
+                executed.clear()
+                with connection.execute_wrapper(spy):
+                    check.findings(as_of, [child_id])
+                cached = {entry.sql for entry in prepared._cache.values()}
+                if (
+                    prepared.stats["misses"] != before["misses"]
+                    or prepared.stats["uncacheable"] != before["uncacheable"]
+                    or any(sql not in cached for sql in executed)
+                ):
+                    not_prepared.setdefault(check.id, (as_of, child_id))
+    assert not_prepared == {}
+
+
 def test_the_cache_is_used_for_one_child_after_another(record):
     as_of = dt.date(2019, 1, 25)
     before = dict(prepared.stats)
@@ -137,3 +169,4 @@ def test_an_id_too_large_for_a_column_finds_nothing(record):
 
     assert run_prepared("test-huge", build, child_id=10**30) == []
     assert run_prepared("test-huge", build, child_id=record[0]) == [record[0]]
+
