@@ -64,6 +64,38 @@ def test_every_check_gives_the_same_findings_prepared_and_built_afresh(record, a
         assert _findings(check, as_of, child_ids) == expected, check.id
 
 
+def test_every_check_runs_only_prepared_sql_when_re_checking_a_child(record):
+    """Every check of the catalogue, new ones included, goes through `prepared_rows`: the
+    second re-check of a child compiles nothing and every statement it runs is a cached
+    one (a check building querysets per call would run SQL the cache never saw)."""
+    # Days on which the demo and Sarah hold findings of many kinds; every fourth child.
+    days = (dt.date(2019, 1, 25), dt.date(2024, 6, 3))
+    children = record[::4]
+    executed = []
+
+    def spy(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    not_prepared = {}
+    for check in catalogue():
+        for as_of in days:
+            for child_id in children:
+                check.findings(as_of, [child_id])  # compiles what this child's rows need
+                before = dict(prepared.stats)
+                executed.clear()
+                with connection.execute_wrapper(spy):
+                    check.findings(as_of, [child_id])
+                cached = {entry.sql for entry in prepared._cache.values()}
+                if (
+                    prepared.stats["misses"] != before["misses"]
+                    or prepared.stats["uncacheable"] != before["uncacheable"]
+                    or any(sql not in cached for sql in executed)
+                ):
+                    not_prepared.setdefault(check.id, (as_of, child_id))
+    assert not_prepared == {}
+
+
 def test_the_cache_is_used_for_one_child_after_another(record):
     as_of = dt.date(2019, 1, 25)
     before = dict(prepared.stats)
@@ -137,3 +169,82 @@ def test_an_id_too_large_for_a_column_finds_nothing(record):
 
     assert run_prepared("test-huge", build, child_id=10**30) == []
     assert run_prepared("test-huge", build, child_id=record[0]) == [record[0]]
+
+
+def _snapshot(value):
+    """A comparable picture of what a page selector returns: model instances by their
+    fields and the related objects select_related filled in, dataclasses by their fields."""
+    import dataclasses
+
+    from django.db.models import Model
+
+    if isinstance(value, Model):
+        own = {k: v for k, v in vars(value).items() if not k.startswith("_")}
+        related = {k: _snapshot(v) for k, v in value._state.fields_cache.items()}
+        return (type(value).__name__, sorted(own.items()), sorted(related.items()))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return tuple(
+            (f.name, _snapshot(getattr(value, f.name)))
+            for f in dataclasses.fields(value)
+            if f.name != "child"  # the caller's own instance
+        )
+    if isinstance(value, dict):
+        return sorted((k, _snapshot(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [_snapshot(v) for v in value]
+    return value
+
+
+def test_the_page_selectors_give_the_same_records_prepared_and_built_afresh(record):
+    """The child summary, its meetings block, risk picture, household panel and pending
+    requests, and the chronology timeline (prepared: compiled once, run with the child and
+    the day as parameters) read exactly what they read built afresh, for every third
+    child of the demo and Sarah, on three days and with the timeline's filters; and they
+    do run from the cache."""
+    from unittest import mock
+
+    from safeguard.accounts.models import User
+    from safeguard.casework import selectors
+    from safeguard.checks.risk import risk_picture
+    from safeguard.chronology.selectors import TimelineFilter, timeline
+    from safeguard.frontdoor.selectors import household
+
+    areas = frozenset({"summary", "chronology", "people", "health", "medicines"})
+
+    users = list(User.objects.order_by("pk")[:6])
+    filters = [
+        TimelineFilter(),
+        TimelineFilter(include_superseded=True, newest_first=True),
+        TimelineFilter(types=frozenset({"social_worker_visit", "episode_start"})),
+        TimelineFilter(agencies=frozenset({"LA", "NHS"}), date_from=dt.date(2018, 1, 1)),
+    ]
+
+    def read(child, day, user):
+        with mock.patch.object(selectors, "today", return_value=day):
+            summary = selectors.child_summary(
+                child,
+                include_people=True,
+                include_health=True,
+                include_summary=True,
+                include_medicines=True,
+            )
+        return (
+            _snapshot(summary),
+            _snapshot(selectors.summary_block(child, day)),
+            _snapshot(selectors.pending_involvement_requests(child, user)),
+            [_snapshot(timeline(child, flt)) for flt in filters],
+            _snapshot(risk_picture(child, day, areas)),
+            _snapshot(household(child, day)),
+        )
+
+    for day in (dt.date(2019, 1, 25), dt.date(2024, 6, 3), dt.date.today()):
+        for n, child in enumerate(Child.objects.filter(pk__in=record[::3]).order_by("pk")):
+            user = users[n % len(users)]
+            with prepared_disabled():
+                expected = read(child, day, user)
+            assert read(child, day, user) == expected, (child.pk, day)
+            before = dict(prepared.stats)
+            assert read(child, day, user) == expected, (child.pk, day)
+            assert prepared.stats["misses"] == before["misses"], (child.pk, day)
+            assert prepared.stats["uncacheable"] == before["uncacheable"], (child.pk, day)
+            assert prepared.stats["hits"] > before["hits"]

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from safeguard.access.policy import visible_children
 from safeguard.children.models import Child, Involvement, Relationship, RelationshipType
+from safeguard.core.prepared import run_prepared
 from safeguard.core.validators import normalise_nhs_number
 from safeguard.episodes.models import Episode, EpisodeKind, Placement
 from safeguard.health.models import Condition, HealthAssessment, Medicine
@@ -246,52 +247,29 @@ def child_summary(
     pharmacist sees identity, whether the child is looked after, and medicines).
     """
     on = min(today(), child.date_of_death) if child.date_of_death else today()
-    open_episodes = list(
-        Episode.objects.filter(child=child).open_on(on).order_by("start_date", "pk")
-    )
+    # Each query is prepared (safeguard/core/prepared.py): built and compiled once, then
+    # run with the child and the day as parameters, on every opening of a summary.
+    open_episodes = _summary_rows("episodes", child.pk, on)
     looked_after = next((e for e in open_episodes if e.kind == EpisodeKind.LOOKED_AFTER), None)
     placement = None
     involvements = []
     if include_summary:
-        placement = (
-            Placement.objects.filter(child=child).open_on(on).order_by("-start_date", "-pk").first()
-        )
-        involvements = list(
-            Involvement.objects.current(on)
-            .filter(child=child)
-            .select_related("professional__agency", "professional__team")
-            .order_by("role", "start_date", "pk")
-        )
+        placement = next(iter(_summary_rows("placement", child.pk, on)), None)
+        involvements = _summary_rows("involvements", child.pk, on)
     else:
         open_episodes = []
     relationships = adults = None
     if include_people:
-        relationships = list(
-            Relationship.objects.filter(child=child)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-            .select_related("person")
-            .order_by("relationship", "person__family_name", "person__given_name", "pk")
-        )
+        relationships = _summary_rows("relationships", child.pk, on)
         adults = [r for r in relationships if r.relationship == RelationshipType.ADULT_OF_CONCERN]
         relationships = [r for r in relationships if r not in adults]
     conditions = medicines = assessment = None
     if include_health:
-        conditions = list(Condition.objects.filter(child=child).order_by("diagnosed_on", "pk"))
+        conditions = _summary_rows("conditions", child.pk, on)
     if include_health or include_medicines:
-        medicines = list(
-            Medicine.objects.filter(child=child)
-            .filter(start_date__lte=on)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
-            .select_related("prescriber", "condition")
-            .order_by("name", "pk")
-        )
+        medicines = _summary_rows("medicines", child.pk, on)
     if include_health:
-        assessment = (
-            HealthAssessment.objects.filter(child=child)
-            .select_related("assessor")
-            .order_by("-date", "-pk")
-            .first()
-        )
+        assessment = next(iter(_summary_rows("assessment", child.pk, on)), None)
     died = child.date_of_death
     return ChildSummary(
         child=child,
@@ -310,23 +288,88 @@ def child_summary(
     )
 
 
+# The summary's queries, by name: each a function of the child's id and the day only.
+SUMMARY_QUERIES = {
+    "episodes": lambda child_id, on: (
+        Episode.objects.filter(child_id=child_id).open_on(on).order_by("start_date", "pk")
+    ),
+    "placement": lambda child_id, on: (
+        Placement.objects.filter(child_id=child_id).open_on(on).order_by("-start_date", "-pk")[:1]
+    ),
+    "involvements": lambda child_id, on: (
+        Involvement.objects.current(on)
+        .filter(child_id=child_id)
+        .select_related("professional__agency", "professional__team")
+        .order_by("role", "start_date", "pk")
+    ),
+    "relationships": lambda child_id, on: (
+        Relationship.objects.filter(child_id=child_id)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .select_related("person")
+        .order_by("relationship", "person__family_name", "person__given_name", "pk")
+    ),
+    "conditions": lambda child_id, on: Condition.objects.filter(child_id=child_id).order_by(
+        "diagnosed_on", "pk"
+    ),
+    "medicines": lambda child_id, on: (
+        Medicine.objects.filter(child_id=child_id)
+        .filter(start_date__lte=on)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=on))
+        .select_related("prescriber", "condition")
+        .order_by("name", "pk")
+    ),
+    "assessment": lambda child_id, on: (
+        HealthAssessment.objects.filter(child_id=child_id)
+        .select_related("assessor")
+        .order_by("-date", "-pk")[:1]
+    ),
+}
+
+
+def _summary_rows(name: str, child_id: int, on: dt.date) -> list:
+    build = SUMMARY_QUERIES[name]
+    return run_prepared(
+        ("casework-summary", name),
+        lambda p: build(p["child_id"], p["on"]),
+        child_id=child_id,
+        on=on,
+    )
+
+
 def pending_involvement_requests(child: Child, user) -> list:
     """Requests to be involved waiting for a decision, for those who may decide: a role
     that allocates involvements, or the child's allocated social worker."""
     from safeguard.access.roles import may_write
     from safeguard.children.models import InvolvementRequest, InvolvementRole, RequestStatus
 
-    may_decide = may_write(user.role, "record:involvement") or (
-        Involvement.objects.current(dt.date.today())
-        .filter(child=child, professional=user, role=InvolvementRole.ALLOCATED_SOCIAL_WORKER)
-        .exists()
+    # Both prepared: they run on every opening of a summary.
+    may_decide = may_write(user.role, "record:involvement") or bool(
+        run_prepared(
+            ("casework-requests", "allocated"),
+            lambda p: (
+                Involvement.objects.current(p["today"])
+                .filter(
+                    child_id=p["child_id"],
+                    professional_id=p["user_id"],
+                    role=InvolvementRole.ALLOCATED_SOCIAL_WORKER,
+                )
+                .values_list("pk")[:1]
+            ),
+            child_id=child.pk,
+            user_id=user.pk,
+            today=dt.date.today(),
+        )
     )
     if not may_decide:
         return []
-    return list(
-        InvolvementRequest.objects.filter(child=child, status=RequestStatus.PENDING)
-        .select_related("requester")
-        .order_by("requested_at")
+    return run_prepared(
+        ("casework-requests", "pending"),
+        lambda p: (
+            InvolvementRequest.objects.filter(child_id=p["child_id"], status=RequestStatus.PENDING)
+            .select_related("requester")
+            .order_by("requested_at")
+        ),
+        child_id=child.pk,
     )
 
 
@@ -374,7 +417,7 @@ def summary_block(child, today: dt.date | None = None) -> dict:
     date is the LAC-REVIEW check's, and the domain apps do not import the checks.)"""
     from safeguard.checks.catalogue.cla_review import next_review_due, review_schedule
     from safeguard.checks.engine import get_check
-    from safeguard.meetings.selectors import next_meeting, open_milestones
+    from safeguard.meetings.selectors import open_milestones, upcoming_meetings
 
     today = today or timezone.localdate()
     review_due = None
@@ -392,9 +435,23 @@ def summary_block(child, today: dt.date | None = None) -> dict:
         if rows:
             care_start, first, last = rows[0]
             review_due = next_review_due(check, care_start, first, last)[0]
+
+    # Prepared too, with the child and the day as parameters (the builders are given a
+    # Child carrying only the id, so the id is what the SQL is parameterised on).
+    def run(name, build):
+        return run_prepared(
+            ("casework-block", name),
+            lambda p: build(Child(pk=p["child_id"]), p["today"]),
+            child_id=child.pk,
+            today=today,
+        )
+
+    upcoming = run("next", lambda c, day: upcoming_meetings(c, day)[:1])
+    concerns = run("concerns", lambda c, day: c.concerns.filter(status="open").values_list("pk"))
+    milestones = run("milestones", lambda c, day: open_milestones(c).values_list("pk"))
     return {
-        "next": next_meeting(child, today),
+        "next": upcoming[0] if upcoming else None,
         "review_due": review_due,
-        "open_concerns": child.concerns.filter(status="open").count(),
-        "open_milestones": open_milestones(child).count(),
+        "open_concerns": len(concerns),
+        "open_milestones": len(milestones),
     }

@@ -191,7 +191,10 @@ class Check:
         name: str,
         as_of: dt.date,
         child_ids: Iterable[int] | None,
-        build: Callable[[list[int] | None], QuerySet],
+        build: Callable[..., QuerySet],
+        *,
+        key: tuple = (),
+        **more,
     ) -> list:
         """The rows of `build(child_ids)` (a values_list queryset), built and compiled once
         per check, query name, as-of date and thresholds, then run with the child ids as
@@ -201,10 +204,21 @@ class Check:
         through here makes the incremental re-check of one child cost the SQL rather than
         the ORM's construction of it. `build` may use only `as_of`, the check's thresholds
         and the `child_ids` it is given (through `restrict`); it must not read the database.
+
+        `key` names anything else the SQL depends on (a setting read outside the check's
+        thresholds). Further keyword arguments are more sets of ids, late-bound like the
+        child ids and passed to `build` by name (a second query over the first one's rows:
+        `build(child_ids, person_ids=...)`).
         """
         overrides = check_settings().get(self.id, {})
-        key = ("check", self.id, name, as_of, tuple(sorted(overrides.items())))
-        return run_prepared(key, lambda p: build(p["child_ids"]), child_ids=ids(child_ids))
+        full_key = ("check", self.id, name, as_of, tuple(sorted(overrides.items())), key)
+        bound = {k: ids(v) for k, v in more.items()}
+        return run_prepared(
+            full_key,
+            lambda p: build(p["child_ids"], **{k: p[k] for k in bound}),
+            child_ids=ids(child_ids),
+            **bound,
+        )
 
     @classmethod
     def role_labels(cls) -> list[str]:

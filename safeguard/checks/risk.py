@@ -26,6 +26,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from safeguard.chronology.event_types import EVENT_TYPES
+from safeguard.core.prepared import run_prepared
 from safeguard.meetings.models import Concern
 from safeguard.meetings.selectors import open_on
 
@@ -57,16 +58,14 @@ class Strand:
     items: list[Item] = field(default_factory=list)
 
 
-def _event_items(qs) -> list[Item]:
+def _event_items(rows) -> list[Item]:
     return [
         Item(
             text=EVENT_TYPES[t].label + (f": {summary}" if summary else ""),
             source=f"Chronology, recorded by {agency}",
             on=day,
         )
-        for t, day, agency, summary in qs.order_by("-occurred_on", "-pk").values_list(
-            "event_type", "occurred_on", "source_agency__name", "summary"
-        )
+        for t, day, agency, summary in rows
     ]
 
 
@@ -75,12 +74,33 @@ def risk_picture(child, as_of: dt.date, areas) -> list[Strand]:
     since = window_start(as_of, days)
     strands: list[Strand] = []
 
-    def events(types):
-        return current_events(types, as_of).filter(child_id=child.pk, occurred_on__gte=since)
+    # Every query below is prepared (safeguard/core/prepared.py): built and compiled once
+    # per day, then run with the child as a parameter on every opening of a summary.
+    def run(name, build):
+        return run_prepared(
+            ("risk-picture", name, as_of, days),
+            lambda p: build(p["child_id"]),
+            child_id=child.pk,
+        )
+
+    def events(types, *fields):
+        fields = fields or ("event_type", "occurred_on", "source_agency__name", "summary")
+        return run(
+            ("events", types, fields),
+            lambda child_id: (
+                current_events(types, as_of)
+                .filter(child_id=child_id, occurred_on__gte=since)
+                .order_by("-occurred_on", "-pk")
+                .values_list(*fields)
+            ),
+        )
 
     if "summary" in areas:
-        alerts = list(
-            Alert.objects.filter(child=child, status__in=OPEN_STATUSES).order_by("due_date", "pk")
+        alerts = run(
+            "alerts",
+            lambda child_id: Alert.objects.filter(
+                child_id=child_id, status__in=OPEN_STATUSES
+            ).order_by("due_date", "pk"),
         )
         strands.append(
             Strand(
@@ -97,7 +117,7 @@ def risk_picture(child, as_of: dt.date, areas) -> list[Strand]:
             )
         )
     if "summary" in areas or "chronology" in areas:
-        items = _open_concerns(child, as_of) if "summary" in areas else []
+        items = _open_concerns(run, as_of) if "summary" in areas else []
         if "chronology" in areas:
             items += _event_items(events(CONCERNS))
         title = {
@@ -126,28 +146,43 @@ def risk_picture(child, as_of: dt.date, areas) -> list[Strand]:
                         + (f" since {start:%-d %B %Y}" if start else ""),
                         on=start,
                     )
-                    for given, family, start in current_adults_of_concern(as_of)
-                    .filter(child=child)
-                    .order_by("start_date", "pk")
-                    .values_list("person__given_name", "person__family_name", "start_date")
+                    for given, family, start in run(
+                        "adults",
+                        lambda child_id: (
+                            current_adults_of_concern(as_of)
+                            .filter(child_id=child_id)
+                            .order_by("start_date", "pk")
+                            .values_list("person__given_name", "person__family_name", "start_date")
+                        ),
+                    )
                 ],
             )
         )
     if "health" in areas:
-        conditions = list(
-            current_chronic_conditions(as_of).filter(child=child).values_list("name", flat=True)
+        conditions = run(
+            "conditions",
+            lambda child_id: (
+                current_chronic_conditions(as_of)
+                .filter(child_id=child_id)
+                .values_list("name", flat=True)
+            ),
         )
         items: list[Item] = []
         if conditions:
             items.append(
                 Item(text="Chronic: " + ", ".join(conditions), source="Health record: conditions")
             )
-            items += _missed_appointments(events(("health_appointment",)))
+            items += _missed_appointments(
+                events(("health_appointment",), "occurred_on", "source_agency__name", "details")
+            )
             items += _event_items(events(("ae_attendance", "seizure")))
             if "medicines" in areas:
                 items += _event_items(events(MEDICINE_EVENTS))
-                for a in Alert.objects.filter(
-                    child=child, check_id=MEDICINE_CHECK, status__in=OPEN_STATUSES
+                for a in run(
+                    "medicine-alerts",
+                    lambda child_id: Alert.objects.filter(
+                        child_id=child_id, check_id=MEDICINE_CHECK, status__in=OPEN_STATUSES
+                    ),
                 ):
                     items.append(
                         Item(
@@ -160,14 +195,17 @@ def risk_picture(child, as_of: dt.date, areas) -> list[Strand]:
     return strands
 
 
-def _open_concerns(child, as_of: dt.date) -> list[Item]:
+def _open_concerns(run, as_of: dt.date) -> list[Item]:
     """Concerns of significant harm or exploitation (the meetings app) raised by the day
     and not closed on it, newest first."""
-    rows = (
-        Concern.objects.filter(links__child=child, raised_on__lte=as_of)
-        .filter(open_on(as_of, "closed_on"))
-        .select_related("source_agency")
-        .order_by("-raised_on", "-pk")
+    rows = run(
+        "open-concerns",
+        lambda child_id: (
+            Concern.objects.filter(links__child_id=child_id, raised_on__lte=as_of)
+            .filter(open_on(as_of, "closed_on"))
+            .select_related("source_agency")
+            .order_by("-raised_on", "-pk")
+        ),
     )
     return [
         Item(
@@ -181,11 +219,8 @@ def _open_concerns(child, as_of: dt.date) -> list[Item]:
     ]
 
 
-def _missed_appointments(qs) -> list[Item]:
+def _missed_appointments(rows) -> list[Item]:
     """health_appointment entries recorded as not attended (details.attended false)."""
-    rows = qs.order_by("-occurred_on", "-pk").values_list(
-        "occurred_on", "source_agency__name", "details"
-    )
     return [
         Item(
             text="Appointment not attended",

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from safeguard.core.dates import PRECISION_RANK, Precision, format_fuzzy, period_end
+from safeguard.core.prepared import run_prepared
 from safeguard.episodes.models import Episode, Placement
 from safeguard.health.models import Condition, HealthAssessment
 
@@ -143,16 +144,30 @@ def type_options() -> list[tuple[str, str]]:
     return sorted(options, key=lambda o: o[1])
 
 
-def _event_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
-    events = Event.objects.filter(child=child).select_related(
+def _events(child_id, flt: TimelineFilter):
+    events = Event.objects.filter(child_id=child_id).select_related(
         "source_agency", "recorded_by", "superseded_by"
     )
     if not flt.include_superseded:
         events = events.filter(superseded_by__isnull=True, withdrawn=False)
     if flt.agencies:
-        events = events.filter(source_agency__code__in=flt.agencies)
+        events = events.filter(source_agency__code__in=sorted(flt.agencies))
     if flt.types:
-        events = events.filter(event_type__in=flt.types)
+        events = events.filter(event_type__in=sorted(flt.types))
+    return events
+
+
+def _prepared(name: str, build, child_id: int) -> list:
+    """The rows (model instances) of `build(child_id)`, compiled once per name and run with
+    the child as a parameter (safeguard/core/prepared.py): the timeline's queries are the
+    same shape on every opening of a chronology."""
+    return run_prepared(("timeline", name), lambda p: build(p["child_id"]), child_id=child_id)
+
+
+def _event_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
+    # The filter's values are part of the SQL's shape: they name the query.
+    shape = (flt.include_superseded, tuple(sorted(flt.agencies)), tuple(sorted(flt.types)))
+    events = _prepared(("events", shape), lambda child_id: _events(child_id, flt), child.pk)
     entries = []
     for e in events:
         etype = EVENT_TYPES.get(e.event_type)
@@ -201,7 +216,9 @@ def _record_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
             )
         )
 
-    for ep in Episode.objects.filter(child=child).select_related("agency"):
+    for ep in _prepared(
+        "episodes", lambda c: Episode.objects.filter(child_id=c).select_related("agency"), child.pk
+    ):
         what = ep.get_kind_display()
         if ep.legal_status:
             what += f" under {ep.get_legal_status_display()}"
@@ -214,7 +231,11 @@ def _record_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
             f"{what} ended" + (f" ({ep.reason_ended})" if ep.reason_ended else ""),
             ep.agency,
         )
-    for pl in Placement.objects.filter(child=child).select_related("agency"):
+    for pl in _prepared(
+        "placements",
+        lambda c: Placement.objects.filter(child_id=c).select_related("agency"),
+        child.pk,
+    ):
         where = pl.provider_name or pl.get_placement_type_display()
         add(
             "placement_start",
@@ -225,7 +246,11 @@ def _record_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
             pl.agency,
         )
         add("placement_end", pl.end_date, f"Placement ended: {where}", pl.agency)
-    for cond in Condition.objects.filter(child=child).select_related("agency"):
+    for cond in _prepared(
+        "conditions",
+        lambda c: Condition.objects.filter(child_id=c).select_related("agency"),
+        child.pk,
+    ):
         add(
             "condition_diagnosed",
             cond.diagnosed_on,
@@ -233,7 +258,11 @@ def _record_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
             cond.agency,
             precision=cond.diagnosed_precision,
         )
-    for ha in HealthAssessment.objects.filter(child=child).select_related("agency", "assessor"):
+    for ha in _prepared(
+        "assessments",
+        lambda c: HealthAssessment.objects.filter(child_id=c).select_related("agency", "assessor"),
+        child.pk,
+    ):
         by = str(ha.assessor) if ha.assessor else ha.assessor_name
         add(
             "health_assessment",
@@ -248,9 +277,15 @@ def _record_entries(child, flt: TimelineFilter) -> list[TimelineEntry]:
 def _meeting_entries(child, add) -> None:
     """Concerns, meetings held (with their decision) and s47 enquiries, in line with the
     events (the meetings app imports chronology, so it is imported here, not at the top)."""
-    from safeguard.meetings.models import MeetingStatus
+    from safeguard.children.models import Child
+    from safeguard.meetings.models import MeetingStatus, S47Enquiry
 
-    for concern in child.concerns.select_related("source_agency"):
+    # A Child carrying only the id: the related managers' SQL is parameterised on it.
+    for concern in _prepared(
+        "concerns",
+        lambda c: Child(pk=c).concerns.select_related("source_agency"),
+        child.pk,
+    ):
         risk = f", {concern.get_risk_level_display().lower()} risk" if concern.risk_level else ""
         add(
             "concern_raised",
@@ -258,7 +293,11 @@ def _meeting_entries(child, add) -> None:
             f"{concern.get_kind_display()}{risk}: {concern.summary}",
             concern.source_agency,
         )
-    for meeting in child.meetings.filter(status=MeetingStatus.HELD).select_related("chair"):
+    for meeting in _prepared(
+        "meetings",
+        lambda c: Child(pk=c).meetings.filter(status=MeetingStatus.HELD).select_related("chair"),
+        child.pk,
+    ):
         outcome = (
             meeting.get_strategy_outcome_display() or meeting.get_conference_decision_display()
         )
@@ -271,7 +310,7 @@ def _meeting_entries(child, add) -> None:
             summary,
             meeting.chair.agency if meeting.chair else None,
         )
-    for enquiry in child.s47_enquiries.all():
+    for enquiry in _prepared("s47", lambda c: S47Enquiry.objects.filter(child_id=c), child.pk):
         outcome = f": {enquiry.get_outcome_display()}" if enquiry.outcome else ""
         add("s47_enquiry", enquiry.started_on, f"Section 47 enquiry started{outcome}", None)
 

@@ -25,7 +25,9 @@ Rules for a builder (checked where they can be):
     query (a threshold, the as-of date) belongs in the key;
   - it does not read the database (a query run while building is detected, and the
     result is then not cached);
-  - it returns a `values_list` queryset (tuples, or flat values).
+  - it returns a `values_list` queryset (tuples, or flat values), or a queryset of model
+    instances (with `select_related` if need be, but no `prefetch_related`): the instances
+    are then made from the rows as Django's own ModelIterable makes them.
 If a sentinel is not found exactly among the SQL parameters (say it was folded into the
 SQL text) nothing is cached and the query runs the ordinary way, so a builder can never get
 the wrong rows from the cache. `prepared_disabled()` switches caching off (the equivalence
@@ -44,7 +46,12 @@ from dataclasses import dataclass
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
-from django.db.models.query import FlatValuesListIterable, ValuesListIterable
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
 _MAX_ENTRIES = 2048
 # Lists of more ids than this are not late-bound (each length compiles its own IN (...)):
@@ -84,6 +91,7 @@ class _Entry:
     slots: tuple[tuple[int, str, int | None, str], ...]
     compiler: object
     flat: bool
+    model: bool = False
 
 
 class _Uncacheable(Exception):
@@ -181,8 +189,13 @@ def _compile(connection, build, params: dict) -> _Entry:
     if not isinstance(queryset, QuerySet) or queryset._iterable_class not in (
         ValuesListIterable,
         FlatValuesListIterable,
+        ModelIterable,
     ):
-        raise _Uncacheable("only values_list querysets are prepared")
+        raise _Uncacheable("only values_list and model querysets are prepared")
+    if queryset._iterable_class is ModelIterable and (
+        queryset._prefetch_related_lookups or queryset._known_related_objects
+    ):
+        raise _Uncacheable("prefetches and related managers' querysets are not prepared")
     if queryset.db != connection.alias:
         raise _Uncacheable("another database")
     compiler = queryset.query.get_compiler(using=queryset.db)
@@ -235,6 +248,7 @@ def _compile(connection, build, params: dict) -> _Entry:
         slots=tuple(slots),
         compiler=compiler,
         flat=queryset._iterable_class is FlatValuesListIterable,
+        model=queryset._iterable_class is ModelIterable,
     )
 
 
@@ -272,10 +286,35 @@ def _execute(connection, entry: _Entry, params: dict) -> list:
     with connection.cursor() as cursor:
         cursor.execute(entry.sql, values)
         rows = cursor.fetchall()
+    if entry.model:
+        return _instances(connection, entry.compiler, rows)
     converted = entry.compiler.results_iter(results=[rows], tuple_expected=True)
     if entry.flat:
         return [row[0] for row in converted]
     return list(converted)
+
+
+def _instances(connection, compiler, rows) -> list:
+    """Model instances from the rows, as Django's ModelIterable makes them (the compiler
+    kept from compiling holds the select list and where each related model's columns are)."""
+    db = connection.alias
+    select, klass_info = compiler.select, compiler.klass_info
+    annotation_col_map = compiler.annotation_col_map
+    model_cls = klass_info["model"]
+    select_fields = klass_info["select_fields"]
+    start, end = select_fields[0], select_fields[-1] + 1
+    init_list = [f[0].target.attname for f in select[start:end]]
+    related_populators = get_related_populators(klass_info, select, db)
+    objects = []
+    for row in compiler.results_iter(results=[rows]):
+        obj = model_cls.from_db(db, init_list, row[start:end])
+        for populator in related_populators:
+            populator.populate(row, obj)
+        if annotation_col_map:
+            for attr_name, col_pos in annotation_col_map.items():
+                setattr(obj, attr_name, row[col_pos])
+        objects.append(obj)
+    return objects
 
 
 def ids(values: Sequence[int] | None) -> list[int] | None:

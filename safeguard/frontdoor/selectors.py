@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from safeguard.children.models import Child, Involvement, InvolvementRole
+from safeguard.core.prepared import run_prepared
 from safeguard.episodes.models import Episode, EpisodeKind
 
 from .models import AdultCheck, Assessment, Contact, ContactDecision, HouseholdMember
@@ -119,14 +120,29 @@ class HouseholdRow:
 def household(child: Child, on: dt.date) -> dict:
     """Who lives with the child on `on` and who did before, with checks on each adult and
     whether any check (for any child) found a history of harm to children."""
-    members = list(
-        HouseholdMember.objects.filter(child=child, joined_on__lte=on)
-        .select_related("person")
-        .order_by("joined_on", "pk")
+    # Both prepared (safeguard/core/prepared.py): the panel is on every summary.
+    members = run_prepared(
+        ("household", "members"),
+        lambda p: (
+            HouseholdMember.objects.filter(child_id=p["child_id"], joined_on__lte=p["on"])
+            .select_related("person")
+            .order_by("joined_on", "pk")
+        ),
+        child_id=child.pk,
+        on=on,
     )
     checks: dict[int, list[AdultCheck]] = {}
-    for check in AdultCheck.objects.filter(person_id__in={m.person_id for m in members}).order_by(
-        "requested_on"
+    person_ids = sorted({m.person_id for m in members})
+    for check in (
+        run_prepared(
+            ("household", "checks"),
+            lambda p: AdultCheck.objects.filter(person_id__in=p["person_ids"]).order_by(
+                "requested_on"
+            ),
+            person_ids=person_ids,
+        )
+        if person_ids
+        else []
     ):
         checks.setdefault(check.person_id, []).append(check)
     rows = [

@@ -90,17 +90,17 @@ def meetings_for_child(child):
     )
 
 
+def upcoming_meetings(child, today: dt.date):
+    """The child's meetings scheduled (or moved) for today or later, soonest first."""
+    return Meeting.objects.filter(
+        links__child=child,
+        status__in=(MeetingStatus.SCHEDULED, MeetingStatus.MOVED),
+        scheduled_for__date__gte=today,
+    ).order_by("scheduled_for")
+
+
 def next_meeting(child, today: dt.date | None = None):
-    today = today or timezone.localdate()
-    return (
-        Meeting.objects.filter(
-            links__child=child,
-            status__in=(MeetingStatus.SCHEDULED, MeetingStatus.MOVED),
-            scheduled_for__date__gte=today,
-        )
-        .order_by("scheduled_for")
-        .first()
-    )
+    return upcoming_meetings(child, today or timezone.localdate()).first()
 
 
 PLAN_KINDS = (

@@ -40,38 +40,42 @@ class AbsenceNoCover(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("working_days")
-        uncovered = (
-            WorkerAbsence.objects.filter(
-                professional_id=OuterRef("professional_id"),
-                covered_by__isnull=True,
-                start_date__lte=as_of,
+
+        def query(child_ids):
+            uncovered = (
+                WorkerAbsence.objects.filter(
+                    professional_id=OuterRef("professional_id"),
+                    covered_by__isnull=True,
+                    start_date__lte=as_of,
+                )
+                .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+                .order_by("start_date")
             )
-            .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
-            .order_by("start_date")
-        )
-        rows = (
-            self.restrict(
-                Involvement.objects.current(as_of).filter(
-                    role=InvolvementRole.ALLOCATED_SOCIAL_WORKER
-                ),
-                child_ids,
+            return (
+                self.restrict(
+                    Involvement.objects.current(as_of).filter(
+                        role=InvolvementRole.ALLOCATED_SOCIAL_WORKER
+                    ),
+                    child_ids,
+                )
+                .filter(alive_on(as_of, "child__"), on_plan(as_of))
+                .annotate(away_from=Subquery(uncovered.values("start_date")[:1]))
+                .annotate(absence=Subquery(uncovered.values("pk")[:1]))
+                .filter(away_from__isnull=False)
+                .annotate(due=working_days_after("away_from", days))
+                .filter(due__lt=as_of)
+                .values_list(
+                    "child_id",
+                    "child__given_name",
+                    "professional__first_name",
+                    "professional__last_name",
+                    "away_from",
+                    "due",
+                    "absence",
+                )
             )
-            .filter(alive_on(as_of, "child__"), on_plan(as_of))
-            .annotate(away_from=Subquery(uncovered.values("start_date")[:1]))
-            .annotate(absence=Subquery(uncovered.values("pk")[:1]))
-            .filter(away_from__isnull=False)
-            .annotate(due=working_days_after("away_from", days))
-            .filter(due__lt=as_of)
-            .values_list(
-                "child_id",
-                "child__given_name",
-                "professional__first_name",
-                "professional__last_name",
-                "away_from",
-                "due",
-                "absence",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

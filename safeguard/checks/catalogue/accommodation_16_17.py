@@ -55,23 +55,27 @@ class UnregisteredSupported(Check):
     def findings(self, as_of, child_ids=None):
         if as_of < SUPPORTED_IN_FORCE:
             return []
-        rows = (
-            self.restrict(Placement.objects.open_on(as_of), child_ids)
-            .filter(alive_on(as_of, "child__"), placement_type__in=SUPPORTED)
-            .exclude(provider_registration=ProviderRegistration.REGISTERED)
-            .filter(
-                child__date_of_birth__lte=years_before(as_of, 16),
-                child__date_of_birth__gt=years_before(as_of, 18),
+
+        def query(child_ids):
+            return (
+                self.restrict(Placement.objects.open_on(as_of), child_ids)
+                .filter(alive_on(as_of, "child__"), placement_type__in=SUPPORTED)
+                .exclude(provider_registration=ProviderRegistration.REGISTERED)
+                .filter(
+                    child__date_of_birth__lte=years_before(as_of, 16),
+                    child__date_of_birth__gt=years_before(as_of, 18),
+                )
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "child__date_of_birth",
+                    "start_date",
+                    "provider_name",
+                )
             )
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "child__date_of_birth",
-                "start_date",
-                "provider_name",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,
@@ -114,12 +118,16 @@ class Under16OtherArrangements(Check):
     def findings(self, as_of, child_ids=None):
         if as_of < UNDER_16_IN_FORCE:
             return []
-        rows = (
-            self.restrict(Placement.objects.open_on(as_of), child_ids)
-            .filter(alive_on(as_of, "child__"), placement_type__in=OTHER_ARRANGEMENTS)
-            .filter(child__date_of_birth__gt=years_before(as_of, 16))
-            .values_list("pk", "child_id", "child__given_name", "start_date", "placement_type")
-        )
+
+        def query(child_ids):
+            return (
+                self.restrict(Placement.objects.open_on(as_of), child_ids)
+                .filter(alive_on(as_of, "child__"), placement_type__in=OTHER_ARRANGEMENTS)
+                .filter(child__date_of_birth__gt=years_before(as_of, 16))
+                .values_list("pk", "child_id", "child__given_name", "start_date", "placement_type")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

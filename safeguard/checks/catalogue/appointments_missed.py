@@ -58,29 +58,33 @@ class AppointmentsMissed(Check):
     def findings(self, as_of, child_ids=None):
         needed = self.threshold("missed")
         window = self.threshold("window_days")
-        missed = Appointment.objects.filter(
-            child_id=OuterRef("pk"),
-            status__in=MISSED_STATUSES,
-            date__lte=as_of,
-            date__gt=as_of - dt.timedelta(days=window),
-        ).values("child_id")
-        seen_since = Appointment.objects.filter(
-            child_id=OuterRef("pk"),
-            status=AppointmentStatus.ATTENDED,
-            date__gt=OuterRef("last"),
-            date__lte=as_of,
-        )
-        rows = (
-            self.restrict(Child.objects.all(), child_ids, "pk")
-            .filter(alive_on(as_of), looked_after_on(as_of), chronic_on(as_of, "pk"))
-            .annotate(
-                n=Subquery(missed.annotate(n=Count("id")).values("n")),
-                last=Subquery(missed.annotate(last=Max("date")).values("last")),
+
+        def query(child_ids):
+            missed = Appointment.objects.filter(
+                child_id=OuterRef("pk"),
+                status__in=MISSED_STATUSES,
+                date__lte=as_of,
+                date__gt=as_of - dt.timedelta(days=window),
+            ).values("child_id")
+            seen_since = Appointment.objects.filter(
+                child_id=OuterRef("pk"),
+                status=AppointmentStatus.ATTENDED,
+                date__gt=OuterRef("last"),
+                date__lte=as_of,
             )
-            .filter(n__gte=needed)
-            .filter(~Exists(seen_since))
-            .values_list("pk", "given_name", "n", "last")
-        )
+            return (
+                self.restrict(Child.objects.all(), child_ids, "pk")
+                .filter(alive_on(as_of), looked_after_on(as_of), chronic_on(as_of, "pk"))
+                .annotate(
+                    n=Subquery(missed.annotate(n=Count("id")).values("n")),
+                    last=Subquery(missed.annotate(last=Max("date")).values("last")),
+                )
+                .filter(n__gte=needed)
+                .filter(~Exists(seen_since))
+                .values_list("pk", "given_name", "n", "last")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         names = {pk: name for pk, name, _, _ in rows}
         rows = [(pk, n, last) for pk, _, n, last in rows]
         return [

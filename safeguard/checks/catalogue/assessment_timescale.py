@@ -35,17 +35,21 @@ class AssessmentTimescale(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("working_days")
-        rows = (
-            self.restrict(Assessment.objects.filter(started_on__lte=as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .filter(Q(completed_on__isnull=True) | Q(completed_on__gt=as_of))
-            .annotate(referral_on=Coalesce("contact__received_on", "started_on"))
-            .annotate(due=working_days_after("referral_on", days))
-            .filter(due__lt=as_of)
-            .values_list(
-                "pk", "child_id", "child__given_name", "referral_on", "due", "worker__username"
+
+        def query(child_ids):
+            return (
+                self.restrict(Assessment.objects.filter(started_on__lte=as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .filter(Q(completed_on__isnull=True) | Q(completed_on__gt=as_of))
+                .annotate(referral_on=Coalesce("contact__received_on", "started_on"))
+                .annotate(due=working_days_after("referral_on", days))
+                .filter(due__lt=as_of)
+                .values_list(
+                    "pk", "child_id", "child__given_name", "referral_on", "due", "worker__username"
+                )
             )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -62,27 +62,38 @@ class CapacityNotAssessed(Check):
     def findings(self, as_of, child_ids=None):
         days = self.threshold("assessment_days")
         recent = self.threshold("recent_days")
-        events = (
-            self.restrict(current_events("risky_decision", as_of), child_ids)
-            .filter(occurred_on__lt=as_of - dt.timedelta(days=days))
-            .filter(alive_on(as_of, "child__"))
-            .filter(
-                child__date_of_birth__lte=years_before(as_of, 16),
-                child__date_of_birth__gt=years_before(as_of, 18),
+
+        def query(child_ids):
+            return (
+                self.restrict(current_events("risky_decision", as_of), child_ids)
+                .filter(occurred_on__lt=as_of - dt.timedelta(days=days))
+                .filter(alive_on(as_of, "child__"))
+                .filter(
+                    child__date_of_birth__lte=years_before(as_of, 16),
+                    child__date_of_birth__gt=years_before(as_of, 18),
+                )
+                .annotate(kind=KT("details__decision"))
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "child__date_of_birth",
+                    "occurred_on",
+                    "kind",
+                )
             )
-            .annotate(kind=KT("details__decision"))
-        )
-        rows = []
-        for ev in events.values_list(
-            "pk", "child_id", "child__given_name", "child__date_of_birth", "occurred_on", "kind"
-        ):
-            rows.append(ev)
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         if not rows:
             return []
+
         # One query for every assessment that could match (set-based over the rows).
-        assessed = CapacityAssessment.objects.filter(
-            child_id__in={r[1] for r in rows}, date__lte=as_of
-        ).values_list("child_id", "decision_kind", "date")
+        def assessed_query(child_ids):
+            return CapacityAssessment.objects.filter(
+                child_id__in=child_ids, date__lte=as_of
+            ).values_list("child_id", "decision_kind", "date")
+
+        assessed = self.prepared_rows("assessed", as_of, {r[1] for r in rows}, assessed_query)
         by_child: dict[tuple[int, str], list[dt.date]] = {}
         for child_id, kind, date in assessed:
             by_child.setdefault((child_id, kind), []).append(date)

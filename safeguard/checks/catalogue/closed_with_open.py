@@ -51,19 +51,22 @@ class ClosedWithOpen(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        later = CaseClosure.objects.filter(
-            child_id=OuterRef("child_id"), closed_on__lte=as_of
-        ).filter(
-            Q(closed_on__gt=OuterRef("closed_on"))
-            | Q(closed_on=OuterRef("closed_on"), pk__gt=OuterRef("pk"))
-        )
-        rows = (
-            self.restrict(CaseClosure.objects.filter(closed_on__lte=as_of), child_ids)
-            .filter(~Exists(later))
-            .filter(alive_on(as_of, "child__"))
-            .filter(_open_at(as_of))
-            .values_list("pk", "child_id", "child__given_name", "closed_on", "open_items")
-        )
+        def query(child_ids):
+            later = CaseClosure.objects.filter(
+                child_id=OuterRef("child_id"), closed_on__lte=as_of
+            ).filter(
+                Q(closed_on__gt=OuterRef("closed_on"))
+                | Q(closed_on=OuterRef("closed_on"), pk__gt=OuterRef("pk"))
+            )
+            return (
+                self.restrict(CaseClosure.objects.filter(closed_on__lte=as_of), child_ids)
+                .filter(~Exists(later))
+                .filter(alive_on(as_of, "child__"))
+                .filter(_open_at(as_of))
+                .values_list("pk", "child_id", "child__given_name", "closed_on", "open_items")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -55,24 +55,28 @@ class CPVisits(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("working_days")
-        seen = with_outcome(current_events("social_worker_visit", as_of)).filter(
-            child_seen(), child_id=OuterRef("pk")
-        )
-        last_seen = seen.filter(occurred_on__gte=OuterRef("plan_from")).order_by("-occurred_on")
-        rows = (
-            self.restrict(Child.objects.filter(alive_on(as_of)), child_ids, "pk")
-            .filter(on_plan(as_of, "pk", CP))
-            .annotate(plan_from=plan_start(as_of, "pk", CP))
-            .annotate(last_seen=Subquery(last_seen.values("occurred_on")[:1]))
-            .annotate(clock_from=Greatest("plan_from", "last_seen"))
-            .annotate(plan_due=working_days_after("plan_from", days))
-            .annotate(visit_due=working_days_after("clock_from", days))
-            .filter(
-                Q(last_seen__isnull=True, plan_due__lt=as_of)
-                | Q(last_seen__isnull=False, visit_due__lt=as_of)
+
+        def query(child_ids):
+            seen = with_outcome(current_events("social_worker_visit", as_of)).filter(
+                child_seen(), child_id=OuterRef("pk")
             )
-            .values_list("pk", "given_name", "plan_from", "last_seen", "plan_due", "visit_due")
-        )
+            last_seen = seen.filter(occurred_on__gte=OuterRef("plan_from")).order_by("-occurred_on")
+            return (
+                self.restrict(Child.objects.filter(alive_on(as_of)), child_ids, "pk")
+                .filter(on_plan(as_of, "pk", CP))
+                .annotate(plan_from=plan_start(as_of, "pk", CP))
+                .annotate(last_seen=Subquery(last_seen.values("occurred_on")[:1]))
+                .annotate(clock_from=Greatest("plan_from", "last_seen"))
+                .annotate(plan_due=working_days_after("plan_from", days))
+                .annotate(visit_due=working_days_after("clock_from", days))
+                .filter(
+                    Q(last_seen__isnull=True, plan_due__lt=as_of)
+                    | Q(last_seen__isnull=False, visit_due__lt=as_of)
+                )
+                .values_list("pk", "given_name", "plan_from", "last_seen", "plan_due", "visit_due")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         results = []
         for pk, name, plan_from, last, plan_due, visit_due in rows:
             if last is None:
@@ -120,29 +124,34 @@ class VisitsNotSeen(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        visits = with_outcome(current_events("social_worker_visit", as_of))
-        later = visits.filter(child_id=OuterRef("child_id")).filter(
-            Q(occurred_at__gt=OuterRef("occurred_at"))
-            | Q(occurred_at=OuterRef("occurred_at"), pk__gt=OuterRef("pk"))
-        )
-        earlier = (
-            visits.filter(child_id=OuterRef("child_id"))
-            .filter(
-                Q(occurred_at__lt=OuterRef("occurred_at"))
-                | Q(occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk"))
+        def query(child_ids):
+            visits = with_outcome(current_events("social_worker_visit", as_of))
+            later = visits.filter(child_id=OuterRef("child_id")).filter(
+                Q(occurred_at__gt=OuterRef("occurred_at"))
+                | Q(occurred_at=OuterRef("occurred_at"), pk__gt=OuterRef("pk"))
             )
-            .order_by("-occurred_at", "-pk")
-        )
-        rows = (
-            self.restrict(visits, child_ids)
-            .filter(outcome__in=NOT_SEEN)
-            .filter(~Exists(later))
-            .filter(alive_on(as_of, "child__"), on_plan(as_of, "child_id", PLANS))
-            .annotate(previous=Subquery(earlier.values("outcome")[:1]))
-            .annotate(previous_on=Subquery(earlier.values("occurred_on")[:1]))
-            .filter(previous__in=NOT_SEEN)
-            .values_list("child_id", "child__given_name", "occurred_on", "outcome", "previous_on")
-        )
+            earlier = (
+                visits.filter(child_id=OuterRef("child_id"))
+                .filter(
+                    Q(occurred_at__lt=OuterRef("occurred_at"))
+                    | Q(occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk"))
+                )
+                .order_by("-occurred_at", "-pk")
+            )
+            return (
+                self.restrict(visits, child_ids)
+                .filter(outcome__in=NOT_SEEN)
+                .filter(~Exists(later))
+                .filter(alive_on(as_of, "child__"), on_plan(as_of, "child_id", PLANS))
+                .annotate(previous=Subquery(earlier.values("outcome")[:1]))
+                .annotate(previous_on=Subquery(earlier.values("occurred_on")[:1]))
+                .filter(previous__in=NOT_SEEN)
+                .values_list(
+                    "child_id", "child__given_name", "occurred_on", "outcome", "previous_on"
+                )
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -39,23 +39,28 @@ class DeathNotificationOverdue(Check):
         return {}
 
     def findings(self, as_of, child_ids=None):
-        rows = (
-            self.restrict(
-                DeathNotification.objects.filter(death__notified_on__lte=as_of, due_date__lt=as_of),
-                child_ids,
+        def query(child_ids):
+            return (
+                self.restrict(
+                    DeathNotification.objects.filter(
+                        death__notified_on__lte=as_of, due_date__lt=as_of
+                    ),
+                    child_ids,
+                )
+                .filter(Q(done_on__isnull=True) | Q(done_on__gt=as_of))
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "recipient",
+                    "recipient_name",
+                    "due_date",
+                    "who_tells",
+                    "how",
+                )
             )
-            .filter(Q(done_on__isnull=True) | Q(done_on__gt=as_of))
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "recipient",
-                "recipient_name",
-                "due_date",
-                "who_tells",
-                "how",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         labels = dict(Recipient.choices)
         return [
             Finding(

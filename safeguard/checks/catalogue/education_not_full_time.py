@@ -44,26 +44,29 @@ class NotInFullTimeEducation(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        out_of = Q(part_time=True) | Q(setting_type__in=(*NO_EDUCATION, SettingType.EHE))
-        rows = (
-            self.restrict(EducationSetting.objects.filter(start_date__lte=as_of), child_ids)
-            .filter(Q(end_date__isnull=True) | Q(end_date__gt=as_of))
-            .filter(out_of)
-            .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
-            .filter(
-                child__date_of_birth__lte=years_before(as_of, 5),
-                child__date_of_birth__gt=years_before(as_of, 16),
+        def query(child_ids):
+            out_of = Q(part_time=True) | Q(setting_type__in=(*NO_EDUCATION, SettingType.EHE))
+            return (
+                self.restrict(EducationSetting.objects.filter(start_date__lte=as_of), child_ids)
+                .filter(Q(end_date__isnull=True) | Q(end_date__gt=as_of))
+                .filter(out_of)
+                .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
+                .filter(
+                    child__date_of_birth__lte=years_before(as_of, 5),
+                    child__date_of_birth__gt=years_before(as_of, 16),
+                )
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "setting_type",
+                    "part_time",
+                    "start_date",
+                    "hours_per_week",
+                )
             )
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "setting_type",
-                "part_time",
-                "start_date",
-                "hours_per_week",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         labels = dict(SettingType.choices)
         out = []
         for pk, child_id, name, kind, part_time, start, hours in rows:

@@ -58,20 +58,27 @@ class EmergencyAccessReview(Check):
         end_of_day = timezone.make_aware(
             dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
         )
-        rows = (
-            self.restrict(BreakGlassAccess.objects.all(), child_ids)
-            .filter(reviewed_at__isnull=True)
-            .filter(granted_at__lt=end_of_day - dt.timedelta(hours=hours))
-            .values_list(
-                "pk",
-                "child_id",
-                "child__local_id",
-                "granted_at",
-                "reason",
-                "user__username",
-                "reviewer_id",
+
+        def query(child_ids):
+            return (
+                self.restrict(BreakGlassAccess.objects.all(), child_ids)
+                .filter(reviewed_at__isnull=True)
+                .filter(granted_at__lt=end_of_day - dt.timedelta(hours=hours))
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__local_id",
+                    "granted_at",
+                    "reason",
+                    "user__username",
+                    "reviewer_id",
+                )
+                .order_by("pk")
             )
-            .order_by("pk")
+
+        # The deadline depends on a setting and the local time zone: both name the query.
+        rows = self.prepared_rows(
+            "rows", as_of, child_ids, query, key=(hours, timezone.get_current_timezone_name())
         )
         results = []
         for pk, child_id, local_id, granted_at, reason, username, reviewer_id in rows:

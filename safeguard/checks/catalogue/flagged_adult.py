@@ -31,23 +31,26 @@ class FlaggedAdult(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        flagged = AdultCheck.objects.filter(
-            person_id=OuterRef("person_id"), risk_to_children=True, result_on__lte=as_of
-        )
-        rows = (
-            self.restrict(HouseholdMember.objects.filter(joined_on__lte=as_of), child_ids)
-            .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
-            .filter(alive_on(as_of, "child__"), on_plan(as_of))
-            .filter(Exists(flagged))
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "person__given_name",
-                "person__family_name",
-                "joined_on",
+        def query(child_ids):
+            flagged = AdultCheck.objects.filter(
+                person_id=OuterRef("person_id"), risk_to_children=True, result_on__lte=as_of
             )
-        )
+            return (
+                self.restrict(HouseholdMember.objects.filter(joined_on__lte=as_of), child_ids)
+                .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
+                .filter(alive_on(as_of, "child__"), on_plan(as_of))
+                .filter(Exists(flagged))
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "person__given_name",
+                    "person__family_name",
+                    "joined_on",
+                )
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

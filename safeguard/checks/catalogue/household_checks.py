@@ -43,33 +43,37 @@ class HouseholdChecks(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("working_days")
-        checked = AdultCheck.objects.filter(
-            child_id=OuterRef("child_id"),
-            person_id=OuterRef("person_id"),
-            requested_on__gte=OuterRef("joined_on"),
-            requested_on__lte=as_of,
-        )
-        rows = (
-            self.restrict(
-                HouseholdMember.objects.filter(adult=True, joined_on__lte=as_of), child_ids
+
+        def query(child_ids):
+            checked = AdultCheck.objects.filter(
+                child_id=OuterRef("child_id"),
+                person_id=OuterRef("person_id"),
+                requested_on__gte=OuterRef("joined_on"),
+                requested_on__lte=as_of,
             )
-            .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
-            .filter(alive_on(as_of, "child__"), on_plan(as_of))
-            .filter(~Exists(checked))
-            .annotate(plan_from=plan_start(as_of))
-            .filter(joined_on__gte=F("plan_from"))
-            .annotate(due=working_days_after("joined_on", days))
-            .filter(due__lt=as_of)
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "person__given_name",
-                "person__family_name",
-                "joined_on",
-                "due",
+            return (
+                self.restrict(
+                    HouseholdMember.objects.filter(adult=True, joined_on__lte=as_of), child_ids
+                )
+                .filter(Q(left_on__isnull=True) | Q(left_on__gt=as_of))
+                .filter(alive_on(as_of, "child__"), on_plan(as_of))
+                .filter(~Exists(checked))
+                .annotate(plan_from=plan_start(as_of))
+                .filter(joined_on__gte=F("plan_from"))
+                .annotate(due=working_days_after("joined_on", days))
+                .filter(due__lt=as_of)
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "person__given_name",
+                    "person__family_name",
+                    "joined_on",
+                    "due",
+                )
             )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

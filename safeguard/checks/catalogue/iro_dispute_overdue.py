@@ -53,15 +53,19 @@ class IroDisputeOverdue(Check):
 
     def findings(self, as_of, child_ids=None):
         limits = {stage: self.threshold(name) for stage, name in STAGE_THRESHOLDS.items()}
-        late = Q()
-        for stage, days in limits.items():
-            late |= Q(stage=stage, stage_since__lt=as_of - dt.timedelta(days=days))
-        rows = (
-            self.restrict(IroDispute.objects.filter(raised_on__lte=as_of), child_ids)
-            .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of))
-            .filter(late, alive_on(as_of, "child__"))
-            .values_list("pk", "child_id", "child__given_name", "issue", "stage", "stage_since")
-        )
+
+        def query(child_ids):
+            late = Q()
+            for stage, days in limits.items():
+                late |= Q(stage=stage, stage_since__lt=as_of - dt.timedelta(days=days))
+            return (
+                self.restrict(IroDispute.objects.filter(raised_on__lte=as_of), child_ids)
+                .filter(Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of))
+                .filter(late, alive_on(as_of, "child__"))
+                .values_list("pk", "child_id", "child__given_name", "issue", "stage", "stage_since")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         labels = dict(DisputeStage.choices)
         return [
             Finding(

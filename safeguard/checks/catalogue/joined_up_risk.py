@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 
 from safeguard.children.models import Child, InvolvementRole, Relationship, RelationshipType
 from safeguard.chronology.event_types import EVENT_TYPES
+from safeguard.core.prepared import ids, run_prepared
 from safeguard.health.models import Condition
 from safeguard.meetings.models import ConcernChild, ConcernKind, MeetingKind
 from safeguard.meetings.selectors import held_links, open_on
@@ -138,40 +139,43 @@ class JoinedUpRisk(Check):
         days = self.threshold("window_days")
         since = window_start(as_of, days)
 
-        def in_window(types):
-            return current_events(types, as_of).filter(
-                child_id=OuterRef("pk"), occurred_on__gte=since
+        def query(child_ids):
+            def in_window(types):
+                return current_events(types, as_of).filter(
+                    child_id=OuterRef("pk"), occurred_on__gte=since
+                )
+
+            missing_count = (
+                in_window(MISSING).order_by().values("child_id").annotate(n=Count("pk")).values("n")
+            )
+            chronic = current_chronic_conditions(as_of).filter(child_id=OuterRef("pk"))
+            adult = current_adults_of_concern(as_of).filter(child_id=OuterRef("pk"))
+            discussed = strategy_discussions(as_of, since).filter(child_id=OuterRef("pk"))
+            concern = exploitation_concerns(as_of, since).filter(child_id=OuterRef("pk"))
+            uncollected = dispensed_not_collected(as_of, since, self.threshold("uncollected_days"))
+            return (
+                self.restrict(Child.objects.all(), child_ids, "pk")
+                .filter(alive_on(as_of), under_18_on(as_of))
+                .annotate(
+                    n_missing=Coalesce(
+                        Subquery(missing_count[:1], output_field=IntegerField()), Value(0)
+                    )
+                )
+                .filter(
+                    Q(Exists(in_window(EXPLOITATION)))
+                    | Q(Exists(concern))
+                    | Q(n_missing__gte=self.threshold("missing_episodes"))
+                )
+                .filter(Exists(adult), Exists(chronic))
+                .filter(
+                    Q(Exists(in_window(HEALTH_EVENTS)))
+                    | Q(Exists(uncollected.filter(child_id=OuterRef("pk"))))
+                )
+                .filter(~Exists(discussed))
+                .values_list("pk", "given_name")
             )
 
-        missing_count = (
-            in_window(MISSING).order_by().values("child_id").annotate(n=Count("pk")).values("n")
-        )
-        chronic = current_chronic_conditions(as_of).filter(child_id=OuterRef("pk"))
-        adult = current_adults_of_concern(as_of).filter(child_id=OuterRef("pk"))
-        discussed = strategy_discussions(as_of, since).filter(child_id=OuterRef("pk"))
-        concern = exploitation_concerns(as_of, since).filter(child_id=OuterRef("pk"))
-        uncollected = dispensed_not_collected(as_of, since, self.threshold("uncollected_days"))
-        rows = (
-            self.restrict(Child.objects.all(), child_ids, "pk")
-            .filter(alive_on(as_of), under_18_on(as_of))
-            .annotate(
-                n_missing=Coalesce(
-                    Subquery(missing_count[:1], output_field=IntegerField()), Value(0)
-                )
-            )
-            .filter(
-                Q(Exists(in_window(EXPLOITATION)))
-                | Q(Exists(concern))
-                | Q(n_missing__gte=self.threshold("missing_episodes"))
-            )
-            .filter(Exists(adult), Exists(chronic))
-            .filter(
-                Q(Exists(in_window(HEALTH_EVENTS)))
-                | Q(Exists(uncollected.filter(child_id=OuterRef("pk"))))
-            )
-            .filter(~Exists(discussed))
-            .values_list("pk", "given_name")
-        )
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         names = dict(rows)
         if not names:
             return []
@@ -239,19 +243,30 @@ def exploitation_concerns(as_of: dt.date, since: dt.date):
     ).filter(open_on(as_of, "concern__closed_on"))
 
 
+def _prepared(key, build, child_ids) -> list:
+    """Rows of a follow-up query over the children found, compiled once per key."""
+    return run_prepared(
+        ("check", JoinedUpRisk.id, *key), lambda p: build(p["child_ids"]), child_ids=ids(child_ids)
+    )
+
+
 def latest_open_concerns(as_of: dt.date, since: dt.date, child_ids) -> dict[int, int]:
     """Each child's latest concern (of any kind) raised in the window and open on as_of:
     the strategy discussion the alert asks for is scheduled against it."""
     latest: dict[int, int] = {}
-    for child_id, concern_id in (
-        ConcernChild.objects.filter(
-            child_id__in=child_ids,
-            concern__raised_on__gte=since,
-            concern__raised_on__lte=as_of,
-        )
-        .filter(open_on(as_of, "concern__closed_on"))
-        .order_by("child_id", "concern__raised_on", "concern_id")
-        .values_list("child_id", "concern_id")
+    for child_id, concern_id in _prepared(
+        ("latest-concerns", as_of, since),
+        lambda child_ids: (
+            ConcernChild.objects.filter(
+                child_id__in=child_ids,
+                concern__raised_on__gte=since,
+                concern__raised_on__lte=as_of,
+            )
+            .filter(open_on(as_of, "concern__closed_on"))
+            .order_by("child_id", "concern__raised_on", "concern_id")
+            .values_list("child_id", "concern_id")
+        ),
+        child_ids,
     ):
         latest[child_id] = concern_id
     return latest
@@ -284,41 +299,61 @@ def joined_up_strands(
     queries over all the children at once."""
     since = window_start(as_of, days)
     events = defaultdict(list)
-    for child_id, event_type, day, agency in (
-        current_events((*EXPLOITATION, *MISSING, *HEALTH_EVENTS), as_of)
-        .filter(child_id__in=child_ids, occurred_on__gte=since)
-        .order_by("child_id", "occurred_on", "pk")
-        .values_list("child_id", "event_type", "occurred_on", "source_agency__name")
+    for child_id, event_type, day, agency in _prepared(
+        ("events", as_of, since),
+        lambda child_ids: (
+            current_events((*EXPLOITATION, *MISSING, *HEALTH_EVENTS), as_of)
+            .filter(child_id__in=child_ids, occurred_on__gte=since)
+            .order_by("child_id", "occurred_on", "pk")
+            .values_list("child_id", "event_type", "occurred_on", "source_agency__name")
+        ),
+        child_ids,
     ):
         events[child_id].append((event_type, day, f"{agency}, chronology"))
-    for child_id, day, agency in (
-        exploitation_concerns(as_of, since)
-        .filter(child_id__in=child_ids)
-        .values_list("child_id", "concern__raised_on", "concern__source_agency__name")
+    for child_id, day, agency in _prepared(
+        ("concerns", as_of, since),
+        lambda child_ids: (
+            exploitation_concerns(as_of, since)
+            .filter(child_id__in=child_ids)
+            .values_list("child_id", "concern__raised_on", "concern__source_agency__name")
+        ),
+        child_ids,
     ):
         events[child_id].append((CONCERN, day, f"{agency}, concerns"))
     adults = defaultdict(list)
-    for child_id, given, family, start in (
-        current_adults_of_concern(as_of)
-        .filter(child_id__in=child_ids)
-        .order_by("child_id", "start_date", "pk")
-        .values_list("child_id", "person__given_name", "person__family_name", "start_date")
+    for child_id, given, family, start in _prepared(
+        ("adults", as_of),
+        lambda child_ids: (
+            current_adults_of_concern(as_of)
+            .filter(child_id__in=child_ids)
+            .order_by("child_id", "start_date", "pk")
+            .values_list("child_id", "person__given_name", "person__family_name", "start_date")
+        ),
+        child_ids,
     ):
         adults[child_id].append((f"{given} {family}".strip(), start))
-    for child_id, day, agency, ref in (
-        dispensed_not_collected(as_of, since, uncollected_days)
-        .filter(child_id__in=child_ids)
-        .values_list("child_id", "occurred_on", "source_agency__name", "rx_ref")
+    for child_id, day, agency, ref in _prepared(
+        ("dispensed", as_of, since, uncollected_days),
+        lambda child_ids: (
+            dispensed_not_collected(as_of, since, uncollected_days)
+            .filter(child_id__in=child_ids)
+            .values_list("child_id", "occurred_on", "source_agency__name", "rx_ref")
+        ),
+        child_ids,
     ):
         events[child_id].append(("dispensed_not_collected", day, f"{agency}, {ref}, chronology"))
     for entries in events.values():
         entries.sort(key=lambda e: e[1])
     conditions = defaultdict(list)
-    for child_id, name in (
-        current_chronic_conditions(as_of)
-        .filter(child_id__in=child_ids)
-        .order_by("child_id", "name")
-        .values_list("child_id", "name")
+    for child_id, name in _prepared(
+        ("conditions", as_of),
+        lambda child_ids: (
+            current_chronic_conditions(as_of)
+            .filter(child_id__in=child_ids)
+            .order_by("child_id", "name")
+            .values_list("child_id", "name")
+        ),
+        child_ids,
     ):
         conditions[child_id].append(name)
     result = {}

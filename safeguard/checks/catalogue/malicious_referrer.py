@@ -33,27 +33,30 @@ class MaliciousReferrer(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        rows = (
-            self.restrict(
-                Contact.objects.filter(
-                    decided_on__lte=as_of,
-                    decision=ContactDecision.NFA,
-                    judged_malicious=True,
-                    referrer_spoken_to=False,
-                    referrer_agency__isnull=True,
-                ),
-                child_ids,
+        def query(child_ids):
+            return (
+                self.restrict(
+                    Contact.objects.filter(
+                        decided_on__lte=as_of,
+                        decision=ContactDecision.NFA,
+                        judged_malicious=True,
+                        referrer_spoken_to=False,
+                        referrer_agency__isnull=True,
+                    ),
+                    child_ids,
+                )
+                .filter(alive_on(as_of, "child__"))
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "received_on",
+                    "referrer_relationship",
+                    "decided_on",
+                )
             )
-            .filter(alive_on(as_of, "child__"))
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "received_on",
-                "referrer_relationship",
-                "decided_on",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -61,28 +61,32 @@ class NeedsAssessmentDue(Check):
 
     def findings(self, as_of, child_ids=None):
         months, eligible_days = self.threshold("months"), self.threshold("eligible_days")
-        assessed = LeavingCareRecord.objects.filter(
-            child_id=OuterRef("pk"), kind=LeavingCareKind.NEEDS_ASSESSMENT, date__lte=as_of
-        )
-        first_la = (
-            Episode.objects.filter(
-                child_id=OuterRef("pk"), kind=EpisodeKind.LOOKED_AFTER, start_date__lte=as_of
+
+        def query(child_ids):
+            assessed = LeavingCareRecord.objects.filter(
+                child_id=OuterRef("pk"), kind=LeavingCareKind.NEEDS_ASSESSMENT, date__lte=as_of
             )
-            .values("child_id")
-            .annotate(first=Min("start_date"))
-            .values("first")
-        )
-        rows = (
-            self.restrict(Child.objects.all(), child_ids, "pk")
-            .filter(alive_on(as_of), looked_after_on(as_of))
-            .filter(
-                date_of_birth__lte=years_before(as_of, 16),
-                date_of_birth__gt=years_before(as_of, 18),
+            first_la = (
+                Episode.objects.filter(
+                    child_id=OuterRef("pk"), kind=EpisodeKind.LOOKED_AFTER, start_date__lte=as_of
+                )
+                .values("child_id")
+                .annotate(first=Min("start_date"))
+                .values("first")
             )
-            .filter(~Exists(assessed))
-            .annotate(first_la=Subquery(first_la))
-            .values_list("pk", "given_name", "date_of_birth", "first_la")
-        )
+            return (
+                self.restrict(Child.objects.all(), child_ids, "pk")
+                .filter(alive_on(as_of), looked_after_on(as_of))
+                .filter(
+                    date_of_birth__lte=years_before(as_of, 16),
+                    date_of_birth__gt=years_before(as_of, 18),
+                )
+                .filter(~Exists(assessed))
+                .annotate(first_la=Subquery(first_la))
+                .values_list("pk", "given_name", "date_of_birth", "first_la")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         out = []
         for pk, name, dob, first in rows:
             became = max(first, years_later(dob, 14)) + dt.timedelta(days=eligible_days)

@@ -55,30 +55,34 @@ class NonMobileInjury(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("days")
-        rows = (
-            self.restrict(
-                Injury.objects.filter(
-                    child_mobile=False, noticed_on__lt=as_of - dt.timedelta(days=days)
-                ),
-                child_ids,
+
+        def query(child_ids):
+            return (
+                self.restrict(
+                    Injury.objects.filter(
+                        child_mobile=False, noticed_on__lt=as_of - dt.timedelta(days=days)
+                    ),
+                    child_ids,
+                )
+                .filter(alive_on(as_of, "child__"))
+                .annotate(discussed=strategy_discussions(as_of))
+                .annotate(
+                    medical=Q(medical_requested_on__isnull=False, medical_requested_on__lte=as_of)
+                )
+                .filter(Q(discussed=False) | Q(medical=False))
+                .values_list(
+                    "pk",
+                    "child_id",
+                    "child__given_name",
+                    "kind",
+                    "body_site",
+                    "noticed_on",
+                    "discussed",
+                    "medical",
+                )
             )
-            .filter(alive_on(as_of, "child__"))
-            .annotate(discussed=strategy_discussions(as_of))
-            .annotate(
-                medical=Q(medical_requested_on__isnull=False, medical_requested_on__lte=as_of)
-            )
-            .filter(Q(discussed=False) | Q(medical=False))
-            .values_list(
-                "pk",
-                "child_id",
-                "child__given_name",
-                "kind",
-                "body_site",
-                "noticed_on",
-                "discussed",
-                "medical",
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         results = []
         for pk, child_id, name, kind, site, noticed, discussed, medical in rows:
             missing = [

@@ -35,16 +35,21 @@ class OutOfAreaNotNotified(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("working_days")
-        rows = (
-            self.restrict(Placement.objects.open_on(as_of).filter(out_of_area=True), child_ids)
-            .filter(
-                Q(host_authority_notified_on__isnull=True) | Q(host_authority_notified_on__gt=as_of)
+
+        def query(child_ids):
+            return (
+                self.restrict(Placement.objects.open_on(as_of).filter(out_of_area=True), child_ids)
+                .filter(
+                    Q(host_authority_notified_on__isnull=True)
+                    | Q(host_authority_notified_on__gt=as_of)
+                )
+                .filter(alive_on(as_of, "child__"))
+                .values_list(
+                    "pk", "child_id", "child__given_name", "start_date", "area", "provider_name"
+                )
             )
-            .filter(alive_on(as_of, "child__"))
-            .values_list(
-                "pk", "child_id", "child__given_name", "start_date", "area", "provider_name"
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         out = []
         for pk, child_id, name, start, area, provider in rows:
             try:

@@ -54,41 +54,45 @@ class PathwayReviewOverdue(Check):
 
     def findings(self, as_of, child_ids=None):
         months = self.threshold("months")
-        latest = (
-            LeavingCareRecord.objects.filter(
-                child_id=OuterRef("pk"),
-                date__lte=as_of,
-                kind__in=(LeavingCareKind.PATHWAY_PLAN, LeavingCareKind.PATHWAY_REVIEW),
+
+        def query(child_ids):
+            latest = (
+                LeavingCareRecord.objects.filter(
+                    child_id=OuterRef("pk"),
+                    date__lte=as_of,
+                    kind__in=(LeavingCareKind.PATHWAY_PLAN, LeavingCareKind.PATHWAY_REVIEW),
+                )
+                .values("child_id")
+                .annotate(last=Max("date"))
+                .values("last")
             )
-            .values("child_id")
-            .annotate(last=Max("date"))
-            .values("last")
-        )
-        # The looked-after review that reviewed the plan (meetings' record, not a second one).
-        cla_review = (
-            MeetingChild.objects.filter(
-                child_id=OuterRef("pk"),
-                meeting__kind=MeetingKind.CLA_REVIEW,
-                meeting__status=MeetingStatus.HELD,
-                meeting__held_on__lte=as_of,
+            # The looked-after review that reviewed the plan (meetings' record, not a second one).
+            cla_review = (
+                MeetingChild.objects.filter(
+                    child_id=OuterRef("pk"),
+                    meeting__kind=MeetingKind.CLA_REVIEW,
+                    meeting__status=MeetingStatus.HELD,
+                    meeting__held_on__lte=as_of,
+                )
+                .values("child_id")
+                .annotate(last=Max("meeting__held_on"))
+                .values("last")
             )
-            .values("child_id")
-            .annotate(last=Max("meeting__held_on"))
-            .values("last")
-        )
-        open_episode = Episode.objects.filter(
-            child_id=OuterRef("pk"),
-            kind__in=(EpisodeKind.LOOKED_AFTER, EpisodeKind.PATHWAY_PLAN),
-            start_date__lte=as_of,
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
-        rows = (
-            self.restrict(Child.objects.all(), child_ids, "pk")
-            .filter(alive_on(as_of), Exists(open_episode))
-            .annotate(plan=Subquery(latest))
-            .filter(plan__isnull=False)
-            .annotate(last=Greatest("plan", Coalesce(Subquery(cla_review), "plan")))
-            .values_list("pk", "given_name", "last")
-        )
+            open_episode = Episode.objects.filter(
+                child_id=OuterRef("pk"),
+                kind__in=(EpisodeKind.LOOKED_AFTER, EpisodeKind.PATHWAY_PLAN),
+                start_date__lte=as_of,
+            ).filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+            return (
+                self.restrict(Child.objects.all(), child_ids, "pk")
+                .filter(alive_on(as_of), Exists(open_episode))
+                .annotate(plan=Subquery(latest))
+                .filter(plan__isnull=False)
+                .annotate(last=Greatest("plan", Coalesce(Subquery(cla_review), "plan")))
+                .values_list("pk", "given_name", "last")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         out = []
         for pk, name, last in rows:
             due = add_months(last, months)

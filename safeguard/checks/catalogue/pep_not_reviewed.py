@@ -62,27 +62,32 @@ class PepNotReviewed(Check):
         due = term_start + dt.timedelta(days=self.threshold("review_by_days"))
         if as_of <= due:
             return []
-        since_before = Episode.objects.filter(
-            child_id=OuterRef("pk"), kind=EpisodeKind.LOOKED_AFTER, start_date__lt=term_start
-        ).filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
-        reviewed = PersonalEducationPlan.objects.filter(
-            child_id=OuterRef("pk"), date__gte=term_start, date__lte=as_of
-        )
-        rows = (
-            self.restrict(Child.objects.all(), child_ids, "pk")
-            .filter(alive_on(as_of))
-            .filter(
-                date_of_birth__lte=years_before(as_of, 3), date_of_birth__gt=years_before(as_of, 18)
+
+        def query(child_ids):
+            since_before = Episode.objects.filter(
+                child_id=OuterRef("pk"), kind=EpisodeKind.LOOKED_AFTER, start_date__lt=term_start
+            ).filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
+            reviewed = PersonalEducationPlan.objects.filter(
+                child_id=OuterRef("pk"), date__gte=term_start, date__lte=as_of
             )
-            .filter(Exists(since_before), ~Exists(reviewed))
-            # Only children whose education is recorded here (a setting or a PEP): a record
-            # without education data says nothing about the PEP.
-            .filter(
-                Exists(EducationSetting.objects.filter(child_id=OuterRef("pk")))
-                | Exists(PersonalEducationPlan.objects.filter(child_id=OuterRef("pk")))
+            return (
+                self.restrict(Child.objects.all(), child_ids, "pk")
+                .filter(alive_on(as_of))
+                .filter(
+                    date_of_birth__lte=years_before(as_of, 3),
+                    date_of_birth__gt=years_before(as_of, 18),
+                )
+                .filter(Exists(since_before), ~Exists(reviewed))
+                # Only children whose education is recorded here (a setting or a PEP): a record
+                # without education data says nothing about the PEP.
+                .filter(
+                    Exists(EducationSetting.objects.filter(child_id=OuterRef("pk")))
+                    | Exists(PersonalEducationPlan.objects.filter(child_id=OuterRef("pk")))
+                )
+                .values_list("pk", "given_name")
             )
-            .values_list("pk", "given_name")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=pk,

@@ -82,28 +82,32 @@ class PlacementHealthInformation(Check):
 
     def findings(self, as_of, child_ids=None):
         grace = self.threshold("grace_days")
-        ready = PlacementPlan.objects.filter(
-            placement_id=OuterRef("pk"),
-            health_information_shared_on__lte=as_of,
-            carers_trained_on__lte=as_of,
-        )
-        rows = (
-            self.restrict(Placement.objects.open_on(as_of), child_ids)
-            .filter(start_date__lte=as_of - dt.timedelta(days=grace))
-            .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
-            .filter(chronic_on(as_of))
-            .filter(~Exists(ready))
-            .annotate(
-                shared=Exists(
-                    PlacementPlan.objects.filter(
-                        placement_id=OuterRef("pk"), health_information_shared_on__lte=as_of
+
+        def query(child_ids):
+            ready = PlacementPlan.objects.filter(
+                placement_id=OuterRef("pk"),
+                health_information_shared_on__lte=as_of,
+                carers_trained_on__lte=as_of,
+            )
+            return (
+                self.restrict(Placement.objects.open_on(as_of), child_ids)
+                .filter(start_date__lte=as_of - dt.timedelta(days=grace))
+                .filter(alive_on(as_of, "child__"), looked_after_on(as_of, "child_id"))
+                .filter(chronic_on(as_of))
+                .filter(~Exists(ready))
+                .annotate(
+                    shared=Exists(
+                        PlacementPlan.objects.filter(
+                            placement_id=OuterRef("pk"), health_information_shared_on__lte=as_of
+                        )
                     )
                 )
+                .values_list(
+                    "pk", "child_id", "child__given_name", "start_date", "provider_name", "shared"
+                )
             )
-            .values_list(
-                "pk", "child_id", "child__given_name", "start_date", "provider_name", "shared"
-            )
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         out = []
         for pk, child_id, name, start, provider, shared in rows:
             where = provider or "the placement"

@@ -64,25 +64,31 @@ class PlacementStability(Check):
 
     def findings(self, as_of, child_ids=None):
         since = add_months(as_of, -self.threshold("months"))
-        in_period = Placement.objects.filter(child_id=OuterRef("pk"), start_date__lte=as_of).filter(
-            Q(end_date__isnull=True) | Q(end_date__gt=since)
-        )
-        count = in_period.order_by().values("child_id").annotate(n=Count("pk")).values("n")
-        latest = in_period.order_by().values("child_id").annotate(d=Max("start_date")).values("d")
-        reviewed = current_events("placement_stability_review", as_of).filter(
-            child_id=OuterRef("pk"), occurred_on__gte=OuterRef("latest")
-        )
-        rows = (
-            self.restrict(Child.objects.all(), child_ids, "pk")
-            .filter(alive_on(as_of), under_18_on(as_of))
-            .filter(looked_after_on(as_of))
-            .annotate(
-                n=Subquery(count[:1], output_field=IntegerField()), latest=Subquery(latest[:1])
+
+        def query(child_ids):
+            in_period = Placement.objects.filter(
+                child_id=OuterRef("pk"), start_date__lte=as_of
+            ).filter(Q(end_date__isnull=True) | Q(end_date__gt=since))
+            count = in_period.order_by().values("child_id").annotate(n=Count("pk")).values("n")
+            latest = (
+                in_period.order_by().values("child_id").annotate(d=Max("start_date")).values("d")
             )
-            .filter(n__gte=self.threshold("placements"))
-            .filter(~Exists(reviewed))
-            .values_list("pk", "given_name", "n", "latest")
-        )
+            reviewed = current_events("placement_stability_review", as_of).filter(
+                child_id=OuterRef("pk"), occurred_on__gte=OuterRef("latest")
+            )
+            return (
+                self.restrict(Child.objects.all(), child_ids, "pk")
+                .filter(alive_on(as_of), under_18_on(as_of))
+                .filter(looked_after_on(as_of))
+                .annotate(
+                    n=Subquery(count[:1], output_field=IntegerField()), latest=Subquery(latest[:1])
+                )
+                .filter(n__gte=self.threshold("placements"))
+                .filter(~Exists(reviewed))
+                .values_list("pk", "given_name", "n", "latest")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         months = self.threshold("months")
         return [
             Finding(

@@ -41,14 +41,18 @@ class ReferralDecision(Check):
 
     def findings(self, as_of, child_ids=None):
         days = self.threshold("working_days")
-        rows = (
-            self.restrict(Contact.objects.filter(received_on__lte=as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .filter(Q(decided_on__isnull=True) | Q(decided_on__gt=as_of))
-            .annotate(due=working_days_after("received_on", days))
-            .filter(due__lt=as_of)
-            .values_list("pk", "child_id", "child__given_name", "kind", "received_on", "due")
-        )
+
+        def query(child_ids):
+            return (
+                self.restrict(Contact.objects.filter(received_on__lte=as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .filter(Q(decided_on__isnull=True) | Q(decided_on__gt=as_of))
+                .annotate(due=working_days_after("received_on", days))
+                .filter(due__lt=as_of)
+                .values_list("pk", "child_id", "child__given_name", "kind", "received_on", "due")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -58,27 +58,31 @@ class RepeatNFA(Check):
     def findings(self, as_of, child_ids=None):
         n = self.threshold("contacts")
         since = as_of - dt.timedelta(days=self.threshold("window_days") - 1)
-        nfa = Contact.objects.filter(
-            child_id=OuterRef("pk"),
-            decision=ContactDecision.NFA,
-            decided_on__gte=since,
-            decided_on__lte=as_of,
-        )
-        counted = nfa.order_by().values("child_id").annotate(c=Count("pk")).values("c")
-        latest = nfa.order_by().values("child_id").annotate(m=Max("decided_on")).values("m")
-        reviewed = current_events("cumulative_review", as_of).filter(
-            child_id=OuterRef("pk"), occurred_on__gte=OuterRef("latest_nfa")
-        )
-        rows = (
-            self.restrict(Child.objects.filter(alive_on(as_of)), child_ids, "pk")
-            .annotate(
-                nfa_count=Subquery(counted, output_field=IntegerField()),
-                latest_nfa=Subquery(latest),
+
+        def query(child_ids):
+            nfa = Contact.objects.filter(
+                child_id=OuterRef("pk"),
+                decision=ContactDecision.NFA,
+                decided_on__gte=since,
+                decided_on__lte=as_of,
             )
-            .filter(nfa_count__gte=n)
-            .filter(~Exists(reviewed))
-            .values_list("pk", "given_name", "nfa_count", "latest_nfa")
-        )
+            counted = nfa.order_by().values("child_id").annotate(c=Count("pk")).values("c")
+            latest = nfa.order_by().values("child_id").annotate(m=Max("decided_on")).values("m")
+            reviewed = current_events("cumulative_review", as_of).filter(
+                child_id=OuterRef("pk"), occurred_on__gte=OuterRef("latest_nfa")
+            )
+            return (
+                self.restrict(Child.objects.filter(alive_on(as_of)), child_ids, "pk")
+                .annotate(
+                    nfa_count=Subquery(counted, output_field=IntegerField()),
+                    latest_nfa=Subquery(latest),
+                )
+                .filter(nfa_count__gte=n)
+                .filter(~Exists(reviewed))
+                .values_list("pk", "given_name", "nfa_count", "latest_nfa")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=pk,

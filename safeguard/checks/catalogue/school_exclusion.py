@@ -74,24 +74,27 @@ class SchoolExclusion(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        episode_start = (
-            Episode.objects.open_on(as_of)
-            .filter(child_id=OuterRef("child_id"), kind=EpisodeKind.LOOKED_AFTER)
-            .order_by("start_date")
-            .values("start_date")[:1]
-        )
-        involved = current_events("virtual_school_involved", as_of).filter(
-            child_id=OuterRef("child_id"), occurred_on__gte=OuterRef("occurred_on")
-        )
-        rows = (
-            self.restrict(current_events("school_exclusion", as_of), child_ids)
-            .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
-            .filter(looked_after_on(as_of, child_ref="child_id"))
-            .annotate(since=Subquery(episode_start))
-            .filter(occurred_on__gte=F("since"))
-            .filter(~Exists(involved))
-            .values_list("pk", "child_id", "child__given_name", "occurred_on", "details")
-        )
+        def query(child_ids):
+            episode_start = (
+                Episode.objects.open_on(as_of)
+                .filter(child_id=OuterRef("child_id"), kind=EpisodeKind.LOOKED_AFTER)
+                .order_by("start_date")
+                .values("start_date")[:1]
+            )
+            involved = current_events("virtual_school_involved", as_of).filter(
+                child_id=OuterRef("child_id"), occurred_on__gte=OuterRef("occurred_on")
+            )
+            return (
+                self.restrict(current_events("school_exclusion", as_of), child_ids)
+                .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
+                .filter(looked_after_on(as_of, child_ref="child_id"))
+                .annotate(since=Subquery(episode_start))
+                .filter(occurred_on__gte=F("since"))
+                .filter(~Exists(involved))
+                .values_list("pk", "child_id", "child__given_name", "occurred_on", "details")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         days = self.threshold("days")
         results = []
         for pk, child_id, name, on, details in rows:

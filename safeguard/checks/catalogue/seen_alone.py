@@ -28,13 +28,16 @@ class SeenAlone(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        rows = (
-            self.restrict(Assessment.objects.filter(completed_on__lte=as_of), child_ids)
-            .filter(alive_on(as_of, "child__"))
-            .filter(Q(seen_alone__isnull=True) | Q(seen_alone=False))
-            .filter(not_seen_alone_reason="")
-            .values_list("pk", "child_id", "child__given_name", "completed_on", "child_seen_on")
-        )
+        def query(child_ids):
+            return (
+                self.restrict(Assessment.objects.filter(completed_on__lte=as_of), child_ids)
+                .filter(alive_on(as_of, "child__"))
+                .filter(Q(seen_alone__isnull=True) | Q(seen_alone=False))
+                .filter(not_seen_alone_reason="")
+                .values_list("pk", "child_id", "child__given_name", "completed_on", "child_seen_on")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

@@ -35,22 +35,25 @@ class TransitionWithoutPlan(Check):
     )
 
     def findings(self, as_of, child_ids=None):
-        plan = TransitionPlan.objects.filter(child_id=OuterRef("child_id"), date__lte=as_of)
-        rows = (
-            self.restrict(
-                Appointment.objects.filter(service=AppointmentService.ADULT, date__lte=as_of),
-                child_ids,
+        def query(child_ids):
+            plan = TransitionPlan.objects.filter(child_id=OuterRef("child_id"), date__lte=as_of)
+            return (
+                self.restrict(
+                    Appointment.objects.filter(service=AppointmentService.ADULT, date__lte=as_of),
+                    child_ids,
+                )
+                .filter(alive_on(as_of, "child__"), chronic_on(as_of))
+                .filter(
+                    child__date_of_birth__lte=years_before(as_of, 16),
+                    child__date_of_birth__gt=years_before(as_of, 18),
+                )
+                .filter(~Exists(plan))
+                .values("child_id", "child__given_name")
+                .annotate(first=Min("date"))
+                .values_list("child_id", "child__given_name", "first")
             )
-            .filter(alive_on(as_of, "child__"), chronic_on(as_of))
-            .filter(
-                child__date_of_birth__lte=years_before(as_of, 16),
-                child__date_of_birth__gt=years_before(as_of, 18),
-            )
-            .filter(~Exists(plan))
-            .values("child_id", "child__given_name")
-            .annotate(first=Min("date"))
-            .values_list("child_id", "child__given_name", "first")
-        )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
         return [
             Finding(
                 child_id=child_id,

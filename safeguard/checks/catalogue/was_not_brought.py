@@ -87,31 +87,42 @@ class WasNotBrought(Check):
     def findings(self, as_of, child_ids=None):
         months, needed = self.threshold("months"), self.threshold("missed")
         since = add_months(as_of, -months) + dt.timedelta(days=1)
-        missed = missed_appointments(as_of, since).filter(child_id=OuterRef("pk")).order_by()
-        count = missed.values("child_id").annotate(n=Count("pk")).values("n")
-        latest = missed.values("child_id").annotate(d=Max("occurred_on")).values("d")
-        followed_up = current_events(FOLLOW_UP, as_of).filter(
-            child_id=OuterRef("pk"), occurred_on__gte=OuterRef("latest")
-        )
-        chronic = current_chronic_conditions(as_of).filter(child_id=OuterRef("pk"))
-        rows = (
-            self.restrict(Child.objects.all(), child_ids, "pk")
-            .filter(alive_on(as_of), under_18_on(as_of))
-            .filter(Exists(chronic))
-            .annotate(
-                n=Subquery(count[:1], output_field=IntegerField()), latest=Subquery(latest[:1])
+
+        def query(child_ids):
+            missed = missed_appointments(as_of, since).filter(child_id=OuterRef("pk")).order_by()
+            count = missed.values("child_id").annotate(n=Count("pk")).values("n")
+            latest = missed.values("child_id").annotate(d=Max("occurred_on")).values("d")
+            followed_up = current_events(FOLLOW_UP, as_of).filter(
+                child_id=OuterRef("pk"), occurred_on__gte=OuterRef("latest")
             )
-            .filter(n__gte=needed)
-            .filter(~Exists(followed_up))
-            .values_list("pk", "given_name", "n", "latest")
-        )
-        rows = list(rows)
+            chronic = current_chronic_conditions(as_of).filter(child_id=OuterRef("pk"))
+            return (
+                self.restrict(Child.objects.all(), child_ids, "pk")
+                .filter(alive_on(as_of), under_18_on(as_of))
+                .filter(Exists(chronic))
+                .annotate(
+                    n=Subquery(count[:1], output_field=IntegerField()), latest=Subquery(latest[:1])
+                )
+                .filter(n__gte=needed)
+                .filter(~Exists(followed_up))
+                .values_list("pk", "given_name", "n", "latest")
+            )
+
+        rows = self.prepared_rows("rows", as_of, child_ids, query)
+        if not rows:
+            return []
+
+        def conditions_query(child_ids):
+            return (
+                current_chronic_conditions(as_of)
+                .filter(child_id__in=child_ids)
+                .order_by("child_id", "name")
+                .values_list("child_id", "name")
+            )
+
         conditions: dict[int, list[str]] = {}
-        for child_id, name in (
-            current_chronic_conditions(as_of)
-            .filter(child_id__in=[r[0] for r in rows])
-            .order_by("child_id", "name")
-            .values_list("child_id", "name")
+        for child_id, name in self.prepared_rows(
+            "conditions", as_of, [r[0] for r in rows], conditions_query
         ):
             conditions.setdefault(child_id, []).append(name)
         return [
