@@ -1204,7 +1204,7 @@ def build() -> dict:
         professionals.append(p)
     children.append(_baby_at_the_front_door(n))
     children.append(_unknown_child_at_the_front_door(n + 1))
-    absences = _front_door(children)
+    absences, concerns = _front_door(children)
     for c in children:
         c["synthetic"] = True
     # One restricted record (a staff member's child): visible only to the people named on it
@@ -1227,6 +1227,7 @@ def build() -> dict:
         ),
         "partnership": {"agencies": agencies, "professionals": professionals},
         "children": children,
+        "concerns": concerns,
         "worker_absences": absences,
     }
 
@@ -1259,7 +1260,10 @@ def _days_ago(n: int) -> dt.date:
     return DEMO_TODAY - dt.timedelta(days=n)
 
 
-def _front_door(children: list[dict]) -> list[dict]:
+def _front_door(children: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Contacts, assessments and households for the children at home; returns the worker
+    absences and the concerns the child protection assessments raised."""
+    concerns: list[dict] = []
     at_home = [
         c
         for c in children
@@ -1309,6 +1313,27 @@ def _front_door(children: list[dict]) -> list[dict]:
                     outcome="cin_plan"
                     if plan["kind"] == "child_in_need"
                     else "strategy_discussion",
+                )
+            if assessment["outcome"] == "strategy_discussion":
+                # The outcome raises a concern of significant harm (as on the page); the
+                # strategy discussion and conference that followed are not in the demo's
+                # record, so the concern is closed when the plan started.
+                concern_id = f"{c['local_id']}-CN-A"
+                assessment["concern"] = concern_id
+                concerns.append(
+                    {
+                        "id": concern_id,
+                        "children": [c["local_id"]],
+                        "kind": "significant_harm",
+                        "raised": completed,
+                        "summary": "Assessment outcome: strategy discussion.",
+                        "source": LA,
+                        "raised_by": worker,
+                        "closed": max(completed, _d(plan["start"])),
+                        "closed_reason": "The child protection plan started (initial child "
+                        "protection conference).",
+                        "synthetic": True,
+                    }
                 )
             c["assessments"] = [assessment]
         born = _d(c["date_of_birth"])
@@ -1440,7 +1465,7 @@ def _front_door(children: list[dict]) -> list[dict]:
     # A worker off sick with nobody covering their children on plans.
     return [
         {"professional": "sw.okafor", "kind": "sickness", "start": _days_ago(8), "synthetic": True}
-    ]
+    ], concerns
 
 
 def _partner(child: dict, given: str, family: str, joined: dt.date) -> str:

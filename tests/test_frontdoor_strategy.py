@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 
 from safeguard.access.models import AuditEntry
@@ -151,8 +152,8 @@ def test_a_scenario_contact_naming_a_concern_links_it(tmp_path):
         "        decided_by: fd-manager\n        concern: police-concern\n",
         1,
     )
+    # (Appended to the file's own `concerns`, its last list.)
     text += (
-        "concerns:\n"
         "  - id: police-concern\n"
         "    children: [FD-AMY]\n"
         "    kind: significant_harm\n"
@@ -282,11 +283,22 @@ def test_the_scenario_assessment_outcome_raises_its_concern_and_round_trips(tmp_
     # tests/data/frontdoor.yaml: Amy's assessment completed 2024-02-20 "strategy_discussion".
     from safeguard.frontdoor.models import Assessment
 
+    # Without `concern`, loading the outcome raises one, as the page does.
+    text = SCENARIO.read_text().replace("        concern: fd-amy-assessment\n", "")
+    raised = tmp_path / "raised.yaml"
+    raised.write_text(text)
+    with transaction.atomic():
+        load([raised])
+        a = Assessment.objects.get(child__local_id="FD-AMY")
+        assert a.concern.raised_on == D(2024, 2, 20) and a.concern.status == "open"
+        assert a.concern.raised_by.username == "fd-worker"
+        assert "Assessment outcome: strategy discussion (assessment started" in a.concern.summary
+        transaction.set_rollback(True)
+    # With it, the named concern is linked and no other raised; export writes the link.
     before, after, text = exported_then_reloaded([SCENARIO], "FD-AMY", tmp_path)
-    # (After the reload: the assessment linked the concern the file names.)
     a = Assessment.objects.get(child__local_id="FD-AMY")
-    assert a.concern is not None and a.concern.raised_on == D(2024, 2, 20)
-    assert a.concern.raised_by.username == "fd-worker"
+    assert a.concern.summary.startswith("Assessment outcome: strategy discussion (neglect")
+    assert Concern.objects.count() == 1
     assert_same_record(before, after)
     # Written with the concerns and named by the assessment: the reload links it.
     assert text.count("Assessment outcome: strategy discussion") == 1
