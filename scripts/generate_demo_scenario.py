@@ -31,6 +31,10 @@ DEMO_TODAY = dt.date(2026, 11, 26)
 DEMO_PASSWORD = "safeguard-demo"  # demo only: documented in docs/demo.md
 LA = "nsc"
 
+# The teams that are the front door: their social workers and team managers see every
+# contact awaiting a decision, whoever the child is known to (docs/access.md).
+FRONT_DOOR = {"front-door"}
+
 AGENCIES = [
     {
         "code": "nsc",
@@ -1185,7 +1189,10 @@ def build() -> dict:
     for a in AGENCIES:
         entry = {k: v for k, v in a.items() if k != "teams"}
         if a.get("teams"):
-            entry["teams"] = [{"code": c, "name": name} for c, name in a["teams"]]
+            entry["teams"] = [
+                {"code": c, "name": name, **({"front_door": True} if c in FRONT_DOOR else {})}
+                for c, name in a["teams"]
+            ]
         entry["synthetic"] = True
         agencies.append(entry)
     professionals = []
@@ -1196,7 +1203,8 @@ def build() -> dict:
         p.update(job_title=job, role=role, password=DEMO_PASSWORD, synthetic=True)
         professionals.append(p)
     children.append(_baby_at_the_front_door(n))
-    absences = _front_door(children)
+    children.append(_unknown_child_at_the_front_door(n + 1))
+    absences, concerns = _front_door(children)
     for c in children:
         c["synthetic"] = True
     # One restricted record (a staff member's child): visible only to the people named on it
@@ -1219,6 +1227,7 @@ def build() -> dict:
         ),
         "partnership": {"agencies": agencies, "professionals": professionals},
         "children": children,
+        "concerns": concerns,
         "worker_absences": absences,
     }
 
@@ -1251,7 +1260,10 @@ def _days_ago(n: int) -> dt.date:
     return DEMO_TODAY - dt.timedelta(days=n)
 
 
-def _front_door(children: list[dict]) -> list[dict]:
+def _front_door(children: list[dict]) -> tuple[list[dict], list[dict]]:
+    """Contacts, assessments and households for the children at home; returns the worker
+    absences and the concerns the child protection assessments raised."""
+    concerns: list[dict] = []
     at_home = [
         c
         for c in children
@@ -1301,6 +1313,27 @@ def _front_door(children: list[dict]) -> list[dict]:
                     outcome="cin_plan"
                     if plan["kind"] == "child_in_need"
                     else "strategy_discussion",
+                )
+            if assessment["outcome"] == "strategy_discussion":
+                # The outcome raises a concern of significant harm (as on the page); the
+                # strategy discussion and conference that followed are not in the demo's
+                # record, so the concern is closed when the plan started.
+                concern_id = f"{c['local_id']}-CN-A"
+                assessment["concern"] = concern_id
+                concerns.append(
+                    {
+                        "id": concern_id,
+                        "children": [c["local_id"]],
+                        "kind": "significant_harm",
+                        "raised": completed,
+                        "summary": "Assessment outcome: strategy discussion.",
+                        "source": LA,
+                        "raised_by": worker,
+                        "closed": max(completed, _d(plan["start"])),
+                        "closed_reason": "The child protection plan started (initial child "
+                        "protection conference).",
+                        "synthetic": True,
+                    }
                 )
             c["assessments"] = [assessment]
         born = _d(c["date_of_birth"])
@@ -1432,7 +1465,7 @@ def _front_door(children: list[dict]) -> list[dict]:
     # A worker off sick with nobody covering their children on plans.
     return [
         {"professional": "sw.okafor", "kind": "sickness", "start": _days_ago(8), "synthetic": True}
-    ]
+    ], concerns
 
 
 def _partner(child: dict, given: str, family: str, joined: dt.date) -> str:
@@ -1509,10 +1542,42 @@ def _baby_at_the_front_door(n: int) -> dict:
     }
 
 
-def _nhs_for_baby() -> str:
+def _unknown_child_at_the_front_door(n: int) -> dict:
+    """A seven-year-old nobody in children's services works with: her school's contact
+    this morning awaits the front door's decision. Nobody is involved, so only the front
+    door's own access (the `front_door` capability) puts her on fd.patel's list."""
+    local_id = f"NS{n:05d}"
+    born = _days_ago(7 * 365 + 40)
+    return {
+        "local_id": local_id,
+        "given_name": "Lily",
+        "family_name": "Harper",
+        "date_of_birth": born,
+        "sex": "F",
+        "ethnicity": "WBRI",
+        "nhs_number": _nhs_for_baby(after=_nhs_for_baby()),
+        "local_authority": LA,
+        "contacts": [
+            {
+                "received": DEMO_TODAY,
+                "source": "2A",
+                "referrer_agency": "riverside-primary",
+                "referrer_name": "Designated safeguarding lead",
+                "summary": "Came to school hungry and without a coat for the third day; "
+                "says her mum's new boyfriend shouts at her and she is scared to go home.",
+                "recorded_by": "fd.patel",
+            }
+        ],
+        "events": [],
+    }
+
+
+def _nhs_for_baby(after: str = "") -> str:
     # The 999 range is never issued; the first serial past the generator's with a valid
-    # check digit.
+    # check digit (past `after`).
     for serial in range(7000, 7999):  # clear of the demo (4000s) and Worcestershire (9000s)
+        if after and f"999000{serial:04d}" <= after:
+            continue
         candidate = f"999000{serial:04d}"
         if nhs_number_is_valid(candidate):
             return candidate

@@ -4,7 +4,9 @@ Walks every URL pattern in the project (so a new page or API endpoint is include
 automatically) and fails for one that has not declared its rule in
 safeguard.access.rules.ACCESS_RULES. For each declared rule it asserts, for every role
 (and anonymous) and each of: involved with the child, not involved, restricted and named,
-restricted and not named, that the page allows or refuses as expected, that a refusal is a
+restricted and not named, and on the front door's list (a contact awaiting a decision,
+nobody involved; the matrix team is a front-door team), that the page allows or refuses as
+expected, that a refusal is a
 404 or 403 (or a redirect to sign in), and that no response names a child the user may not
 see.
 
@@ -28,7 +30,7 @@ from safeguard.children.services import record_involvement
 from tests import factories
 from tests.access_helpers import name_on
 
-SCENARIOS = ("involved", "not_involved", "restricted_named", "restricted_not_named")
+SCENARIOS = ("involved", "not_involved", "restricted_named", "restricted_not_named", "front_door")
 ROLES = [None, *Role.values]  # None: not signed in
 _n = itertools.count(1)
 
@@ -108,7 +110,22 @@ def world(db):
         "not_involved": _child("Uninvolved"),
         "restricted_named": _child("Named", restricted=True),
         "restricted_not_named": _child("Unnamed", restricted=True),
+        "front_door": _child("Frontdoor"),
     }
+    # The matrix team is the front door; a partner's contact about a child nobody is
+    # involved with awaits its decision (issue 14).
+    from safeguard.frontdoor.models import FrontDoorTeam
+    from safeguard.frontdoor.services import record_contact
+
+    FrontDoorTeam.objects.create(team=team)
+    record_contact(
+        actor=None,
+        child=children["front_door"],
+        received_on=children["front_door"].date_of_birth,
+        source="2A",
+        referrer_agency=factories.agency(),
+        summary="Matrix contact awaiting a decision",
+    )
 
     def involve(user, child):
         record_involvement(
@@ -140,6 +157,20 @@ def may_see(role, scenario, area) -> bool:
     if role is None or area not in roles.areas_for(role):
         return False
     return scenario in ("involved", "restricted_named")
+
+
+def front_door_opens(rule, role, scenario) -> bool:
+    """Whether the rule's front-door extension opens the scenario's child for the role: a
+    page declared `front_door`, a role with the capability (the matrix team is a front-door
+    team), the child on the front door's list, and the page's area one the front door
+    sees (a list shows the child's name and contacts)."""
+    return (
+        role is not None
+        and rule.front_door
+        and scenario == "front_door"
+        and roles.has_capability(role, "front_door")
+        and (rule.kind == "list" or rule.area in roles.FRONT_DOOR_AREAS)
+    )
 
 
 def _grant(child, world):
@@ -387,7 +418,11 @@ def _check(name, rule, role, scenario, response, child, world, method="GET") -> 
     # below, when it does not show a child visible in that area).
     shown_area = rule.area if rule.kind == "list" and rule.area else "identity"
     for sc, other in world.children.items():
-        if other.family_name.lower() in body and not may_see(role, sc, shown_area):
+        if (
+            other.family_name.lower() in body
+            and not may_see(role, sc, shown_area)
+            and not front_door_opens(rule, role, sc)
+        ):
             problems.append(
                 f"{where}: shows {other.family_name} ({sc}), not visible in {shown_area}"
             )
@@ -419,6 +454,8 @@ def _check(name, rule, role, scenario, response, child, world, method="GET") -> 
     if rule.kind == "list":
         visible = may_see(role, scenario, rule.area)
         expect(response.status_code == 200, "200")
+        if front_door_opens(rule, role, scenario):
+            expect(child.family_name.lower() in body, f"the front door to list {child.family_name}")
         if name == "children:search" and visible:
             expect(child.family_name.lower() in body, f"the search to find {child.family_name}")
         if name == "children:caseload" and visible and scenario == "involved":
@@ -456,7 +493,11 @@ def _check(name, rule, role, scenario, response, child, world, method="GET") -> 
         return problems
     if rule.kind == "write":
         # A page about no child (registering one) has no area: the write alone decides.
-        sees = not rule.area or may_see(role, scenario, rule.area)
+        sees = (
+            not rule.area
+            or may_see(role, scenario, rule.area)
+            or front_door_opens(rule, role, scenario)
+        )
         if _may_write(role, rule.write) and sees:
             expect(allowed_status(response.status_code), "to be let in")
         else:

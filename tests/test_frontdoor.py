@@ -184,6 +184,13 @@ def test_census_rules_on_the_factors_identified_at_assessment():
         "23A",
         "24A",
     }
+    # 18 is physical abuse and 19 sexual abuse, as the DfE lists them (codes.py cites the
+    # sources); child sexual exploitation is 11A.
+    labels = dict(AssessmentFactor.choices)
+    assert all("physical abuse" in labels[c] for c in ("18B", "18C"))
+    assert all("sexual abuse" in labels[c] for c in ("19B", "19C"))
+    assert "adult on child" in labels["18C"] and "child on child" in labels["19B"]
+    assert labels["11A"] == "Child sexual exploitation"
     assert ReferralSource.values == [
         "1A", "1B", "1C", "1D", "2A", "2B", "3A", "3B", "3C", "3D", "3E", "3F",
         "4", "5A", "5B", "5C", "5D", "6", "7", "8", "9", "10",

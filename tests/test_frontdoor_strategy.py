@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 
 from safeguard.access.models import AuditEntry
@@ -151,8 +152,8 @@ def test_a_scenario_contact_naming_a_concern_links_it(tmp_path):
         "        decided_by: fd-manager\n        concern: police-concern\n",
         1,
     )
+    # (Appended to the file's own `concerns`, its last list.)
     text += (
-        "concerns:\n"
         "  - id: police-concern\n"
         "    children: [FD-AMY]\n"
         "    kind: significant_harm\n"
@@ -166,7 +167,10 @@ def test_a_scenario_contact_naming_a_concern_links_it(tmp_path):
     load([path])
     contact = Contact.objects.get(kind="referral")
     assert contact.concern.summary == "Bruise reported by the school"
-    assert Concern.objects.count() == 1
+    # The decision linked the named concern and raised none; the one other concern is the
+    # one Amy's assessment ("strategy_discussion" outcome) raised.
+    assert Concern.objects.count() == 2
+    assert Concern.objects.exclude(assessments=None).get().raised_on == D(2024, 2, 20)
     bad = tmp_path / "bad.yaml"
     bad.write_text(text.replace("concern: police-concern", "concern: nobody", 1))
     with pytest.raises(ScenarioError, match='no concern with id "nobody"'):
@@ -221,3 +225,108 @@ def test_deciding_on_the_page_goes_on_to_convene_the_discussion(client):
     meeting(MeetingKind.STRATEGY_DISCUSSION, child, held_on=today)
     queue = client.get("/front-door/").content.decode()
     assert "Every strategy discussion decided at the front door has been held." in queue
+
+
+# --- an assessment concluding "strategy discussion" leads to the same thing
+
+
+def _assessment(
+    child, worker, outcome="strategy_discussion", completed=MON + dt.timedelta(days=10)
+):
+    a = services.record_assessment(actor=None, child=child, worker=worker, started_on=MON)
+    return services.update_assessment(
+        actor=worker,
+        assessment=a,
+        completed_on=completed,
+        outcome=outcome,
+        factors=["19C"],
+    )
+
+
+def test_an_assessment_outcome_of_strategy_discussion_raises_the_concern():
+    child = factories.child()
+    worker = factories.user("fd-assessor")
+    a = _assessment(child, worker)
+    concern = a.concern
+    assert concern is not None and concern.kind == "significant_harm" and concern.status == "open"
+    assert concern.raised_on == a.completed_on and concern.raised_by == worker
+    assert concern.source_agency == worker.agency
+    assert list(concern.children.all()) == [child]
+    assert "Assessment outcome: strategy discussion" in concern.summary
+    assert "19C" in concern.summary  # the factors identified
+    assert AuditEntry.objects.filter(model="frontdoor.Assessment", child=child).count() == 3
+    # Saving it again keeps the one concern; the strategy check watches it as it watches
+    # the front door's decision (one service, services._strategy_concern).
+    a = services.update_assessment(actor=worker, assessment=a, not_seen_alone_reason="")
+    assert Concern.objects.count() == 1 and a.concern == concern
+    due = add_working_days(a.completed_on, 1)
+    assert not fires("CP-STRATEGY-DISCUSSION", due, child)
+    [finding] = fires("CP-STRATEGY-DISCUSSION", due + dt.timedelta(days=1), child)
+    assert finding.subject_key == f"concern:{concern.pk}"
+    meeting(MeetingKind.STRATEGY_DISCUSSION, child, held_on=a.completed_on + dt.timedelta(days=1))
+    assert not fires("CP-STRATEGY-DISCUSSION", due + dt.timedelta(days=1), child)
+
+
+def test_other_assessment_outcomes_raise_none_and_changing_it_closes_the_concern():
+    child = factories.child()
+    worker = factories.user("fd-assessor")
+    assert _assessment(child, worker, outcome="cin_plan").concern is None
+    assert not Concern.objects.exists()
+    a = _assessment(child, worker)
+    a = services.update_assessment(actor=worker, assessment=a, outcome="cin_plan")
+    a.concern.refresh_from_db()
+    assert a.concern.status == "closed"
+    assert "outcome was changed to Child in need plan" in a.concern.closed_reason
+
+
+def test_the_scenario_assessment_outcome_raises_its_concern_and_round_trips(tmp_path):
+    # tests/data/frontdoor.yaml: Amy's assessment completed 2024-02-20 "strategy_discussion".
+    from safeguard.frontdoor.models import Assessment
+
+    # Without `concern`, loading the outcome raises one, as the page does.
+    text = SCENARIO.read_text().replace("        concern: fd-amy-assessment\n", "")
+    raised = tmp_path / "raised.yaml"
+    raised.write_text(text)
+    with transaction.atomic():
+        load([raised])
+        a = Assessment.objects.get(child__local_id="FD-AMY")
+        assert a.concern.raised_on == D(2024, 2, 20) and a.concern.status == "open"
+        assert a.concern.raised_by.username == "fd-worker"
+        assert "Assessment outcome: strategy discussion (assessment started" in a.concern.summary
+        transaction.set_rollback(True)
+    # With it, the named concern is linked and no other raised; export writes the link.
+    before, after, text = exported_then_reloaded([SCENARIO], "FD-AMY", tmp_path)
+    a = Assessment.objects.get(child__local_id="FD-AMY")
+    assert a.concern.summary.startswith("Assessment outcome: strategy discussion (neglect")
+    assert Concern.objects.count() == 1
+    assert_same_record(before, after)
+    # Written with the concerns and named by the assessment: the reload links it.
+    assert text.count("Assessment outcome: strategy discussion") == 1
+    assert "    concern: FD-AMY-CN" in text
+
+
+@override_settings(SAFEGUARD_REQUIRE_OTP=False)
+def test_completing_an_assessment_on_the_page_goes_on_to_convene_the_discussion(client):
+    team = factories.team()
+    sw = factories.user("sw", team_obj=team)
+    child = factories.child(given_name="Bea", family_name="Example")
+    involve(child, sw, "allocated_social_worker", start=child.date_of_birth)
+    today = dt.date.today()
+    a = services.record_assessment(actor=None, child=child, worker=sw, started_on=today)
+    client.force_login(sw)
+    response = client.post(
+        f"/children/{child.pk}/assessments/update/",
+        {
+            "which": a.pk,
+            "completed_on_day": today.day,
+            "completed_on_month": today.month,
+            "completed_on_year": today.year,
+            "factors": ["18C"],
+            "outcome": "strategy_discussion",
+        },
+    )
+    a.refresh_from_db()
+    assert a.concern is not None, response.content.decode()[:3000]
+    assert response["Location"] == (
+        f"/children/{child.pk}/meetings/new/?kind=strategy_discussion&concern={a.concern_id}"
+    )

@@ -92,6 +92,17 @@ def test_docs_demo_lists_every_sign_in(demo):
     assert users and users <= listed, f"docs/demo.md does not list {sorted(users - listed)}"
 
 
+def test_the_demo_front_door_sees_a_school_contact_about_a_child_nobody_works_with(demo):
+    # Issue 14: the front door decides every contact, whoever the child is known to.
+    lily = Child.objects.get(local_id="NS00046")
+    assert not Involvement.objects.filter(child=lily).exists()
+    queue = _client(User.objects.get(username="fd.patel")).get("/front-door/").content.decode()
+    assert "Came to school hungry" in queue and f"/children/{lily.pk}/contacts/decide/" in queue
+    # A social worker outside the front-door team does not.
+    other = _client(User.objects.get(username="sw.jones")).get("/front-door/").content.decode()
+    assert "Came to school hungry" not in other
+
+
 def test_each_demo_roles_home_page_has_work(demo):
     for user in User.objects.all():
         body = _client(user).get("/").content.decode()

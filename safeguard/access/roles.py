@@ -48,6 +48,13 @@ CAPABILITIES: dict[str, str] = {
     "send_medicines_messages": "Send prescribing and dispensing messages (FHIR R4)",
     # Issue 13: the IRO service's dispute dashboard (counts, no names).
     "iro_dashboard": "See the IRO service's open disputes by stage and age (counts only)",
+    # Issue 14: the front door (MASH, duty) decides every contact, whoever the child is
+    # known to. Only for members of a team designated as a front door (FrontDoorTeam).
+    "front_door": (
+        "In a front-door team: every child with a contact awaiting a decision (or a strategy "
+        "discussion decided and its concern open), to decide the contact and allocate; "
+        "the child's name and contacts only"
+    ),
 }
 
 # How a role relates to children beyond its own involvements.
@@ -74,12 +81,19 @@ _SOCIAL_CARE = frozenset(
 
 # role -> (areas, scope, capabilities)
 MATRIX: dict[str, tuple[frozenset[str], str, frozenset[str]]] = {
-    Role.SOCIAL_WORKER: (_SOCIAL_CARE, "involvement", frozenset({"break_glass"})),
+    Role.SOCIAL_WORKER: (_SOCIAL_CARE, "involvement", frozenset({"break_glass", "front_door"})),
     Role.TEAM_MANAGER: (
         _SOCIAL_CARE,
         "team",
         frozenset(
-            {"break_glass", "review_access", "aggregates", "exploitation_lists", "iro_dashboard"}
+            {
+                "break_glass",
+                "review_access",
+                "aggregates",
+                "exploitation_lists",
+                "iro_dashboard",
+                "front_door",
+            }
         ),
     ),
     Role.IRO: (
@@ -278,6 +292,17 @@ def markdown_writes() -> str:
             f"| {role.label} (`{role.value}`) | {contribute} | " + " | ".join(cells) + " |"
         )
     return "\n".join(lines) + "\n"
+
+
+# The front door (capability `front_door`, members of a FrontDoorTeam): a child on the
+# front door's list opens, for them, only on the pages whose rule says `front_door=True`
+# (access/rules.py: the list, deciding the contact, allocating), only in these areas, and
+# audited with the basis "front-door". Nothing else of the record: no summary, chronology,
+# people or health. Source: Working Together 2023 ch. 2 (the local authority decides every
+# referral within one working day, whoever made it and whether or not the child is known);
+# UK GDPR Art. 5(1)(c) and Caldicott Principle 3 (the minimum necessary to decide).
+FRONT_DOOR_AREAS = frozenset({"identity"})
+FRONT_DOOR_BASIS = "front-door"
 
 
 # Break-glass gives the role's own areas for a few hours, never the export.

@@ -38,6 +38,12 @@ class Rule:
                    visible in `area` (with `param`, a child of the object in the URL, e.g.
                    a meeting); otherwise 404, and nothing is written
 
+    front_door: the page is also one the front door uses: for a member of a front-door team
+    whose role has the `front_door` capability, a child on the front door's list (a
+    contact awaiting a decision, or a strategy discussion decided and its concern open)
+    opens or is listed too, whether or not anyone is involved (policy.front_door_children),
+    audited with the basis "front-door". Every other page refuses such a child as usual.
+
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and
     checks the same allow/refuse outcome.
     """
@@ -52,6 +58,7 @@ class Rule:
     # Expected status of a GET for a permitted user when it is not 200 (e.g. POST-only).
     get_status: int = 200
     description: str = ""
+    front_door: bool = False
 
 
 PUBLIC = Rule("public")
@@ -231,9 +238,23 @@ ACCESS_RULES.update(
 
 # The front door's lists (frontdoor/views.py; visits due is casework/views.py): only
 # children the user may see, audited.
+# The queue also lists, for a front-door member, every child on the front door's list;
+# deciding the contact and allocating a professional open for them too (front_door=True),
+# and nothing else of such a child's record does.
 ACCESS_RULES.update(
     {
-        "frontdoor:queue": Rule("list", area="summary"),
+        "frontdoor:queue": Rule(
+            "list",
+            area="summary",
+            front_door=True,
+            description="and, for the front door, every child with a contact awaiting a decision",
+        ),
+        "recording:contact-decision": Rule(
+            "write", area="identity", write="record:contact", front_door=True
+        ),
+        "recording:involvement-add": Rule(
+            "write", area="identity", write="record:involvement", front_door=True
+        ),
         "frontdoor:visits-due": Rule("list", area="chronology"),
     }
 )

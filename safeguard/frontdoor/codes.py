@@ -7,14 +7,25 @@ rejects any other value:
 
 - referral source: 1A-1D, 2A-2B, 3A-3F, 4, 5A-5D, 6, 7, 8, 9, 10;
 - factors: 1A-6C (A the child, B the parent or carer, C another person in the household),
-  7A, 8B-8F (private fostering), 9A-17A, 18B-18C and 19B-19C (by an adult / by another
-  child), 20, 21 (no factors identified: never with another code, rule 8869), 22A-24A.
-  18A and 19A are still accepted by the validator but queried (8945Q, 8950Q: "use B or C
-  instead"), so they are not offered here.
+  7A, 8B-8F (private fostering), 9A-17A, 18B-18C and 19B-19C, 20, 21 (no factors
+  identified: never with another code, rule 8869), 22A-24A. 18A and 19A are still accepted
+  by the validator but queried (8945Q, 8950Q: "use B or C instead"), so they are not
+  offered here.
 
-The labels follow the DfE census guide's wording, shortened. Which of 18 and 19 is sexual
-and which physical abuse is not stated by the validator; the labels here follow the guide
-as remembered (18 sexual, 19 physical): confirm against the year's guide before a return.
+Which abuse 18 and 19 are (the validator does not say): **18 is physical abuse and 19
+sexual abuse**, as the DfE lists them. Sources: the DfE's published factors table
+("Characteristics of children in need", table C3, factors identified at the end of
+assessment, 2018 to 2024), whose columns run in code order: neglect (16A), emotional abuse
+(17A), physical abuse (unknown, child on child, adult on child), sexual abuse (unknown,
+child on child, adult on child), female genital mutilation (20); and local authorities'
+answers quoting the census codes ("Physical abuse (18A); Sexual abuse (19A)", Devon County
+Council FOI response, children in need cohorts risk factors). A is the undivided code
+(retired), B child on child and C adult on child, in the DfE's order. Child sexual
+exploitation is its own factor, 11A, not 18. An earlier version here had 18 and 19 the
+other way round "as remembered": confirm the labels against the year's CIN census guide
+(annex: factors identified at the end of assessment) before a return.
+
+The labels follow the DfE census guide's wording, shortened.
 """
 
 from django.db import models
@@ -84,10 +95,11 @@ class AssessmentFactor(models.TextChoices):
     SELF_HARM = "15A", "Self-harm"
     NEGLECT = "16A", "Abuse or neglect: neglect"
     EMOTIONAL = "17A", "Abuse or neglect: emotional abuse"
-    SEXUAL_BY_ADULT = "18B", "Abuse or neglect: sexual abuse by an adult"
-    SEXUAL_BY_CHILD = "18C", "Abuse or neglect: sexual abuse by another child"
-    PHYSICAL_BY_ADULT = "19B", "Abuse or neglect: physical abuse by an adult"
-    PHYSICAL_BY_CHILD = "19C", "Abuse or neglect: physical abuse by another child"
+    # 18 physical, 19 sexual; B child on child, C adult on child (see the module docstring).
+    PHYSICAL_CHILD_ON_CHILD = "18B", "Abuse or neglect: physical abuse, child on child"
+    PHYSICAL_ADULT_ON_CHILD = "18C", "Abuse or neglect: physical abuse, adult on child"
+    SEXUAL_CHILD_ON_CHILD = "19B", "Abuse or neglect: sexual abuse, child on child"
+    SEXUAL_ADULT_ON_CHILD = "19C", "Abuse or neglect: sexual abuse, adult on child"
     FGM = "20", "Female genital mutilation"
     NONE = "21", "No factors identified"
     FAITH = "22A", "Abuse linked to faith or belief"

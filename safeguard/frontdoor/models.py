@@ -11,11 +11,27 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from safeguard.accounts.models import Agency
+from safeguard.accounts.models import Agency, Team
 from safeguard.children.models import Child, Person, RelationshipType
 from safeguard.core.models import check_date_order
 
 from .codes import NO_FACTORS, AssessmentFactor, ReferralSource
+
+
+class FrontDoorTeam(models.Model):
+    """A team that is the front door (MASH, duty): its members whose role has the
+    `front_door` capability (access/roles.py) see every child on the front door's list,
+    involved or not, to decide the contact (access/policy.py `front_door_children`).
+    Designated by an administrator or a scenario (`front_door: true` on the team)."""
+
+    team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="front_door")
+    since = models.DateField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "front-door team"
+
+    def __str__(self):
+        return f"{self.team} (front door)"
 
 
 class ContactKind(models.TextChoices):
@@ -41,6 +57,17 @@ class ContactDecision(models.TextChoices):
     EARLY_HELP = "early_help", "Early help"
     ASSESSMENT = "assessment", "Assessment (section 17)"
     STRATEGY = "strategy_discussion", "Strategy discussion"
+
+
+class ContactQuerySet(models.QuerySet):
+    def on_front_door_list(self):
+        """Contacts that keep their child on the front door's list (frontdoor:queue):
+        awaiting a decision, or decided "strategy discussion" with the concern it raised
+        still open (meetings ConcernStatus.OPEN), until the child is handed on."""
+        return self.filter(
+            models.Q(decided_on__isnull=True)
+            | models.Q(decision=ContactDecision.STRATEGY, concern__status="open")
+        )
 
 
 class Contact(models.Model):
@@ -84,6 +111,8 @@ class Contact(models.Model):
     )
     version = models.PositiveIntegerField(default=1)
     synthetic = models.BooleanField(default=False)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["child", "received_on", "pk"]
@@ -149,6 +178,16 @@ class Assessment(models.Model):
     completed_on = models.DateField(null=True, blank=True)
     factors = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=24, choices=AssessmentOutcome.choices, blank=True)
+    # An outcome of "strategy discussion" raises a concern of significant harm, as the front
+    # door's own decision does (services._strategy_concern): the strategy discussion is
+    # convened from it and CP-STRATEGY-DISCUSSION watches it until one is held.
+    concern = models.ForeignKey(
+        "meetings.Concern",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assessments",
+    )
     version = models.PositiveIntegerField(default=1)
     synthetic = models.BooleanField(default=False)
 

@@ -24,6 +24,7 @@ from safeguard.meetings.models import Action, Concern, ConcernKind, ConcernStatu
 from .models import (
     AdultCheck,
     Assessment,
+    AssessmentOutcome,
     CaseClosure,
     Contact,
     ContactDecision,
@@ -110,73 +111,120 @@ def decide_contact(
         return _strategy_concern(actor, contact, concern_recorded_at, concern)
 
 
-def _concern_source(contact: Contact):
-    """The agency a concern raised at the front door comes from: the referring agency, or
-    (for a member of the public) the agency of whoever decided."""
-    if contact.referrer_agency_id:
-        return contact.referrer_agency
-    decider = contact.decided_by or contact.recorded_by
-    agency = getattr(decider, "agency", None)
+def _concern_source(record):
+    """The agency a concern raised at the front door or by an assessment comes from: the
+    referring agency, or (for a member of the public's contact, and for an assessment) the
+    agency of whoever decided or assessed."""
+    if isinstance(record, Contact) and record.referrer_agency_id:
+        return record.referrer_agency
+    agency = getattr(_raiser(record), "agency", None)
     if agency is None:
+        field = "decided_by" if isinstance(record, Contact) else "worker"
         raise ValidationError(
             {
-                "decided_by": "A strategy discussion decision needs a decider from an agency "
-                "(the concern it raises names the agency)"
+                field: "A strategy discussion needs a decider from an agency (the concern it "
+                "raises names the agency)"
             }
         )
     return agency
 
 
-def _strategy_concern(actor, contact: Contact, recorded_at=None, existing=None) -> Contact:
-    """Keep the contact's concern in step with its decision.
+def _raiser(record):
+    """Who raised the concern: the contact's decider (or recorder), the assessment's worker."""
+    if isinstance(record, Contact):
+        return record.decided_by or record.recorded_by
+    return record.worker
 
-    "Strategy discussion" means the front door has reasonable cause to suspect significant
-    harm (Children Act 1989 s47; Working Together 2023 ch. 2): the concern it raises is what
-    the meetings app convenes the strategy discussion from, and the CP-STRATEGY-DISCUSSION
-    check watches it until one about the child is held.
+
+def _wants_strategy(record) -> bool:
+    """Whether the record says significant harm is suspected: a contact decided "strategy
+    discussion", or an assessment completed with the outcome "strategy discussion"."""
+    if isinstance(record, Contact):
+        return record.decision == ContactDecision.STRATEGY
+    return record.outcome == AssessmentOutcome.STRATEGY
+
+
+def _strategy_concern(actor, record, recorded_at=None, existing=None):
+    """Keep the record's concern in step with what it says (a contact's decision, an
+    assessment's outcome).
+
+    "Strategy discussion" means there is reasonable cause to suspect significant harm
+    (Children Act 1989 s47; Working Together 2023 ch. 2), whether the front door decides it
+    on a contact or an assessment concludes it: the concern raised is what the meetings app
+    convenes the strategy discussion from, and the CP-STRATEGY-DISCUSSION check watches it
+    until one about the child is held. Changing the decision or outcome away from it closes
+    that concern, if still open, with the change as the reason. `existing`: a concern
+    already recorded about the child to link instead (the scenario loader).
     """
-    if existing is not None and contact.decision != ContactDecision.STRATEGY:
-        raise ValidationError({"concern": "Only a strategy discussion decision raises a concern"})
-    if existing is not None and not existing.links.filter(child_id=contact.child_id).exists():
+    strategy = _wants_strategy(record)
+    if existing is not None and not strategy:
+        raise ValidationError({"concern": "Only a strategy discussion raises a concern"})
+    if existing is not None and not existing.links.filter(child_id=record.child_id).exists():
         raise ValidationError({"concern": "The concern is about another child"})
-    if contact.decision == ContactDecision.STRATEGY and contact.concern_id is None:
-        concern = existing or _raise_concern(actor, contact, recorded_at)
-        before = snapshot(contact)
-        contact.concern = concern
-        contact.save(update_fields=["concern"])
-        record_write(actor, contact.child, "update", Contact, contact.pk, before, snapshot(contact))
+    model = type(record)
+    if strategy and record.concern_id is None:
+        concern = existing or _raise_concern(actor, record, recorded_at)
+        before = snapshot(record)
+        record.concern = concern
+        record.save(update_fields=["concern"])
+        record_write(actor, record.child, "update", model, record.pk, before, snapshot(record))
     elif (
-        contact.decision != ContactDecision.STRATEGY
-        and contact.concern_id is not None
-        and contact.concern.status == ConcernStatus.OPEN
+        not strategy
+        and record.concern_id is not None
+        and record.concern.status == ConcernStatus.OPEN
     ):
+        if isinstance(record, Contact):
+            on = record.decided_on
+            reason = (
+                f"The front door decision was changed to {record.get_decision_display()}"
+                f": {record.decision_reason}"
+            )
+        else:
+            on = record.completed_on
+            reason = (
+                "The assessment's outcome was changed to "
+                f"{record.get_outcome_display() or 'none (reopened)'}"
+            )
         meeting_services.close_concern(
             actor=actor,
-            concern=contact.concern,
-            closed_on=max(contact.decided_on or timezone.localdate(), contact.concern.raised_on),
-            reason=f"The front door decision was changed to {contact.get_decision_display()}"
-            f": {contact.decision_reason}",
+            concern=record.concern,
+            closed_on=max(on or timezone.localdate(), record.concern.raised_on),
+            reason=reason,
         )
-    return contact
+    return record
 
 
-def _raise_concern(actor, contact: Contact, recorded_at=None) -> Concern:
-    """The concern of significant harm a strategy discussion decision raises."""
-    who = contact.referrer_agency.name if contact.referrer_agency_id else "member of the public"
+def _raise_concern(actor, record, recorded_at=None) -> Concern:
+    """The concern of significant harm a strategy discussion decision or outcome raises."""
+    if isinstance(record, Contact):
+        who = record.referrer_agency.name if record.referrer_agency_id else "member of the public"
+        raised_on = record.decided_on
+        summary = (
+            f"Front door decision: strategy discussion ({record.get_kind_display().lower()} "
+            f"received {record.received_on:%-d %B %Y} from {who}). {record.decision_reason}"
+        )
+    else:
+        raised_on = record.completed_on
+        factors = ", ".join(record.factor_labels)
+        summary = (
+            f"Assessment outcome: strategy discussion (assessment started "
+            f"{record.started_on:%-d %B %Y}, completed {record.completed_on:%-d %B %Y})."
+            + (f" Factors identified: {factors}." if factors else "")
+        )
+    raiser = _raiser(record)
     return meeting_services.record_concern(
         actor=actor,
-        children=[contact.child],
+        children=[record.child],
         kind=ConcernKind.SIGNIFICANT_HARM,
-        raised_on=contact.decided_on,
-        summary=(
-            f"Front door decision: strategy discussion ({contact.get_kind_display().lower()} "
-            f"received {contact.received_on:%-d %B %Y} from {who}). {contact.decision_reason}"
-        ).strip(),
-        source_agency=_concern_source(contact),
-        raised_by=contact.decided_by,
-        raised_by_name="" if contact.decided_by_id else "The front door",
+        raised_on=raised_on,
+        summary=summary.strip(),
+        source_agency=_concern_source(record),
+        raised_by=raiser,
+        raised_by_name=""
+        if raiser is not None
+        else ("The front door" if isinstance(record, Contact) else "The assessment"),
         recorded_at=recorded_at or timezone.now(),
-        synthetic=contact.synthetic,
+        synthetic=record.synthetic,
     )
 
 
@@ -218,17 +266,38 @@ ASSESSMENT_PROGRESS_FIELDS = (
 )
 
 
-def record_assessment(*, actor, child, **fields) -> Assessment:
-    return _create(actor, Assessment, child=child, **fields)
+def record_assessment(
+    *, actor, child, concern_recorded_at=None, concern=None, **fields
+) -> Assessment:
+    """An assessment started (and, when given, its progress in the same write). An outcome
+    of "strategy discussion" raises its concern as `update_assessment` does."""
+    with transaction.atomic():
+        assessment = _create(actor, Assessment, child=child, **fields)
+        return _strategy_concern(actor, assessment, concern_recorded_at, concern)
 
 
-def update_assessment(*, actor, assessment: Assessment, expected_version=None, **fields):
+def update_assessment(
+    *,
+    actor,
+    assessment: Assessment,
+    expected_version=None,
+    concern_recorded_at=None,
+    concern=None,
+    **fields,
+):
     """The child seen, the assessment completed, or its worker changed (an assessment left
-    open when the worker changes stays open: nothing here closes it)."""
+    open when the worker changes stays open: nothing here closes it). Completed with the
+    outcome "strategy discussion", it raises a concern of significant harm about the child
+    in the same transaction, exactly as the front door's decision does (`_strategy_concern`:
+    the discussion is convened from it and CP-STRATEGY-DISCUSSION watches it); changing the
+    outcome away from it closes that concern. `concern`: one already recorded about the
+    child to link instead (the scenario loader, from an exported file)."""
     unknown = set(fields) - set(ASSESSMENT_PROGRESS_FIELDS)
     if unknown:
         raise TypeError(f"update_assessment: unknown fields {sorted(unknown)}")
-    return _update(actor, assessment, fields, expected_version)
+    with transaction.atomic():
+        assessment = _update(actor, assessment, fields, expected_version)
+        return _strategy_concern(actor, assessment, concern_recorded_at, concern)
 
 
 # --- the household and checks on its adults

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.access import roles
-from safeguard.access.policy import open_child_for_write
+from safeguard.access.policy import allowed_areas, open_child_for_write
 from safeguard.accounts.models import User
 from safeguard.children.models import Involvement, InvolvementRole
 from safeguard.core.forms import error_summary, posted
@@ -23,6 +23,7 @@ from safeguard.frontdoor import selectors
 from safeguard.frontdoor import services as fd
 from safeguard.frontdoor.models import (
     Assessment,
+    AssessmentOutcome,
     Contact,
     ContactDecision,
     HouseholdMember,
@@ -119,9 +120,20 @@ def _contact_label(c: Contact) -> str:
     return f"{c.get_kind_display()} received {c.received_on:%-d %B %Y} from {who}{decided}"
 
 
+def back_to_front_door(request, child, message: str):
+    """After the front door decided or allocated for a child whose record does not open for
+    the user (on the front door's list only): back to the list, not to the summary."""
+    if "identity" in allowed_areas(request, child):
+        return None
+    messages.success(request, message)
+    return redirect("frontdoor:queue")
+
+
 @login_required
 def contact_decision(request, child_id: int):
-    child = open_child_for_write(request, child_id, what="record:contact")
+    # A page the front door uses (access/rules.py front_door=True): a child on its list
+    # opens for a front-door member even if nobody is involved.
+    child = open_child_for_write(request, child_id, what="record:contact", front_door=True)
     rows = list(
         Contact.objects.filter(child=child)
         .select_related("referrer_agency")
@@ -147,27 +159,43 @@ def contact_decision(request, child_id: int):
             referrer_spoken_to=d["referrer_spoken_to"],
         ),
         empty="No contacts are recorded for this child.",
-        done=lambda contact, alert: _to_strategy_discussion(request, child, contact),
+        done=lambda contact, alert: (
+            _to_strategy_discussion(request, child, contact)
+            or back_to_front_door(request, child, f"{_contact_label(contact)}: saved.")
+        ),
     )
 
 
-def _to_strategy_discussion(request, child, contact: Contact):
-    """After a decision of "strategy discussion": straight on to convening it from the
-    concern the decision raised, for a role that may schedule meetings; otherwise back to
-    the summary saying who convenes it."""
-    if contact.decision != ContactDecision.STRATEGY or not contact.concern_id:
+def _to_strategy_discussion(request, child, record):
+    """After a contact decided, or an assessment completed, with "strategy discussion":
+    straight on to convening it from the concern that raised, for a role that may schedule
+    meetings; otherwise back to the summary saying who convenes it."""
+    strategy = (
+        record.decision == ContactDecision.STRATEGY
+        if isinstance(record, Contact)
+        else record.outcome == AssessmentOutcome.STRATEGY
+    )
+    if not strategy or not record.concern_id:
         return None
+    if "identity" not in allowed_areas(request, child):
+        # On the front door's list only: nobody is allocated who could convene it yet.
+        messages.success(
+            request,
+            "The decision was recorded and a concern of significant harm raised. The child "
+            "has no allocated social worker you work with: allocate one to convene the "
+            "strategy discussion (the list below keeps it in view until one is held).",
+        )
+        return redirect("frontdoor:queue")
     if roles.may_write(request.user.role, "record:meeting"):
         messages.success(
             request,
-            "The decision was recorded and a concern of significant harm raised. Convene the "
-            "strategy discussion.",
+            "Saved, and a concern of significant harm raised. Convene the strategy discussion.",
         )
-        query = urlencode({"kind": MeetingKind.STRATEGY_DISCUSSION, "concern": contact.concern_id})
+        query = urlencode({"kind": MeetingKind.STRATEGY_DISCUSSION, "concern": record.concern_id})
         return redirect(reverse("meetings:schedule", args=[child.pk]) + "?" + query)
     messages.success(
         request,
-        "The decision was recorded and a concern of significant harm raised: the child's "
+        "Saved, and a concern of significant harm raised: the child's "
         "social worker or team manager convenes the strategy discussion.",
     )
     return redirect("children:summary", child.pk)
@@ -260,6 +288,9 @@ def assessment_update(request, child_id: int):
         which_label="Which assessment",
         initial=initial,
         empty="No assessments are recorded for this child.",
+        # An outcome of "strategy discussion" raised a concern: on to convening it, as
+        # after the front door's own decision.
+        done=lambda a, alert: _to_strategy_discussion(request, child, a),
     )
 
 

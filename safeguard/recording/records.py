@@ -22,7 +22,12 @@ from django.utils import timezone
 
 from safeguard.access import roles
 from safeguard.access.models import AuditEntry
-from safeguard.access.policy import open_child, open_child_for_write, session_verified
+from safeguard.access.policy import (
+    allowed_areas,
+    open_child,
+    open_child_for_write,
+    session_verified,
+)
 from safeguard.access.versions import field_label, shown
 from safeguard.accounts.models import Role
 from safeguard.children import services as children_services
@@ -278,7 +283,9 @@ def relationship_end(request, child_id: int):
 
 @login_required
 def involvement_add(request, child_id: int):
-    child = open_child_for_write(request, child_id, what="record:involvement")
+    # A page the front door uses (access/rules.py front_door=True): its manager allocates a
+    # child on its list whom nobody is involved with yet.
+    child = open_child_for_write(request, child_id, what="record:involvement", front_door=True)
     form = f.InvolvementForm(posted(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
@@ -292,7 +299,11 @@ def involvement_add(request, child_id: int):
                 start_date=d["start_date"],
             ),
         ):
-            return _saved(request, child, f"{d['professional']} is now involved.")
+            message = f"{d['professional']} is now involved."
+            if "identity" not in allowed_areas(request, child):
+                messages.success(request, message)
+                return redirect("frontdoor:queue")
+            return _saved(request, child, message)
     return _page(request, form, "Allocate a professional", child)
 
 

@@ -162,11 +162,19 @@ AGENCY = Section(
     (K("code"), K("name"), K("kind"), K("external_id"), K("synthetic")),
     {"id": _ID},
 )
+
+
+def _is_front_door(team) -> bool:
+    from safeguard.frontdoor.models import FrontDoorTeam
+
+    return FrontDoorTeam.objects.filter(team=team).exists()
+
+
 TEAM = Section(
     "partnership.agencies[].teams[]",
     Team,
     S.TEAM,
-    (K("code"), K("name")),
+    (K("code"), K("name"), K("front_door", _is_front_door)),
     {"id": _ID, "agency": "written as the team's place under its agency"},
 )
 PROFESSIONAL = Section(
@@ -585,6 +593,7 @@ ASSESSMENT = Section(
         K("completed", "completed_on"),
         K("factors", lambda a: " ".join(a.factors), "factors"),
         K("outcome"),
+        K("concern"),
         K("synthetic"),
     ),
     {"id": _ID, "child": "the child it is listed under", "version": _VERSION},
@@ -935,20 +944,11 @@ class _Exporter:
             ) from None
 
     def event(self, event: Event) -> str:
+        # An entry a missing episode, police record, bail or measure wrote has the id the
+        # export gives it on that record (`missing_entry`, `entry`, ...; named in export()).
         try:
             return self.event_ids[event.pk]
         except KeyError:
-            if event.child_id == self.child.pk and event.pk in (
-                exploitation_scenario.derived_event_ids(self.child)
-            ):
-                # Known gap: the format cannot yet name an entry that a missing episode,
-                # police record, bail or measure writes (loading that record writes it).
-                raise ExportError(
-                    f"a record of {self.child.local_id} refers to the {event.event_type} "
-                    f"entry of {event.occurred_on} written by a missing episode, police "
-                    "record, bail or protective measure; the scenario format cannot name "
-                    "such an entry yet"
-                ) from None
             raise ExportError(
                 f"a record of {self.child.local_id} refers to event {event.pk}, which is "
                 "not in its chronology"
@@ -1024,6 +1024,11 @@ class _Exporter:
         _, _, related, order = next(t for t in TOP_LISTS if t[1] is CONCERN)
         for i, link in enumerate(getattr(child, related).order_by(*order), 1):
             self.top_ids[("concern", link.concern_id)] = f"{child.local_id}-CN{i}"
+        # The entries exploitation records write are not in `events` (loading the record
+        # writes them again) but a meeting, concern or correction may name one: each gets
+        # an id, written on its record, before anything refers to it.
+        for i, pk in enumerate(exploitation_scenario.derived_events_in_order(child), 1):
+            self.event_ids[pk] = f"{child.local_id}-X{i}"
         data = self.row(CHILD, child)
         lists: dict[str, list] = {}
         for name, section, related, order in CHILD_LISTS:
@@ -1061,7 +1066,7 @@ class _Exporter:
             # Breaches are written inside their bail; the rest by the exploitation module.
             if not hasattr(self, "_exploitation"):
                 self._exploitation = exploitation_scenario.export_child(
-                    self.child, self.agency, self.person
+                    self.child, self.agency, self.person, self.event_ids.get
                 )
             return self._exploitation.get(name, [])
         out = []

@@ -82,7 +82,7 @@ _CONTACT_REFS = {
     "decided_by": "professional",
     "concern": "concern",
 }
-_ASSESSMENT_REFS = {"contact": "contact", "worker": "professional"}
+_ASSESSMENT_REFS = {"contact": "contact", "worker": "professional", "concern": "concern"}
 _CHECK_REFS = {"person": "person", "agency": "agency"}
 _INJURY_REFS = {"agency": "agency"}
 
@@ -249,18 +249,23 @@ def _assessment(builder, local_id, rec, contacts):
     elif "seen_alone" in rec:
         raise rec.error("child_seen", "give when the child was seen with `seen_alone`")
     if "completed" in rec:
-        stages.append(
-            (
-                rec["completed"],
-                {
-                    "completed_on": rec["completed"],
-                    "outcome": rec.get("outcome", ""),
-                    "factors": factors,
-                },
-            )
-        )
+        completion = {
+            "completed_on": rec["completed"],
+            "outcome": rec.get("outcome", ""),
+            "factors": factors,
+        }
+        if "concern" in rec:
+            # As for a contact's decision: the concern (top-level `concerns`) is recorded
+            # in its own phase on its day, and the completion that names it after it.
+            completion["concern"] = rec["concern"]
+            builder.__dict__.setdefault("contact_concerns", []).append((rec, local_id))
+            stages.append((rec["completed"], completion, "meeting"))
+        else:
+            stages.append((rec["completed"], completion))
     elif factors:
         raise rec.error("completed", "factors are identified when the assessment is completed")
+    if "concern" in rec and rec.get("outcome") != "strategy_discussion":
+        raise rec.error("concern", "only a strategy_discussion outcome raises a concern")
     _staged(
         builder,
         rec,
@@ -268,15 +273,47 @@ def _assessment(builder, local_id, rec, contacts):
         ("assessment", f"{local_id}/{rec.path}"),
         "assessment",
         stages,
-        _creator(services.record_assessment, "assessments", _ASSESSMENT_REFS),
-        _updater(_ASSESSMENT_REFS),
+        _apply_assessment,
+        _apply_assessment_update,
         {
             "started_on": "started",
             "child_seen_on": "child_seen",
             "completed_on": "completed",
             "contact": "contact",
+            "concern": "concern",
         },
     )
+
+
+def _assessment_concern_time(data):
+    return services.concern_recorded_at(data["completed_on"]) if data.get("completed_on") else None
+
+
+def _apply_assessment(op, ctx):
+    """Through the service, as on the page: a strategy discussion outcome raises its
+    concern (dated the day completed) unless the file names the one it raised."""
+    data = _resolve(ctx, op.data, _ASSESSMENT_REFS)
+    assessment = services.record_assessment(
+        actor=ctx.actor,
+        child=ctx.get("child", op.child),
+        concern_recorded_at=_assessment_concern_time(data),
+        **data,
+    )
+    ctx.objects[op.key] = assessment
+    ctx.counts["assessments"] += 1
+    return assessment
+
+
+def _apply_assessment_update(op, ctx):
+    data = _resolve(ctx, op.data, _ASSESSMENT_REFS)
+    assessment = services.update_assessment(
+        actor=ctx.actor,
+        assessment=ctx.get(*op.key),
+        concern_recorded_at=_assessment_concern_time(data),
+        **data,
+    )
+    ctx.objects[op.key] = assessment
+    return assessment
 
 
 def _household(builder, local_id, rec):
@@ -408,8 +445,9 @@ def _apply_closure(op, ctx):
 
 
 def _check_contact_concerns(builder) -> None:
-    """A contact's `concern` names a concern in `concerns` (read after every file's
-    children) about the same child, recorded by the day of the decision."""
+    """A contact's or assessment's `concern` names a concern in `concerns` (read after every
+    file's children) about the same child, recorded by the day of the decision or of the
+    assessment's completion."""
     from .loader import _quote
 
     concerns = {op.key[1]: op for op in builder.ops if op.kind == "record_concern"}
@@ -419,9 +457,12 @@ def _check_contact_concerns(builder) -> None:
             raise rec.error("concern", f"no concern with id {_quote(rec['concern'])} in the files")
         if local_id not in op.data["children"]:
             raise rec.error("concern", f"concern {_quote(rec['concern'])} is about another child")
-        if op.effective > rec["decided"]:
+        day, what = (rec["decided"], "decision") if "decided" in rec else (rec["completed"], "")
+        if op.effective > day:
             raise rec.error(
-                "concern", f"concern {_quote(rec['concern'])} was recorded after the decision"
+                "concern",
+                f"concern {_quote(rec['concern'])} was recorded after the "
+                f"{what or 'assessment was completed'}",
             )
 
 

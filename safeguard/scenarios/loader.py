@@ -634,16 +634,19 @@ def _apply_agency(op: Operation, ctx: ApplyContext):
 
 
 def _apply_team(op: Operation, ctx: ApplyContext):
+    from safeguard.frontdoor.models import FrontDoorTeam
+
     agency = ctx.get("agency", op.data["agency"])
-    existing = Team.objects.filter(agency=agency, code=op.data["code"]).first()
-    if existing is not None:
-        ctx.objects[op.key] = existing
-        return existing
-    team = account_services.create_team(
-        actor=ctx.actor, agency=agency, code=op.data["code"], name=op.data["name"]
-    )
+    team = Team.objects.filter(agency=agency, code=op.data["code"]).first()
+    if team is None:
+        team = account_services.create_team(
+            actor=ctx.actor, agency=agency, code=op.data["code"], name=op.data["name"]
+        )
+        ctx.counts["teams"] += 1
+    if op.data.get("front_door"):
+        # The team is the front door (access/roles.py `front_door`).
+        FrontDoorTeam.objects.get_or_create(team=team)
     ctx.objects[op.key] = team
-    ctx.counts["teams"] += 1
     return team
 
 
@@ -916,6 +919,8 @@ class _Builder:
         # event id -> (child local_id, record, (occurred start, precision, recorded_at), type)
         self.events: dict[str, tuple[str, Rec, tuple[dt.datetime, str, dt.datetime], str]] = {}
         self.pending_refs: list[tuple[Rec, str, str, str]] = []
+        # Ids of the entries exploitation records write (exploitation_format.register_entries).
+        self.derived_entries: set[str] = set()
         self.db_agencies: set[str] = set()
         self.db_users: set[str] = set()
 
@@ -997,7 +1002,12 @@ class _Builder:
                     team,
                     None,
                     ("team", f"{code}/{team['code']}"),
-                    {"agency": code, "code": team["code"], "name": team["name"]},
+                    {
+                        "agency": code,
+                        "code": team["code"],
+                        "name": team["name"],
+                        "front_door": bool(team.get("front_door")),
+                    },
                     _apply_team,
                 )
         for prof in rec.get("professionals", []):
@@ -1195,6 +1205,9 @@ class _Builder:
             self._health(local_id, health)
         for ref in rec.get("referrals", []):
             self._referral(local_id, ref)
+        # The entries the exploitation lists write, named first so that an event (a
+        # correction or withdrawal) can amend one.
+        exploitation_scenario.register_entries(self, local_id, rec)
         for ev in rec.get("events", []):
             self._event(local_id, rec, ev)
         # Exploitation and missing lists (safeguard/scenarios/exploitation_format.py).
@@ -1688,9 +1701,14 @@ class _Builder:
             "corrects": ("correct_event", _apply_correct_event),
             "withdraws": ("withdraw_event", _apply_withdraw_event),
         }[amends]
+        # Amending an entry an exploitation record writes: after that record's own
+        # operation on the same day (they are read after the events).
+        phase = "concern" if amends and ev[amends] in self.derived_entries else "event"
+        if phase == "concern":
+            self.derived_entries.add(event_id)  # an amendment of it comes later still
         self._op(
             kind,
-            "event",
+            phase,
             timezone.localtime(recorded_at).date(),
             ev,
             local_id,

@@ -97,6 +97,11 @@ def choice(values, help, required=False):
 TEAM = {
     "code": Field("text", "Team code, unique within the agency (lower-case, hyphens)", True),
     "name": Field("text", "Team name", True),
+    "front_door": Field(
+        "bool",
+        "The team is the front door (MASH, duty): its social workers and team managers see "
+        "every contact awaiting a decision (docs/access.md) (default false)",
+    ),
     "synthetic": SYNTHETIC,
 }
 
@@ -489,6 +494,12 @@ MISSING_EPISODE = {
     "interview_on": Field("date", "When the interview was held, declined or found not possible"),
     "push_factors": Field("text", "What pushed the child away (in the child's words)"),
     "pull_factors": Field("text", "What pulled the child away"),
+    # The chronology entries the episode writes, each named so that a meeting, a concern or
+    # a correction can refer to it (export-scenario writes them).
+    "missing_entry": Field("text", "Id of the entry the report writes (missing_from_care)"),
+    "return_entry": Field("text", "Id of the entry the return writes (returned_from_missing)"),
+    "offer_entry": Field("text", "Id of the entry the interview offer writes"),
+    "interview_entry": Field("text", "Id of the entry the interview's outcome writes"),
     "synthetic": SYNTHETIC,
 }
 
@@ -535,12 +546,22 @@ JUSTICE = {
     "reference": Field("text", "Police or court reference"),
     "outcome": Field("text", "Outcome or decision"),
     "source": Field("ref", "Agency", True, ref_kind="agency"),
+    "entry": Field(
+        "text",
+        "Id of the chronology entry an arrest or incident writes, so that a meeting, concern or "
+        "correction can name it (export-scenario writes it)",
+    ),
     "synthetic": SYNTHETIC,
 }
 
 BREACH = {
     "date": Field("date", "When the breach happened", True),
     "summary": Field("text", "What happened", True),
+    "entry": Field(
+        "text",
+        "Id of the chronology entry the breach writes, so that a meeting, concern or "
+        "correction can name it (export-scenario writes it)",
+    ),
     "synthetic": SYNTHETIC,
 }
 
@@ -555,6 +576,11 @@ BAIL = {
     "other_conditions": Field("text", "Other conditions"),
     "source": Field("ref", "Agency", True, ref_kind="agency"),
     "breaches": Field("list", "Breaches", schema=BREACH),
+    "entry": Field(
+        "text",
+        "Id of the chronology entry the bail writes, so that a meeting, concern or "
+        "correction can name it (export-scenario writes it)",
+    ),
     "synthetic": SYNTHETIC,
 }
 
@@ -567,6 +593,11 @@ MEASURE = {
     "not_pursued_reason": Field("text", "Why a considered measure was not pursued"),
     "notes": Field("text", "Notes"),
     "source": Field("ref", "Agency", True, ref_kind="agency"),
+    "entry": Field(
+        "text",
+        "Id of the chronology entry a measure against an adult writes, so that a meeting, "
+        "concern or correction can name it (export-scenario writes it)",
+    ),
     "synthetic": SYNTHETIC,
 }
 
@@ -635,6 +666,12 @@ ASSESSMENT = {
     "completed": Field("date", "When it was completed (with `outcome`)"),
     "factors": Field("text", "CIN census factor codes identified, separated by spaces"),
     "outcome": choice(AssessmentOutcome.values, "The outcome (with `completed`)"),
+    "concern": Field(
+        "ref",
+        "Id of the concern (in `concerns`) a strategy_discussion outcome raised; without it "
+        "the outcome raises one on load (naming the worker's agency), dated the day completed",
+        ref_kind="concern",
+    ),
     "synthetic": SYNTHETIC,
 }
 

@@ -169,3 +169,43 @@ def test_child_protection_worker_visits_assesses_and_records_the_household(journ
     journey.check("summary-household")
     assert HouseholdMember.objects.filter(child=world.sarah).count() == 1
     assert not Contact.objects.exists()
+
+
+def test_the_front_door_decides_a_contact_about_a_child_nobody_works_with(journey):  # noqa: F811
+    """Issue 14: a partner's contact about an unallocated child reaches the front door's
+    list (the team is a front-door team), is decided there, and the rest of the record
+    stays closed."""
+    from safeguard.frontdoor.models import FrontDoorTeam
+    from tests import factories
+
+    world = web_data.build()
+    FrontDoorTeam.objects.create(team=world.team)
+    nia = factories.child(local_id="FD-NIA", given_name="Nia", family_name="Unallocated")
+    waiting = services.record_contact(
+        actor=None,
+        child=nia,
+        received_on=world.today,
+        source="6",
+        referrer_agency=world.police,
+        summary="Nia found alone at the station at 2am",
+    )
+    page = journey.page
+    sign_in(journey, "tia.manager")
+    journey.goto("/front-door/")
+    main = page.locator("main").inner_text()
+    assert "Nia found alone at the station" in main
+    assert "Not allocated to you: the contacts only" in main
+    journey.check("front-door-unallocated")
+    page.get_by_role("link", name="Decide the contact about Nia Unallocated").click()
+    page.wait_for_url(re.compile(r".*/contacts/decide/$"))
+    page.locator(f"input[name=which][value='{waiting.pk}']").check()
+    page.get_by_label("Early help").check()
+    page.get_by_label("Reason for the decision").fill("Family agree to early help")
+    fill_date(page, "decided_on", world.today)
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r".*/front-door/$"))
+    journey.check("front-door-decided")
+    waiting.refresh_from_db()
+    assert waiting.decision == "early_help"
+    assert "Nia found alone" not in page.locator("main").inner_text()
+    assert page.goto(journey.base_url + f"/children/{nia.pk}/chronology/").status == 404
