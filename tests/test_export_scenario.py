@@ -286,6 +286,17 @@ from hypothesis import strategies as st  # noqa: E402
 
 from safeguard.access import services as access_services  # noqa: E402
 from safeguard.accounts import services as account_services  # noqa: E402
+from safeguard.care import services as care_services  # noqa: E402
+from safeguard.care.models import (  # noqa: E402
+    DISPUTE_STAGE_ORDER,
+    NO_EDUCATION,
+    DecisionKind,
+    HomelessDecision,
+    LeavingCareKind,
+    PepKind,
+    SettingType,
+)
+from safeguard.checks.engine import years_later  # noqa: E402
 from safeguard.children import services as children_services  # noqa: E402
 from safeguard.children.codes import Ethnicity  # noqa: E402
 from safeguard.children.models import (  # noqa: E402
@@ -298,6 +309,7 @@ from safeguard.chronology import services as chronology_services  # noqa: E402
 from safeguard.core.dates import FuzzyMoment, Precision  # noqa: E402
 from safeguard.episodes import services as episode_services  # noqa: E402
 from safeguard.health import services as health_services  # noqa: E402
+from safeguard.health.models import AppointmentService, AppointmentStatus  # noqa: E402
 from tests.factories import VALID_NHS_NUMBERS  # noqa: E402
 
 # Text that YAML would misread if written bare, next to ordinary words.
@@ -337,6 +349,150 @@ def fuzzy_after(data, day: dt.date) -> FuzzyMoment:
             microseconds=data.draw(st.sampled_from([0, 0, 123456])),
         )
     return FuzzyMoment(timezone.make_aware(start), precision)
+
+
+def build_care_record(data, child, dob, sw, pros, agencies, conditions):
+    """The looked-after care record (issue 13) written through the services: placement
+    plans, appointments, transition plans, capacity assessments, education and PEPs,
+    leaving care, a homeless assessment and IRO disputes."""
+    placements = list(child.placements.order_by("start_date", "pk"))
+    starts = [p.start_date for p in placements]
+    chronic = any(c.chronic for c in conditions)
+    for _ in range(data.draw(st.integers(0, 2))):
+        requested = after(data, dob)
+        unique = [p for p in placements if starts.count(p.start_date) == 1]
+        placement = maybe(data, st.sampled_from(unique)) if unique else None
+        if placement is not None:
+            requested = min(requested, placement.start_date)
+        care_services.record_placement_plan(
+            actor=sw,
+            child=child,
+            placement=placement,
+            requested_on=requested,
+            # A child with a long-term condition needs it said how to manage it.
+            health_needs=data.draw(FILLED_NOTES if chronic else NOTES),
+            medicines=data.draw(NOTES),
+            matching_decision=data.draw(NOTES),
+            health_information_shared_on=maybe(data, st.just(after(data, requested, 60))),
+            carers_trained_on=maybe(data, st.just(after(data, requested, 60))),
+            training_needed=data.draw(NOTES),
+            delegated_authority=data.draw(NOTES),
+            synthetic=data.draw(st.booleans()),
+        )
+    for _ in range(data.draw(st.integers(0, 3))):
+        health_services.record_appointment(
+            actor=sw,
+            child=child,
+            date=after(data, dob),
+            service=data.draw(st.sampled_from(AppointmentService.values)),
+            clinic=maybe(data, TEXT, ""),
+            condition=maybe(data, st.sampled_from(conditions)) if conditions else None,
+            status=data.draw(st.sampled_from(AppointmentStatus.values)),
+            agency=maybe(data, st.sampled_from(agencies)),
+            notes=data.draw(NOTES),
+            synthetic=data.draw(st.booleans()),
+        )
+    if data.draw(st.booleans()):
+        health_services.record_transition_plan(
+            actor=sw,
+            child=child,
+            condition=maybe(data, st.sampled_from(conditions)) if conditions else None,
+            date=after(data, dob),
+            named_worker=maybe(data, TEXT, ""),
+            plan=data.draw(FILLED_NOTES),
+        )
+    sixteen = years_later(dob, 16)
+    if sixteen <= dt.date(2024, 1, 1) and data.draw(st.booleans()):
+        impairment = data.draw(st.booleans())
+        functional = {
+            k: data.draw(st.booleans())
+            for k in ("understands", "retains", "uses_or_weighs", "communicates")
+        }
+        lacks = impairment and not all(functional.values())
+        care_services.record_capacity_assessment(
+            actor=sw,
+            child=child,
+            decision_kind=data.draw(st.sampled_from(DecisionKind.values)),
+            decision=data.draw(FILLED_NOTES),
+            date=after(data, sixteen, 600),
+            assessor=maybe(data, st.sampled_from(pros)),
+            assessor_name=maybe(data, TEXT, ""),
+            impairment=impairment,
+            outcome="lacks_capacity" if lacks else "has_capacity",
+            best_interests_decision=data.draw(FILLED_NOTES) if lacks else data.draw(NOTES),
+            **functional,
+        )
+    day = after(data, dob, 3000)
+    for _ in range(data.draw(st.integers(0, 2))):  # one school after another
+        setting_type = data.draw(st.sampled_from(SettingType.values))
+        setting = care_services.record_education_setting(
+            actor=sw,
+            child=child,
+            setting_type=setting_type,
+            name=maybe(data, TEXT, ""),
+            urn=maybe(data, st.just("123456"), ""),
+            start_date=day,
+            part_time=setting_type not in NO_EDUCATION and data.draw(st.booleans()),
+            hours_per_week=maybe(data, st.integers(0, 40)),
+            attendance_percent=maybe(data, st.integers(0, 100)),
+            virtual_school_head=maybe(data, TEXT, ""),
+        )
+        if not data.draw(st.booleans()):
+            break
+        day = after(data, day, 400)
+        care_services.end_education_setting(actor=sw, setting=setting, end_date=day)
+    for _ in range(data.draw(st.integers(0, 2))):
+        care_services.record_pep(
+            actor=sw,
+            child=child,
+            kind=data.draw(st.sampled_from(PepKind.values)),
+            date=after(data, dob),
+            notes=data.draw(NOTES),
+        )
+    for _ in range(data.draw(st.integers(0, 2))):
+        care_services.record_leaving_care(
+            actor=sw,
+            child=child,
+            kind=data.draw(st.sampled_from(LeavingCareKind.values)),
+            date=after(data, dob),
+            personal_adviser_name=maybe(data, TEXT, ""),
+            accommodation=data.draw(NOTES),
+            notes=data.draw(NOTES),
+        )
+    if data.draw(st.booleans()):
+        presented = after(data, dob)
+        care_services.record_homeless_assessment(
+            actor=sw,
+            child=child,
+            presented_on=presented,
+            decided_on=after(data, presented, 30),
+            decision=data.draw(st.sampled_from(HomelessDecision.values)),
+            reasons=data.draw(FILLED_NOTES),
+        )
+    for _ in range(data.draw(st.integers(0, 2))):
+        raised = after(data, dob)
+        raised_by = maybe(data, st.sampled_from(pros))
+        dispute = care_services.raise_dispute(
+            actor=sw,
+            child=child,
+            issue=data.draw(FILLED_NOTES),
+            raised_on=raised,
+            raised_by=raised_by,
+            raised_by_name="" if raised_by else maybe(data, TEXT, ""),
+        )
+        last = raised
+        if data.draw(st.booleans()):
+            last = after(data, raised, 60)
+            dispute = care_services.escalate_dispute(
+                actor=sw,
+                dispute=dispute,
+                stage=data.draw(st.sampled_from(DISPUTE_STAGE_ORDER[1:])),
+                on=last,
+            )
+        if data.draw(st.booleans()):
+            care_services.resolve_dispute(
+                actor=sw, dispute=dispute, on=after(data, last, 60), outcome=data.draw(FILLED_NOTES)
+            )
 
 
 def build_record(data):
@@ -505,7 +661,7 @@ def build_record(data):
             long_term=data.draw(st.booleans()),
         )
     for _ in range(data.draw(st.integers(0, 2))):
-        health_services.record_health_assessment(
+        assessment = health_services.record_health_assessment(
             actor=sw,
             child=child,
             kind=data.draw(st.sampled_from(["initial", "review"])),
@@ -515,6 +671,29 @@ def build_record(data):
             agency=maybe(data, st.sampled_from(agencies)),
             outcome=data.draw(NOTES),
         )
+        # Its recommendations as actions for named people, some followed up.
+        for _ in range(data.draw(st.integers(0, 2))):
+            owner = maybe(data, st.sampled_from(pros))
+            recommendation = care_services.record_health_recommendation(
+                actor=sw,
+                assessment=assessment,
+                action=data.draw(FILLED_NOTES),
+                owner=owner,
+                owner_name=data.draw(TEXT) if owner is None else maybe(data, TEXT, ""),
+                due_on=after(data, assessment.date, 200),
+                synthetic=data.draw(st.booleans()),
+            )
+            if data.draw(st.booleans()):
+                done = data.draw(st.booleans())
+                care_services.record_recommendation_follow_up(
+                    actor=sw,
+                    recommendation=recommendation,
+                    followed_up_on=after(data, assessment.date, 300),
+                    outcome="done" if done else "not_done",
+                    not_done_reason="" if done else data.draw(FILLED_NOTES),
+                    notes=data.draw(NOTES),
+                )
+    build_care_record(data, child, dob, sw, pros, agencies, conditions)
     for _ in range(data.draw(st.integers(0, 2))):
         referred = after(data, dob)
         referral = children_services.record_referral(

@@ -176,6 +176,7 @@ _RECORD_WRITES = {
     "recording:placement-plan": "record:care",
     "recording:host-notified": "record:placement",
     "recording:appointments": "record:health",
+    "recording:health-recommendations": "record:health",
     "recording:transition-plan": "record:health",
     "recording:capacity": "record:care",
     "recording:iro-disputes": "record:iro_dispute",

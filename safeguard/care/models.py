@@ -375,3 +375,81 @@ class DeathNotification(models.Model):
 
     def __str__(self):
         return f"Tell {self.recipient_name} by {self.due_date}"
+
+
+class RecommendationOutcome(models.TextChoices):
+    DONE = "done", "Done"
+    NOT_DONE = "not_done", "Not done"
+
+
+class HealthRecommendation(models.Model):
+    """One action a statutory health assessment recommends (e.g. "refer to CAMHS", "dental
+    check"), for a named person, by a date, and its follow-up: done, or not done and why.
+
+    The health assessment's recommendations become the health plan in the care plan (CPPCR
+    2010 reg 5(b)(i)); the statutory guidance 'Promoting the health and well-being of
+    looked-after children' (2015) has the plan's actions followed up and reviewed at each
+    review of the care plan. An action may be one of the plan's milestones (meetings.
+    Milestone), which the reviews then look at."""
+
+    child = models.ForeignKey(
+        Child, on_delete=models.PROTECT, related_name="health_recommendations"
+    )
+    assessment = models.ForeignKey(
+        "health.HealthAssessment", on_delete=models.PROTECT, related_name="recommended_actions"
+    )
+    action = models.TextField(help_text="What is to be done, e.g. refer to CAMHS")
+    owner = _professional("health_recommendations")
+    owner_name = models.CharField(max_length=200, blank=True)
+    due_on = models.DateField("due by")
+    milestone = models.ForeignKey(
+        "meetings.Milestone",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="health_recommendations",
+    )
+    followed_up_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=8, choices=RecommendationOutcome.choices, blank=True)
+    not_done_reason = models.TextField(blank=True)
+    follow_up_notes = models.TextField(blank=True)
+    synthetic = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["child", "due_on", "pk"]
+        indexes = [models.Index(fields=["child", "due_on"])]
+
+    def __str__(self):
+        return f"{self.action[:60]} (by {self.due_on:%-d %B %Y})"
+
+    @property
+    def who(self) -> str:
+        if self.owner_id:
+            return self.owner.get_full_name() or self.owner.username
+        return self.owner_name
+
+    def clean(self):
+        errors = {}
+        if not self.action.strip():
+            errors["action"] = "Enter what the assessment recommends be done"
+        if not self.owner_id and not self.owner_name.strip():
+            errors["owner_name"] = "Enter who is to do it"
+        if self.assessment_id and self.child_id and self.assessment.child_id != self.child_id:
+            errors["assessment"] = "That health assessment belongs to another child"
+        if self.milestone_id and self.child_id and self.milestone.child_id != self.child_id:
+            errors["milestone"] = "That milestone belongs to another child"
+        if self.assessment_id and self.due_on and self.due_on < self.assessment.date:
+            errors["due_on"] = "A recommendation cannot be due before the assessment"
+        if self.followed_up_on or self.outcome:
+            if not self.followed_up_on:
+                errors["followed_up_on"] = "Enter when it was followed up"
+            elif self.assessment_id and self.followed_up_on < self.assessment.date:
+                errors["followed_up_on"] = "It cannot be followed up before the assessment"
+            if not self.outcome:
+                errors["outcome"] = "Say whether it was done"
+        if self.outcome == RecommendationOutcome.NOT_DONE and not self.not_done_reason.strip():
+            errors["not_done_reason"] = "Enter why it was not done"
+        if self.outcome == RecommendationOutcome.DONE and self.not_done_reason.strip():
+            errors["not_done_reason"] = "A reason is for a recommendation not done"
+        if errors:
+            raise ValidationError(errors)

@@ -19,6 +19,7 @@ from .models import (
     DeathNotification,
     DisputeStage,
     EducationSetting,
+    HealthRecommendation,
     HomelessAssessment,
     IroDispute,
     LeavingCareRecord,
@@ -128,6 +129,38 @@ def resolve_dispute(*, actor, dispute: IroDispute, on: dt.date, outcome: str) ->
     return _update(
         dispute, actor=actor, resolved_on=on, resolved_stage=dispute.stage, outcome=outcome
     )
+
+
+def record_health_recommendation(*, actor, assessment, **fields) -> HealthRecommendation:
+    """One action the health assessment recommends, for a named person, due by a date."""
+    return _create(
+        HealthRecommendation, actor=actor, child=assessment.child, assessment=assessment, **fields
+    )
+
+
+def record_recommendation_follow_up(
+    *,
+    actor,
+    recommendation: HealthRecommendation,
+    followed_up_on: dt.date,
+    outcome: str,
+    not_done_reason: str = "",
+    notes: str = "",
+) -> HealthRecommendation:
+    """The recommendation was followed up: done, or not done and why. Recorded once; a
+    recommendation already followed up is not changed (a new one is recorded instead)."""
+    with transaction.atomic():
+        current = HealthRecommendation.objects.select_for_update().get(pk=recommendation.pk)
+        if current.followed_up_on is not None:
+            raise ValidationError({"followed_up_on": "This recommendation was already followed up"})
+        return _update(
+            current,
+            actor=actor,
+            followed_up_on=followed_up_on,
+            outcome=outcome,
+            not_done_reason=not_done_reason,
+            follow_up_notes=notes,
+        )
 
 
 def record_education_setting(*, actor, **fields) -> EducationSetting:

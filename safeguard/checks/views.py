@@ -27,6 +27,7 @@ from safeguard.children.models import InvolvementRole
 from safeguard.meetings.views import my_action_rows
 
 from .catalogue.emergency_access_review import REVIEWER_LABEL, REVIEWER_ROLE
+from .catalogue.health_recommendation import OWNER_LABEL, OWNER_ROLE
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
 from .selectors import (
@@ -39,7 +40,11 @@ from .selectors import (
     team_alerts,
 )
 
-ROLE_LABELS = {**dict(InvolvementRole.choices), REVIEWER_ROLE: REVIEWER_LABEL}
+ROLE_LABELS = {
+    **dict(InvolvementRole.choices),
+    REVIEWER_ROLE: REVIEWER_LABEL,
+    OWNER_ROLE: OWNER_LABEL,
+}
 
 
 @login_required

@@ -13,6 +13,7 @@ from safeguard.care.models import (
     LeavingCareRecord,
     PersonalEducationPlan,
     PlacementPlan,
+    RecommendationOutcome,
 )
 from safeguard.health.models import Appointment, TransitionPlan
 
@@ -82,12 +83,28 @@ HostNotifiedForm = type(
     },
 )
 
-AppointmentForm = _form(
-    "AppointmentForm",
+_AppointmentFields = _form(
+    "_AppointmentFields",
     Appointment,
     ["date", "service", "clinic", "status", "notes"],
     labels={"date": "Date of the appointment", "status": "What happened"},
 )
+
+
+class AppointmentForm(_AppointmentFields):
+    """An appointment, and the child's condition it is for (`conditions` given): a missed
+    appointment for a chronic condition is told at once (LAC-CHRONIC-APPOINTMENT-MISSED)."""
+
+    def __init__(self, *args, conditions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["condition"] = forms.ChoiceField(
+            label="The condition it is for (optional)",
+            choices=[("", "None or not known")] + list(conditions),
+            required=False,
+        )
+        self.order_fields(["date", "service", "clinic", "condition", "status", "notes"])
+
+
 TransitionPlanForm = _form(
     "TransitionPlanForm",
     TransitionPlan,
@@ -205,4 +222,54 @@ class FhirForm(forms.Form):
         label="FHIR R4 message (JSON: MedicationRequest or MedicationDispense)",
         widget=forms.Textarea(attrs={"rows": 12}),
         error_messages={"required": "Paste the FHIR message"},
+    )
+
+
+class RecommendationForm(_WithChoice):
+    """One action a health assessment recommends (`which` is the assessment)."""
+
+    choice_label = "Health assessment"
+    action = forms.CharField(
+        label="What the assessment recommends be done (e.g. refer to CAMHS)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Enter what the assessment recommends be done"},
+    )
+    owner_name = forms.CharField(
+        label="Who is to do it, if they have no account here (e.g. the dentist)",
+        max_length=200,
+        required=False,
+    )
+    due_on = _date("Date it is due by")
+
+    def __init__(self, *args, owners=(), milestones=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"] = forms.ChoiceField(
+            label="Who is to do it (a professional involved with the child)",
+            choices=[("", "Someone else (name them below)")] + list(owners),
+            required=False,
+        )
+        self.order_fields(["which", "action", "owner", "owner_name", "due_on"])
+        self.fields["milestone"] = forms.ChoiceField(
+            label="Plan milestone it belongs to (optional)",
+            choices=[("", "None")] + list(milestones),
+            required=False,
+        )
+
+
+class RecommendationFollowUpForm(_WithChoice):
+    choice_label = "Recommendation"
+    followed_up_on = _date("Date it was followed up")
+    outcome = forms.ChoiceField(
+        label="Was it done?",
+        choices=RecommendationOutcome.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether it was done"},
+    )
+    not_done_reason = forms.CharField(
+        label="Why it was not done (when not done)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    notes = forms.CharField(
+        label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
+from django.utils import timezone
 
 from safeguard.access import roles
 from safeguard.access.audit import audit_context
@@ -216,7 +217,22 @@ def host_notified(request, child_id: int):
 def appointments(request, child_id: int):
     child = open_child_for_write(request, child_id, what="record:health")
     alert = _alert_for(request, child)
-    form, _, submitted = _forms(request, f.AppointmentForm)
+    conditions = list(child.conditions.order_by("name", "pk"))
+    initial = {}
+    prefill = (alert.prefill or {}) if alert else {}
+    for key in ("condition", "service", "clinic"):
+        if prefill.get(key):
+            initial[key] = str(prefill[key])
+    form, _, submitted = _forms(
+        request,
+        f.AppointmentForm,
+        first_kwargs={
+            "conditions": [
+                (str(c.pk), f"{c.name}{' (long-term)' if c.chronic else ''}") for c in conditions
+            ],
+            "initial": initial,
+        },
+    )
 
     def save(d):
         return health_services.record_appointment(
@@ -226,6 +242,7 @@ def appointments(request, child_id: int):
             service=d["service"],
             status=d["status"],
             clinic=d["clinic"] or "",
+            condition=next((c for c in conditions if str(c.pk) == d["condition"]), None),
             notes=d["notes"] or "",
         )
 
@@ -234,8 +251,9 @@ def appointments(request, child_id: int):
     ):
         return done
     existing = [
-        f"{_d(a.date)}: {a.get_service_display()} {a.clinic} – {a.get_status_display()}"
-        for a in child.appointments.order_by("-date")
+        f"{_d(a.date)}: {a.get_service_display()} {a.clinic}"
+        f"{' for ' + a.condition.name if a.condition else ''} – {a.get_status_display()}"
+        for a in child.appointments.select_related("condition").order_by("-date")
     ]
     return _render(
         request,
@@ -245,6 +263,119 @@ def appointments(request, child_id: int):
         existing_title="Appointments",
         existing=existing,
         intro=_alert_intro(alert),
+    )
+
+
+@login_required
+def health_recommendations(request, child_id: int):
+    """What the child's health assessments recommend, who is to do it by when, and the
+    follow-up (resolves LAC-HEALTH-RECOMMENDATION-OVERDUE: the alert pre-selects its
+    recommendation)."""
+    from safeguard.children.models import Involvement
+    from safeguard.meetings.models import Milestone, MilestoneStatus
+
+    child = open_child_for_write(request, child_id, what="record:health")
+    alert = _alert_for(request, child)
+    assessments = list(child.health_assessments.order_by("-date", "-pk"))
+    recommendations = list(
+        child.health_recommendations.select_related("assessment", "owner", "milestone").order_by(
+            "due_on", "pk"
+        )
+    )
+    open_ones = [r for r in recommendations if r.followed_up_on is None]
+    involved = {
+        i.professional_id: i.professional
+        for i in Involvement.objects.current(timezone.localdate())
+        .filter(child=child)
+        .select_related("professional")
+        .order_by("start_date", "pk")
+    }
+    owners = [
+        (str(pk), f"{u.get_full_name() or u.username} ({u.get_role_display()})")
+        for pk, u in involved.items()
+    ]
+    milestones = list(
+        Milestone.objects.filter(child=child, status=MilestoneStatus.OPEN).order_by("due_on", "pk")
+    )
+    initial = {}
+    if alert and (alert.prefill or {}).get("recommendation"):
+        initial["which"] = str(alert.prefill["recommendation"])
+    form, second, submitted = _forms(
+        request,
+        f.RecommendationForm,
+        f.RecommendationFollowUpForm,
+        first_kwargs={
+            "choices": [
+                (str(a.pk), f"{a.get_kind_display()} on {_d(a.date)}") for a in assessments
+            ],
+            "owners": owners,
+            "milestones": [(str(m.pk), str(m)) for m in milestones],
+        },
+        second_kwargs={
+            "choices": [
+                (str(r.pk), f"{r.action[:60]} – {r.who}, due {_d(r.due_on)}") for r in open_ones
+            ],
+            "initial": initial,
+        },
+    )
+
+    def save(d):
+        assessment = next(a for a in assessments if str(a.pk) == d["which"])
+        return care_services.record_health_recommendation(
+            actor=request.user,
+            assessment=assessment,
+            action=d["action"],
+            owner=involved.get(int(d["owner"])) if d["owner"] else None,
+            owner_name=d["owner_name"] or "",
+            due_on=d["due_on"],
+            milestone=next((m for m in milestones if str(m.pk) == d["milestone"]), None),
+        )
+
+    def follow_up(d):
+        recommendation = next(r for r in open_ones if str(r.pk) == d["which"])
+        return care_services.record_recommendation_follow_up(
+            actor=request.user,
+            recommendation=recommendation,
+            followed_up_on=d["followed_up_on"],
+            outcome=d["outcome"],
+            not_done_reason=d["not_done_reason"] or "",
+            notes=d["notes"] or "",
+        )
+
+    if submitted is form and (
+        done := _save(request, child, form, save, "The recommendation was recorded.", alert)
+    ):
+        return done
+    if submitted is second and (
+        done := _save(request, child, second, follow_up, "The follow-up was recorded.", alert)
+    ):
+        return done
+    existing = [
+        f"{r.action} – {r.who}, due {_d(r.due_on)} (from the {r.assessment}"
+        f"{'; milestone: ' + r.milestone.description[:60] if r.milestone else ''}): "
+        + (
+            f"{r.get_outcome_display().lower()} on {_d(r.followed_up_on)}"
+            + (f" – {r.not_done_reason}" if r.not_done_reason else "")
+            if r.followed_up_on
+            else "not yet followed up"
+        )
+        for r in recommendations
+    ]
+    return _render(
+        request,
+        child,
+        "Health assessment recommendations",
+        form,
+        existing_title="Recommendations",
+        existing=existing,
+        form_title="A recommendation of a health assessment" if assessments else "",
+        nothing_to_do="" if assessments else "No health assessment is recorded.",
+        second=second if open_ones else None,
+        second_title="Record the follow-up of a recommendation",
+        second_button="Save the follow-up",
+        intro=_alert_intro(alert)
+        or "Each action the health assessment recommends, with who is to do it and by when. "
+        "The health plan's actions are followed up at each review of the care plan.",
     )
 
 

@@ -34,6 +34,7 @@ RECORD_PAGES: dict[str, str] = {
     "host_notified": "recording:host-notified",
     "placement": "recording:placement-add",
     "appointment": "recording:appointments",
+    "health_recommendation": "recording:health-recommendations",
     "transition_plan": "recording:transition-plan",
     "capacity_assessment": "recording:capacity",
     "iro_dispute": "recording:iro-disputes",

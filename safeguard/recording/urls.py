@@ -88,6 +88,11 @@ urlpatterns = [
     ),
     path("children/<int:child_id>/appointments/", care_pages.appointments, name="appointments"),
     path(
+        "children/<int:child_id>/health-recommendations/",
+        care_pages.health_recommendations,
+        name="health-recommendations",
+    ),
+    path(
         "children/<int:child_id>/transition-plan/",
         care_pages.transition_plan,
         name="transition-plan",

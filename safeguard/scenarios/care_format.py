@@ -410,4 +410,63 @@ def _build_death(builder, local_id, child_rec, rec) -> None:
         )
 
 
-COUNTS = [spec.related for spec in LISTS] + ["iro_disputes", "deaths"]
+def _record_action(op, ctx):
+    data = dict(op.data)
+    data["owner"] = ctx.maybe("professional", data.get("owner"))
+    assessment = ctx.get(*data.pop("assessment_key"))
+    obj = care_services.record_health_recommendation(actor=ctx.actor, assessment=assessment, **data)
+    ctx.objects[op.key] = obj
+    ctx.counts["health_recommendations"] += 1
+    return obj
+
+
+def _follow_up_action(op, ctx):
+    return care_services.record_recommendation_follow_up(
+        actor=ctx.actor, recommendation=ctx.get(*op.key), **op.data
+    )
+
+
+def build_health_actions(builder, local_id: str, assessment_rec, assessment_key) -> None:
+    """A health assessment's `actions`: each known from the assessment's day, its
+    follow-up from the day it was followed up (so a replay sees it open until then)."""
+    day = assessment_rec["date"]
+    for rec in assessment_rec.get("actions", []):
+        if "owner" in rec:
+            builder._ref(rec, "owner", "professional")
+        if ("followed_up" in rec) != ("outcome" in rec):
+            raise rec.error(
+                "followed_up" if "outcome" in rec else "outcome", "give both or neither"
+            )
+        if rec["due"] < day:
+            raise rec.error("due", f"{rec['due']} is before the assessment ({day})")
+        key = ("health_recommendation", f"{local_id}/{rec.path}")
+        data = {k: rec[k] for k in ("action", "owner", "owner_name", "synthetic") if k in rec}
+        data["due_on"] = rec["due"]
+        data["assessment_key"] = assessment_key
+        builder._op(
+            "record_health_recommendation", "start", day, rec, local_id, key, data, _record_action
+        )
+        if "followed_up" in rec:
+            if rec["followed_up"] < day:
+                raise rec.error(
+                    "followed_up", f"{rec['followed_up']} is before the assessment ({day})"
+                )
+            builder._op(
+                "follow_up_health_recommendation",
+                "start",
+                rec["followed_up"],
+                rec,
+                local_id,
+                key,
+                {
+                    "followed_up_on": rec["followed_up"],
+                    "outcome": rec["outcome"],
+                    "not_done_reason": rec.get("not_done_reason", ""),
+                    "notes": rec.get("follow_up_notes", ""),
+                },
+                _follow_up_action,
+                {"followed_up_on": "followed_up", "outcome": "outcome"},
+            ).source = rec.src("followed_up")
+
+
+COUNTS = [spec.related for spec in LISTS] + ["iro_disputes", "deaths", "health_recommendations"]

@@ -433,8 +433,35 @@ from safeguard.care.models import (  # noqa: E402
     Death,
     DeathNotification,
     DisputeStage,
+    HealthRecommendation,  # noqa: E402
     IroDispute,
     PlacementPlan,
+)
+
+# A health assessment's recommended actions: written inside the assessment (`actions`,
+# `_Exporter._rows`); listed in CHILD_LISTS for the model coverage tests.
+HEALTH_ACTION = Section(
+    "children[].health.assessments[].actions[]",
+    HealthRecommendation,
+    S.HEALTH_ACTION,
+    (
+        K("action"),
+        K("owner"),
+        K("owner_name"),
+        K("due", "due_on"),
+        K("followed_up", "followed_up_on"),
+        K("outcome"),
+        K("not_done_reason"),
+        K("follow_up_notes"),
+        K("synthetic"),
+    ),
+    {
+        "id": _ID,
+        "child": "the child it is listed under",
+        "assessment": "the assessment it is listed under",
+        "milestone": "not yet in the scenario format (milestones have no id in a file): "
+        "the link to a plan milestone is not exported",
+    },
 )
 
 from . import care_format  # noqa: E402
@@ -668,6 +695,13 @@ CHILD_LISTS: tuple[tuple[str, Section, str, tuple[str, ...]], ...] = (
     ("health.conditions", CONDITION, "conditions", ("diagnosed_on", "id")),
     ("health.medicines", MEDICINE, "medicines", ("start_date", "id")),
     ("health.assessments", HEALTH_ASSESSMENT, "health_assessments", ("date", "id")),
+    # Written inside their assessment (its `actions`); listed for the model coverage tests.
+    (
+        "health.assessments.actions",
+        HEALTH_ACTION,
+        "health_recommendations",
+        ("due_on", "id"),
+    ),
     *(
         (spec.path, CARE_SECTIONS[spec.path], spec.related, spec.order)
         for spec in care_format.LISTS
@@ -1084,6 +1118,18 @@ class _Exporter:
                 contact_id = f"{self.child.local_id}-R{i}"
                 self.contact_ids[obj.pk] = contact_id
                 out.append({"id": contact_id, **self.row(section, obj)})
+            elif section is HEALTH_ASSESSMENT:
+                row = self.row(section, obj)
+                actions = [
+                    self.row(HEALTH_ACTION, a)
+                    for a in obj.recommended_actions.order_by("due_on", "id")
+                ]
+                if actions:  # in the schema's order: `actions`, then `synthetic`
+                    synthetic = row.pop("synthetic", None)
+                    row["actions"] = actions
+                    if synthetic is not None:
+                        row["synthetic"] = synthetic
+                out.append(row)
             else:
                 out.append(self.row(section, obj))
         return out

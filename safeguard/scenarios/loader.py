@@ -1515,6 +1515,10 @@ class _Builder:
                 data,
                 _apply_health_assessment,
             )
+            # Its recommendations as actions for named people, and their follow-up.
+            care_format.build_health_actions(
+                self, local_id, ha, ("health_assessment", f"{local_id}/{ha.path}")
+            )
 
     def _referral(self, local_id: str, rec: Rec):
         """A referral is known from the day it is made; its outcome from the outcome date."""

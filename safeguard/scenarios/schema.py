@@ -19,6 +19,7 @@ from safeguard.care.models import (
     LeavingCareKind,
     PepKind,
     Recipient,
+    RecommendationOutcome,
     SettingType,
 )
 from safeguard.children.codes import Ethnicity, Sex
@@ -246,6 +247,18 @@ MEDICINE = {
     "synthetic": SYNTHETIC,
 }
 
+# One action a health assessment recommends, and its follow-up (care.HealthRecommendation).
+HEALTH_ACTION = {
+    "action": Field("text", "What is to be done (e.g. refer to CAMHS)", True),
+    "owner": Field("ref", "Username of who is to do it", ref_kind="professional"),
+    "owner_name": Field("text", "Who is to do it, when they have no account"),
+    "due": Field("date", "By when", True),
+    "followed_up": Field("date", "When it was followed up (with `outcome`)"),
+    "outcome": choice(RecommendationOutcome.values, "done or not_done (with `followed_up`)"),
+    "not_done_reason": Field("text", "Why it was not done (needed when not done)"),
+    "follow_up_notes": Field("text", "Notes of the follow-up"),
+    "synthetic": SYNTHETIC,
+}
 HEALTH_ASSESSMENT = {
     "kind": choice(HealthAssessmentKind.values, "initial or review", True),
     "date": Field("date", "Date of the assessment", True),
@@ -261,6 +274,9 @@ HEALTH_ASSESSMENT = {
     "recommendations": Field("text", "What the assessment recommends"),
     "health_plan_updated": Field(
         "date", "Day the recommendations were taken into the care plan's health plan"
+    ),
+    "actions": Field(
+        "list", "Each recommendation as an action for a named person", schema=HEALTH_ACTION
     ),
     "synthetic": SYNTHETIC,
 }
@@ -941,6 +957,7 @@ _SECTIONS = [
     ("children[].health.conditions[]", CONDITION),
     ("children[].health.medicines[]", MEDICINE),
     ("children[].health.assessments[]", HEALTH_ASSESSMENT),
+    ("children[].health.assessments[].actions[]", HEALTH_ACTION),
     ("children[].health.appointments[]", APPOINTMENT),
     ("children[].health.transition_plans[]", TRANSITION),
     ("children[].care", CARE),
