@@ -9,11 +9,12 @@ import pytest
 from django.test import override_settings
 
 from safeguard.access.models import AuditEntry
-from safeguard.access.policy import front_door_children_for_user, visible_children_for_user
+from safeguard.access.policy import visible_children_for_user
 from safeguard.children.models import Involvement
-from safeguard.frontdoor import services
+from safeguard.frontdoor.access import front_door_children_for_user
 from safeguard.frontdoor.models import Contact, FrontDoorTeam
 from safeguard.meetings.models import Concern
+from safeguard.recording import services
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_otp")]

@@ -31,10 +31,6 @@ from django.utils import timezone
 from safeguard.children.models import Child, Involvement
 from safeguard.core.prepared import run_prepared
 
-# The front door's list (issue 14): which children are on it is the front door's own
-# record (a contact awaiting a decision), and which teams are the front door too.
-from safeguard.frontdoor.models import Contact, FrontDoorTeam
-
 from . import audit, roles
 from .models import AuditAction, BreakGlassAccess, RestrictedAccess
 
@@ -340,53 +336,7 @@ def open_child(request, child_id: int, *, area: str) -> Child:
     return child
 
 
-def is_front_door_member(user) -> bool:
-    """Whether the user works at the front door: their role has the `front_door`
-    capability (roles.MATRIX) and their team is designated a front-door team."""
-    if user is None or not user.is_authenticated or not user.is_active or not user.team_id:
-        return False
-    if not roles.has_capability(user.role, "front_door"):
-        return False
-    return FrontDoorTeam.objects.filter(team_id=user.team_id).exists()
-
-
-def front_door_children_for_user(user) -> QuerySet[Child]:
-    """The children on the front door's list, for a front-door member: every child with a
-    contact awaiting a decision (or decided "strategy discussion" with its concern still
-    open), whether or not anyone is involved. Never a restricted record (only a named
-    grant opens one). Empty for anyone else. Not part of `visible_children`: these children
-    open only on the pages whose rule says `front_door=True` (access/rules.py), in
-    roles.FRONT_DOOR_AREAS, audited with the basis "front-door"."""
-    if not is_front_door_member(user):
-        return Child.objects.none()
-    return Child.objects.filter(restricted=False).filter(
-        Exists(Contact.objects.on_front_door_list().filter(child=OuterRef("pk")))
-    )
-
-
-def front_door_children(request) -> QuerySet[Child]:
-    if not session_verified(request):
-        return Child.objects.none()
-    return front_door_children_for_user(request.user)
-
-
-def open_child_on_front_door(request, child_id: int) -> Child:
-    """A child on the front door's list, for a front-door member; 404 otherwise. The read
-    (of the child's identity) is audited with the basis "front-door"."""
-    try:
-        child_id = int(child_id)
-    except (ValueError, TypeError):
-        raise Http404("No child found") from None
-    child = front_door_children(request).filter(pk=child_id).first()
-    if child is None:
-        raise Http404("No child found")
-    audit.record_read(
-        request, child, area="identity", action=AuditAction.VIEW, basis=roles.FRONT_DOOR_BASIS
-    )
-    return child
-
-
-def open_child_for_write(request, child_id: int, *, what: str, front_door: bool = False) -> Child:
+def open_child_for_write(request, child_id: int, *, what: str) -> Child:
     """The child, if the professional's role may write `what` (roles.WRITES) and they may
     see the child's identity (the same relationship as reading: involvement, team scope,
     a named restricted grant or break-glass); 404 otherwise, as for reads.
@@ -395,15 +345,9 @@ def open_child_for_write(request, child_id: int, *, what: str, front_door: bool 
     itself is audited by the service that makes it. Contribute-without-seeing, for a child
     the professional is not involved with, is a separate path (recording.contribute).
 
-    `front_door`: the page is one the front door uses (its rule says `front_door=True`):
-    a child the professional may not otherwise see opens if it is on the front door's list
-    and they are a front-door member (`open_child_on_front_door`).
+    Pages the front door uses (their rule says `front_door=True`) open through
+    `frontdoor.access.open_child_for_write`, which also opens a child on its list.
     """
     if not session_verified(request) or not roles.may_write(request.user.role, what):
         raise Http404("No child found")
-    if front_door:
-        try:
-            return open_child(request, child_id, area="identity")
-        except Http404:
-            return open_child_on_front_door(request, child_id)
     return open_child(request, child_id, area="identity")

@@ -41,7 +41,7 @@ class Rule:
     front_door: the page is also one the front door uses: for a member of a front-door team
     whose role has the `front_door` capability, a child on the front door's list (a
     contact awaiting a decision, or a strategy discussion decided and its concern open)
-    opens or is listed too, whether or not anyone is involved (policy.front_door_children),
+    opens or is listed too, whether or not anyone is involved (frontdoor/access.py),
     audited with the basis "front-door". Every other page refuses such a child as usual.
 
     get_status 405 marks a POST-only URL: the matrix test then also POSTs to it and

@@ -21,7 +21,7 @@ from .codes import NO_FACTORS, AssessmentFactor, ReferralSource
 class FrontDoorTeam(models.Model):
     """A team that is the front door (MASH, duty): its members whose role has the
     `front_door` capability (access/roles.py) see every child on the front door's list,
-    involved or not, to decide the contact (access/policy.py `front_door_children`).
+    involved or not, to decide the contact (frontdoor/access.py `front_door_children`).
     Designated by an administrator or a scenario (`front_door: true` on the team)."""
 
     team = models.OneToOneField(Team, on_delete=models.CASCADE, related_name="front_door")

@@ -10,9 +10,10 @@ from django.utils import timezone
 
 from safeguard.access import roles
 from safeguard.access.audit import audit_search_results
-from safeguard.access.policy import front_door_children, is_front_door_member, visible_children
+from safeguard.access.policy import visible_children
 
 from . import selectors
+from .access import front_door_children, is_front_door_member
 
 
 @login_required

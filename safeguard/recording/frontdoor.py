@@ -19,6 +19,7 @@ from safeguard.access.policy import allowed_areas, open_child_for_write
 from safeguard.accounts.models import User
 from safeguard.children.models import Involvement, InvolvementRole
 from safeguard.core.forms import error_summary, posted
+from safeguard.frontdoor import access as front_door_access
 from safeguard.frontdoor import selectors
 from safeguard.frontdoor import services as fd
 from safeguard.frontdoor.models import (
@@ -133,7 +134,7 @@ def back_to_front_door(request, child, message: str):
 def contact_decision(request, child_id: int):
     # A page the front door uses (access/rules.py front_door=True): a child on its list
     # opens for a front-door member even if nobody is involved.
-    child = open_child_for_write(request, child_id, what="record:contact", front_door=True)
+    child = front_door_access.open_child_for_write(request, child_id, what="record:contact")
     rows = list(
         Contact.objects.filter(child=child)
         .select_related("referrer_agency")

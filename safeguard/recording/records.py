@@ -42,6 +42,7 @@ from safeguard.children.models import (
 from safeguard.core.forms import apply_service_errors, error_summary, posted
 from safeguard.episodes import services as episode_services
 from safeguard.episodes.models import Episode, Placement
+from safeguard.frontdoor import access as front_door_access
 from safeguard.health import services as health_services
 from safeguard.health.models import Condition, Medicine
 
@@ -285,7 +286,7 @@ def relationship_end(request, child_id: int):
 def involvement_add(request, child_id: int):
     # A page the front door uses (access/rules.py front_door=True): its manager allocates a
     # child on its list whom nobody is involved with yet.
-    child = open_child_for_write(request, child_id, what="record:involvement", front_door=True)
+    child = front_door_access.open_child_for_write(request, child_id, what="record:involvement")
     form = f.InvolvementForm(posted(request))
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
