@@ -82,7 +82,11 @@ MODULES: dict[str, tuple[str, str, list[str]]] = {
     "checks.engine": (
         "safeguard/checks/engine.py",
         "",
-        ["tests/test_checks.py", "tests/test_checks_boundaries.py"],
+        [
+            "tests/test_mutation_engine.py",
+            "tests/test_checks.py",
+            "tests/test_checks_boundaries.py",
+        ],
     ),
     # The loader's all-or-nothing handling: only its load entry points.
     "scenarios.loader": (
