@@ -156,6 +156,7 @@ def test_the_reviewer_sees_the_alert_by_local_id_without_access_to_the_record():
 # deadline at midnight falls at the end of the day before, as a return interview's does).
 DEADLINE_DAYS = [
     (dt.time(0, 0), 72, D(2018, 3, 7)),
+    (dt.time(0, 0, 0, 1), 72, D(2018, 3, 8)),  # a microsecond after midnight: the next day
     (dt.time(0, 1), 72, D(2018, 3, 8)),
     (dt.time(10, 0), 72, D(2018, 3, 8)),
     (dt.time(23, 59), 72, D(2018, 3, 8)),
