@@ -180,15 +180,18 @@ def test_the_alert_is_raised_on_the_day_its_deadline_falls_whatever_the_time(
 
 def test_the_alert_says_who_when_why_and_by_when_and_leads_to_the_grant():
     # The alert is what the reviewer reads: its wording is part of the rule.
-    grant, _ = _grant()
-    (f,) = findings(D(2018, 3, 8))
-    assert f.detail == (
-        f"{grant.user.username} used emergency access to record {grant.child.local_id} at "
-        "5 March 2018 10:00 (UK time), giving the reason \u201cFound at 2am, needs placement "
-        "details\u201d. It was to be reviewed within 72 hours, by 8 March 2018 10:00, and has "
-        "not been. Check that the access was justified and record the review."
-    )
-    assert f.prefill == {"grant": grant.pk}
+    # A grant with no named reviewer says so after the same text.
+    for reviewer, more in ((True, ""), (False, " No reviewer was assigned when it was granted.")):
+        grant, _ = _grant(reviewer=reviewer)
+        (f,) = findings(D(2018, 3, 8), [grant.child_id])
+        assert f.detail == (
+            f"{grant.user.username} used emergency access to record {grant.child.local_id} at "
+            "5 March 2018 10:00 (UK time), giving the reason \u201cFound at 2am, needs "
+            "placement details\u201d. It was to be reviewed within 72 hours, by 8 March 2018 "
+            "10:00, and has not been. Check that the access was justified and record the "
+            "review." + more
+        )
+        assert f.prefill == {"grant": grant.pk}
 
 
 def test_a_record_with_no_local_id_is_named_by_its_number():
