@@ -195,6 +195,9 @@ def run_probes() -> int:
     """Apply each listed mutant to a scratch copy; its named test must fail on it."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
     env["SAFEGUARD_MODE"] = "test"
+    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
+    # query hides a mutant in the code that builds it).
+    env["SAFEGUARD_MUTATION"] = "1"
     # Control: every named test passes on the code as it is (so a failure below is the
     # mutant's doing, not the harness's).
     work = prepare("probe", "", [])
@@ -282,6 +285,9 @@ def run_module(key: str) -> dict:
     work = prepare(key, path, tests)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
     env["SAFEGUARD_MODE"] = "test"
+    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
+    # query hides a mutant in the code that builds it).
+    env["SAFEGUARD_MUTATION"] = "1"
     # The mutated copy, ahead of any installed (editable) safeguard.
     env["PYTHONPATH"] = str(work / "mutants")
     # A test database file kept between mutants (--reuse-db): each mutant costs its tests,
@@ -358,6 +364,9 @@ def recheck_survivors(key: str, skip_equivalents: bool = False) -> dict:
         shutil.copytree(ROOT / "tests", target, ignore=ignore)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
     env["SAFEGUARD_MODE"] = "test"
+    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
+    # query hides a mutant in the code that builds it).
+    env["SAFEGUARD_MUTATION"] = "1"
     env["PYTHONPATH"] = str(work / "mutants")
     env["SAFEGUARD_TEST_DATABASE_NAME"] = str(work / "test-db.sqlite3")
     mutmut = str(Path(sys.executable).with_name("mutmut"))
