@@ -347,3 +347,29 @@ def test_no_write_opens_a_record_without_a_verified_session(settings):
         policy.open_child_for_write(request_for(user), child.pk, what="event:social_care")
     settings.SAFEGUARD_REQUIRE_OTP = False
     assert policy.open_child_for_write(request_for(user), child.pk, what="event:social_care")
+
+
+def test_the_sections_shown_are_exactly_the_areas_the_rule_opens_on_every_basis():
+    # allowed_areas (which sections of a record to show) is the access rule again, in one
+    # query: it must agree with visible_children for every basis, and for grants that do
+    # not apply (someone else's, another record's, expired).
+    situations = _situations()
+    named = next(user for basis, user, _ in situations if basis == "restricted-grant")
+    other_restricted = factories.child(restricted=True)
+    name_on(other_restricted, person())  # someone else's grant
+    expired_user = person()
+    expired = factories.child(restricted=True)
+    name_on(expired, expired_user)
+    RestrictedAccess.objects.filter(child=expired).update(expires_at=timezone.now())
+    cases = [(user, child) for _, user, child in situations]
+    cases += [(named, other_restricted), (expired_user, expired)]
+    for role in BREAK_GLASS_ROLES:
+        user = person(role)
+        child = factories.child()
+        emergency_grant(user, child)
+        cases.append((user, child))
+    for user, child in cases:
+        expected = visible_areas(user, child)
+        assert policy.allowed_areas(request_for(user), child) == expected, (user.role, child)
+    assert policy.allowed_areas(request_for(named), other_restricted) == frozenset()
+    assert policy.allowed_areas(request_for(expired_user), expired) == frozenset()
