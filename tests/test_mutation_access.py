@@ -373,3 +373,17 @@ def test_the_sections_shown_are_exactly_the_areas_the_rule_opens_on_every_basis(
         assert policy.allowed_areas(request_for(user), child) == expected, (user.role, child)
     assert policy.allowed_areas(request_for(named), other_restricted) == frozenset()
     assert policy.allowed_areas(request_for(expired_user), expired) == frozenset()
+
+
+def test_a_grant_that_expires_after_a_record_was_first_shown_no_longer_opens_it(monkeypatch):
+    # The rule's queries are compiled once and reused (core/prepared.py): the time must be
+    # a parameter of each run, not the moment the query was first built.
+    user = person()
+    child = factories.child(restricted=True)
+    name_on(child, user)
+    now = timezone.now()
+    RestrictedAccess.objects.filter(child=child).update(expires_at=now + dt.timedelta(hours=1))
+    assert policy.allowed_areas(request_for(user), child) == set(roles.areas_for(user.role))
+    monkeypatch.setattr(timezone, "now", lambda: now + dt.timedelta(hours=2))
+    assert policy.allowed_areas(request_for(user), child) == frozenset()
+    assert visible_areas(user, child) == set()
