@@ -82,7 +82,11 @@ MODULES: dict[str, tuple[str, str, list[str]]] = {
     "checks.engine": (
         "safeguard/checks/engine.py",
         "",
-        ["tests/test_checks.py", "tests/test_checks_boundaries.py"],
+        [
+            "tests/test_mutation_engine.py",
+            "tests/test_checks.py",
+            "tests/test_checks_boundaries.py",
+        ],
     ),
     # The loader's all-or-nothing handling: only its load entry points.
     "scenarios.loader": (
@@ -191,6 +195,9 @@ def run_probes() -> int:
     """Apply each listed mutant to a scratch copy; its named test must fail on it."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
     env["SAFEGUARD_MODE"] = "test"
+    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
+    # query hides a mutant in the code that builds it).
+    env["SAFEGUARD_MUTATION"] = "1"
     # Control: every named test passes on the code as it is (so a failure below is the
     # mutant's doing, not the harness's).
     work = prepare("probe", "", [])
@@ -278,6 +285,9 @@ def run_module(key: str) -> dict:
     work = prepare(key, path, tests)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
     env["SAFEGUARD_MODE"] = "test"
+    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
+    # query hides a mutant in the code that builds it).
+    env["SAFEGUARD_MUTATION"] = "1"
     # The mutated copy, ahead of any installed (editable) safeguard.
     env["PYTHONPATH"] = str(work / "mutants")
     # A test database file kept between mutants (--reuse-db): each mutant costs its tests,
@@ -325,7 +335,7 @@ def report(key: str, code: int = 0) -> dict:
     return {"module": key, "score": score, "counts": {k: len(v) for k, v in counts.items()}}
 
 
-def recheck_survivors(key: str) -> dict:
+def recheck_survivors(key: str, skip_equivalents: bool = False) -> dict:
     """Re-run only the mutants a previous run of `key` did not kill, against the tests as
     they are now (after writing the tests that should kill them). mutmut is incremental:
     the killed ones keep their result."""
@@ -336,13 +346,27 @@ def recheck_survivors(key: str) -> dict:
         print(f"   {key} has not been run yet")
         return {"module": key, "score": None}
     data = json.loads(meta.read_text())["exit_code_by_key"]
-    names = sorted(k for k, v in data.items() if STATUS.get(v, "suspicious") != "killed")
+    # Mutants a stopped run never reached (None) are not survivors: they are left for a
+    # full run. Explained equivalents are re-run too unless asked to skip them (each runs
+    # every test of its function, the slowest kind of mutant).
+    skip = equivalents() if skip_equivalents else {}
+    names = sorted(
+        k
+        for k, v in data.items()
+        if v is not None and STATUS.get(v, "suspicious") != "killed" and k not in skip
+    )
+    if not names:  # (mutmut given no names would run every mutant)
+        print(f"== {key}: no mutant left to re-check", flush=True)
+        return report(key)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     for target in (work / "tests", work / "mutants" / "tests"):
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(ROOT / "tests", target, ignore=ignore)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
     env["SAFEGUARD_MODE"] = "test"
+    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
+    # query hides a mutant in the code that builds it).
+    env["SAFEGUARD_MUTATION"] = "1"
     env["PYTHONPATH"] = str(work / "mutants")
     env["SAFEGUARD_TEST_DATABASE_NAME"] = str(work / "test-db.sqlite3")
     mutmut = str(Path(sys.executable).with_name("mutmut"))
@@ -370,6 +394,11 @@ def main() -> int:
     parser.add_argument(
         "--survivors", action="store_true", help="re-run only the mutants not killed last time"
     )
+    parser.add_argument(
+        "--skip-equivalents",
+        action="store_true",
+        help="with --survivors: leave out the mutants explained in the equivalents file",
+    )
     args = parser.parse_args()
     if args.probes:
         return run_probes()
@@ -380,8 +409,10 @@ def main() -> int:
     unknown = [m for m in args.modules if m not in MODULES]
     if unknown:
         parser.error(f"unknown module(s) {unknown}; see --list")
-    run = recheck_survivors if args.survivors else run_module
-    results = [run(key) for key in args.modules or MODULES]
+    if args.survivors:
+        results = [recheck_survivors(k, args.skip_equivalents) for k in args.modules or MODULES]
+    else:
+        results = [run_module(key) for key in args.modules or MODULES]
     print(f"\nMutation score per module (target {TARGET:.0f}%):")
     below = 0
     for r in results:

@@ -147,3 +147,64 @@ def test_the_reviewer_sees_the_alert_by_local_id_without_access_to_the_record():
     assert (
         f"Record {grant.child.local_id}" not in client.get(reverse("checks:mine")).content.decode()
     )
+
+
+# --- The deadline day for every time of day (issue 15: mutation testing) ---------------
+
+# (granted at, UK time, on 5 March 2018; hours) -> the day the deadline falls: the alert is
+# raised on that day and not before, with that due date, as every other check does (a
+# deadline at midnight falls at the end of the day before, as a return interview's does).
+DEADLINE_DAYS = [
+    (dt.time(0, 0), 72, D(2018, 3, 7)),
+    (dt.time(0, 0, 0, 1), 72, D(2018, 3, 8)),  # a microsecond after midnight: the next day
+    (dt.time(0, 1), 72, D(2018, 3, 8)),
+    (dt.time(10, 0), 72, D(2018, 3, 8)),
+    (dt.time(23, 59), 72, D(2018, 3, 8)),
+    (dt.time(0, 0), 24, D(2018, 3, 5)),
+    (dt.time(12, 30), 24, D(2018, 3, 6)),
+    (dt.time(0, 0), 1, D(2018, 3, 5)),
+]
+
+
+@pytest.mark.parametrize(("at", "hours", "day"), DEADLINE_DAYS)
+def test_the_alert_is_raised_on_the_day_its_deadline_falls_whatever_the_time(
+    settings, at, hours, day
+):
+    settings.SAFEGUARD_EMERGENCY_REVIEW_HOURS = hours
+    grant, _ = _grant(granted_at=timezone.make_aware(dt.datetime.combine(D(2018, 3, 5), at)))
+    assert findings(day - dt.timedelta(days=1)) == []
+    for as_of in (day, day + dt.timedelta(days=1)):
+        (f,) = findings(as_of)
+        assert (f.subject_key, f.due_date) == (f"break-glass:{grant.pk}", day), as_of
+
+
+def test_the_alert_says_who_when_why_and_by_when_and_leads_to_the_grant():
+    # The alert is what the reviewer reads: its wording is part of the rule.
+    # A grant with no named reviewer says so after the same text.
+    for reviewer, more in ((True, ""), (False, " No reviewer was assigned when it was granted.")):
+        grant, _ = _grant(reviewer=reviewer)
+        (f,) = findings(D(2018, 3, 8), [grant.child_id])
+        assert f.detail == (
+            f"{grant.user.username} used emergency access to record {grant.child.local_id} at "
+            "5 March 2018 10:00 (UK time), giving the reason \u201cFound at 2am, needs "
+            "placement details\u201d. It was to be reviewed within 72 hours, by 8 March 2018 "
+            "10:00, and has not been. Check that the access was justified and record the "
+            "review." + more
+        )
+        assert f.prefill == {"grant": grant.pk}
+
+
+def test_a_record_with_no_local_id_is_named_by_its_number():
+    grant, _ = _grant()
+    type(grant.child).objects.filter(pk=grant.child_id).update(local_id="")
+    (f,) = findings(D(2018, 3, 8))
+    assert f"to record {grant.child_id} at" in f.detail
+
+
+def test_only_the_childrens_grants_asked_for_are_checked():
+    first, _ = _grant()
+    second, _ = _grant()
+    assert findings(D(2018, 3, 9), []) == []
+    assert [f.subject_key for f in findings(D(2018, 3, 9), [second.child_id])] == [
+        f"break-glass:{second.pk}"
+    ]

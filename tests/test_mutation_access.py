@@ -265,3 +265,125 @@ def test_a_role_without_an_area_never_sees_its_entries_on_a_page(role, page):
     body = response.content.decode()
     for area, (_, summary, _) in ENTRIES.items():
         assert (summary in body) == (area in areas), (role, page, area)
+
+
+# --- The basis of a list, from the same query (issue 15: mutation testing) -------------
+
+
+def test_a_listed_childs_basis_comes_with_the_list_with_no_further_query(
+    django_assert_num_queries,
+):
+    # with_bases annotates the list's own query: each child's basis (restricted grant
+    # included) is then read off the row, for every basis of access.
+    for basis, user, child in _situations():
+        listed = policy.with_bases(user, Child.objects.filter(pk=child.pk), area="summary")
+        (row,) = list(listed)
+        with django_assert_num_queries(0):
+            assert policy.basis_of(row, listed._basis_flags) == basis
+
+
+@pytest.mark.parametrize("area", sorted(roles.AREAS))
+def test_a_list_never_gives_a_basis_that_does_not_open_its_area(area):
+    # Break-glass does not open the export: a list of the export area gives it as no
+    # basis, for any role that may break glass.
+    for role in BREAK_GLASS_ROLES:
+        user = person(role)
+        child = factories.child()
+        emergency_grant(user, child)
+        listed = policy.with_bases(user, Child.objects.filter(pk=child.pk), area=area)
+        (row,) = list(listed)
+        opens = area not in roles.BREAK_GLASS_EXCLUDED_AREAS
+        expected = "break-glass" if opens else ""
+        assert policy.basis_of(row, listed._basis_flags) == expected, (role, area)
+        assert policy.access_bases(user, [child.pk], area=area) == {child.pk: expected}
+        assert policy.access_basis(user, child, area=area) == expected
+
+
+def test_a_list_for_no_one_is_left_as_it_is():
+    from django.contrib.auth.models import AnonymousUser
+
+    children = Child.objects.all()
+    for nobody in (None, AnonymousUser()):
+        assert policy.with_bases(nobody, children, area="summary") is children
+
+
+# --- Opening a record to write to it --------------------------------------------------
+
+WRITE_KINDS = sorted(roles._ALL_WRITES)
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_a_record_opens_for_a_write_exactly_when_the_role_may_make_it_and_see_the_child(role):
+    user = person(role)
+    involved, stranger = factories.child(), factories.child()
+    involve(user, involved, role="other")
+    sees = "identity" in roles.areas_for(role) and roles.scope_for(role) != "none"
+    for what in WRITE_KINDS:
+        before = AuditEntry.objects.count()
+        allowed = roles.may_write(role, what) and sees
+        if allowed:
+            opened = policy.open_child_for_write(request_for(user), str(involved.pk), what=what)
+            assert opened == involved
+            entry = AuditEntry.objects.get(seq__gt=before)
+            assert (entry.child_id, entry.area, entry.basis) == (
+                involved.pk,
+                "identity",
+                "involvement",
+            ), what
+        else:
+            with pytest.raises(Http404):
+                policy.open_child_for_write(request_for(user), involved.pk, what=what)
+            assert AuditEntry.objects.count() == before, what
+        with pytest.raises(Http404):
+            policy.open_child_for_write(request_for(user), stranger.pk, what=what)
+
+
+def test_no_write_opens_a_record_without_a_verified_session(settings):
+    settings.SAFEGUARD_REQUIRE_OTP = True
+    user = person(Role.TEAM_MANAGER)
+    child = factories.child()
+    involve(user, child)
+    with pytest.raises(Http404):
+        policy.open_child_for_write(request_for(user), child.pk, what="event:social_care")
+    settings.SAFEGUARD_REQUIRE_OTP = False
+    assert policy.open_child_for_write(request_for(user), child.pk, what="event:social_care")
+
+
+def test_the_sections_shown_are_exactly_the_areas_the_rule_opens_on_every_basis():
+    # allowed_areas (which sections of a record to show) is the access rule again, in one
+    # query: it must agree with visible_children for every basis, and for grants that do
+    # not apply (someone else's, another record's, expired).
+    situations = _situations()
+    named = next(user for basis, user, _ in situations if basis == "restricted-grant")
+    other_restricted = factories.child(restricted=True)
+    name_on(other_restricted, person())  # someone else's grant
+    expired_user = person()
+    expired = factories.child(restricted=True)
+    name_on(expired, expired_user)
+    RestrictedAccess.objects.filter(child=expired).update(expires_at=timezone.now())
+    cases = [(user, child) for _, user, child in situations]
+    cases += [(named, other_restricted), (expired_user, expired)]
+    for role in BREAK_GLASS_ROLES:
+        user = person(role)
+        child = factories.child()
+        emergency_grant(user, child)
+        cases.append((user, child))
+    for user, child in cases:
+        expected = visible_areas(user, child)
+        assert policy.allowed_areas(request_for(user), child) == expected, (user.role, child)
+    assert policy.allowed_areas(request_for(named), other_restricted) == frozenset()
+    assert policy.allowed_areas(request_for(expired_user), expired) == frozenset()
+
+
+def test_a_grant_that_expires_after_a_record_was_first_shown_no_longer_opens_it(monkeypatch):
+    # The rule's queries are compiled once and reused (core/prepared.py): the time must be
+    # a parameter of each run, not the moment the query was first built.
+    user = person()
+    child = factories.child(restricted=True)
+    name_on(child, user)
+    now = timezone.now()
+    RestrictedAccess.objects.filter(child=child).update(expires_at=now + dt.timedelta(hours=1))
+    assert policy.allowed_areas(request_for(user), child) == set(roles.areas_for(user.role))
+    monkeypatch.setattr(timezone, "now", lambda: now + dt.timedelta(hours=2))
+    assert policy.allowed_areas(request_for(user), child) == frozenset()
+    assert visible_areas(user, child) == set()

@@ -124,3 +124,152 @@ def test_the_payload_is_canonical_json_of_the_hashed_fields():
     assert payload["changes"] == {"given_name": {"before": "Sara", "after": "Sarah"}}
     assert payload["at"] == middle.at.astimezone(dt.UTC).isoformat(timespec="microseconds")
     assert b" " not in audit.entry_payload(middle).replace(b"Spelling corrected", b"")
+
+
+# --- Who and where each entry says it came from (issue 15: mutation testing) ------------
+
+SOURCES = [
+    # (signed-in actor, inside a request, the block's via label, the caller's via) -> via
+    (False, False, "", "", "system"),
+    (False, True, "", "", "system"),
+    (False, False, "scenario-loader", "", "scenario-loader"),
+    (False, True, "", "nightly-checks", "nightly-checks"),
+    (True, False, "", "", "command"),
+    (True, True, "", "", "web"),
+    (True, True, "scenario-loader", "", "scenario-loader"),
+    (True, False, "scenario-loader", "cli-export", "cli-export"),
+]
+
+
+@pytest.mark.parametrize(("signed_in", "in_request", "block_via", "via", "expected"), SOURCES)
+def test_every_write_says_who_made_it_and_through_what(
+    signed_in, in_request, block_via, via, expected
+):
+    from django.db import transaction
+
+    sw = person(username="writer")
+    actor = sw if signed_in else None
+    child = factories.child()
+    request = request_for(sw) if in_request else None
+    with audit.audit_context(request=request, via=block_via), transaction.atomic():
+        entry = audit.record_write(
+            actor, child, AuditAction.UPDATE, "children.Child", child.pk, {}, {}, via=via
+        )
+    entry = AuditEntry.objects.get(pk=entry.pk)
+    label = "writer" if signed_in else audit.SYSTEM_ACTOR
+    assert (entry.actor_id, entry.actor_label, entry.via) == (
+        sw.pk if signed_in else None,
+        label,
+        expected,
+    )
+    # Where it came from: the request's address, agent and path, or nothing outside one.
+    where = ("10.1.2.3", "pytest", "/children/1/") if in_request else (None, "", "")
+    assert (entry.ip, entry.user_agent, entry.path) == where
+    # The labels are only for the block: the next write outside it is back to the default.
+    with transaction.atomic():
+        after = audit.record_write(actor, child, AuditAction.UPDATE, "children.Child", 1, {}, {})
+    assert after.via == ("command" if signed_in else audit.SYSTEM_ACTOR)
+
+
+@pytest.mark.parametrize("extra", [0, 1, 50])
+def test_a_long_user_agent_or_path_is_kept_to_the_length_stored(extra):
+    sw = person()
+    child = factories.child()
+    agent, path = "a" * (300 + extra), "/" + "p" * (499 + extra)
+    request = request_for(sw, path=path)
+    request.META["HTTP_USER_AGENT"] = agent
+    entry = AuditEntry.objects.get(pk=audit.record_read(request, child, area="summary").pk)
+    assert (entry.user_agent, entry.path) == (agent[:300], path[:500])
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.parametrize("kind", ["read", "reads", "command", "write"])
+def test_an_unknown_action_is_refused_and_writes_nothing(kind):
+    from django.db import transaction
+
+    sw = person()
+    child = factories.child()
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValueError, match="unknown audit action"), transaction.atomic():
+        if kind == "read":
+            audit.record_read(request_for(sw), child, area="summary", action="peek")
+        elif kind == "reads":
+            audit.record_reads(request_for(sw), [child], area="summary", action="peek")
+        elif kind == "command":
+            audit.record_command_read(child, area="export", action="peek", via="cli")
+        else:
+            audit.record_write(sw, child, "peek", "children.Child", child.pk, None, {})
+    assert AuditEntry.objects.count() == before
+
+
+def test_a_command_read_is_recorded_as_the_system_through_its_command():
+    child = factories.child()
+    entry = audit.record_command_read(
+        child, area="export", action=AuditAction.EXPORT, via="cli-export", reason="Court bundle"
+    )
+    entry = AuditEntry.objects.get(pk=entry.pk)
+    assert (entry.actor_id, entry.actor_label, entry.via) == (None, "system", "cli-export")
+    assert (entry.child_id, entry.area, entry.action, entry.reason) == (
+        child.pk,
+        "export",
+        AuditAction.EXPORT,
+        "Court bundle",
+    )
+
+
+@pytest.mark.parametrize("writer", ["reads", "command"])
+def test_a_read_whose_entry_cannot_be_written_is_refused(writer, monkeypatch):
+    from django.db import DatabaseError
+
+    child = factories.child()
+
+    def fail(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AuditEntry.objects, "bulk_create", fail)
+    with pytest.raises(audit.AuditUnavailable):
+        if writer == "reads":
+            audit.record_reads(request_for(person()), [child], area="summary", action="view")
+        else:
+            audit.record_command_read(child, area="export", action="export", via="cli")
+
+
+def test_only_the_fields_that_changed_are_recorded_before_and_after():
+    before = {"a": 1, "b": "x", "gone": True, "when": dt.date(2020, 1, 2)}
+    after = {"a": 1, "b": "y", "new": None, "when": dt.date(2020, 1, 2)}
+    assert audit.field_changes(before, after) == {
+        "b": {"before": "x", "after": "y"},
+        "gone": {"before": True, "after": None},
+    }
+    assert audit.field_changes(None, {"a": 1}) == {"a": {"before": None, "after": 1}}
+    assert audit.field_changes({"a": 1}, None) == {"a": {"before": 1, "after": None}}
+
+
+# --- Checkpoints: when they are written ---------------------------------------------------
+
+
+@pytest.mark.parametrize("every", [1, 3, 4])
+def test_a_checkpoint_is_written_each_time_the_chain_passes_a_multiple_of_the_interval(
+    every, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = every
+    sw = person()
+    children = [factories.child() for _ in range(3)]
+    start = AuditEntry.objects.count()
+    written = []
+    # Appends of one, two and three entries (a list page audits several in one insert).
+    for size in (1, 2, 3, 1, 2):
+        with django_capture_on_commit_callbacks(execute=True):
+            audit.record_reads(request_for(sw), children[:size], area="summary", action="view")
+        written.append(AuditEntry.objects.count())
+    lines = path.read_text().splitlines() if path.exists() else []
+    got = [int(line.split()[1]) for line in lines]
+    expected, previous = [], start
+    for seq in written:
+        if previous == 0 or previous // every != seq // every:
+            expected.append(seq)
+        previous = seq
+    assert got == expected
+    assert audit.verify_chain().checkpoints_matched == len(set(expected))

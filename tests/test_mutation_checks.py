@@ -222,3 +222,103 @@ def test_a_dated_return_not_yet_due_does_not_hide_a_timed_one_at_the_same_moment
     event(dated, "returned_from_missing", "2018-03-06")
     event(timed, "returned_from_missing", "2018-03-06T00:00")
     assert children_flagged(RI, D(2018, 3, 8)) == {timed.pk}
+
+
+# --- Statutory visits: which rule, which visit, and what the alert says -------------------
+
+
+@pytest.mark.parametrize("to_18", [True, False], ids=["to-18", "not-to-18"])
+@pytest.mark.parametrize("start", STARTS, ids=str)
+def test_after_the_first_year_the_interval_depends_on_whether_the_placement_lasts_to_18(
+    start, to_18
+):
+    child = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2")
+    placement(child, start, intended_until_18=to_18)
+    visit = add_months(start, 12) + dt.timedelta(days=1)
+    event(child, "social_worker_visit", visit)
+    due = add_months(visit, 3) if to_18 else visit + dt.timedelta(weeks=6)
+    assert children_flagged(SW, due, [child.pk]) == set()
+    (f,) = get_check(SW).findings(due + dt.timedelta(days=1), [child.pk])
+    rule = "every 3 months: the placement is to last until 18" if to_18 else "every 6 weeks"
+    assert (f.due_date, f"({rule})." in f.detail) == (due, True)
+
+
+def test_the_latest_visit_since_the_placement_began_is_the_one_that_counts():
+    start = D(2018, 1, 8)
+    child = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2")
+    placement(child, start)
+    # Recorded out of order: the latest visit decides, whatever order they were recorded.
+    for day in (D(2018, 2, 20), D(2018, 1, 10), D(2018, 2, 1)):
+        event(child, "social_worker_visit", day)
+    due = D(2018, 2, 20) + dt.timedelta(weeks=6)
+    assert children_flagged(SW, due, [child.pk]) == set()
+    (f,) = get_check(SW).findings(due + dt.timedelta(days=1), [child.pk])
+    assert f.due_date == due and "last recorded visit was 20 February 2018" in f.detail
+
+
+@pytest.mark.parametrize(("offset", "counts"), [(-1, False), (0, True), (1, True)])
+def test_only_a_visit_on_or_after_the_placement_start_counts_for_it(offset, counts):
+    start = D(2018, 1, 8)
+    child = looked_after_child(start=D(2017, 6, 1), dob=D(2010, 5, 1), legal_status="C2")
+    placement(child, start)
+    event(child, "social_worker_visit", start + dt.timedelta(days=offset))
+    # Without a visit that counts, the first-visit rule is broken from day 8 after the start.
+    flagged = children_flagged(SW, start + dt.timedelta(days=8), [child.pk])
+    assert flagged == (set() if counts else {child.pk})
+
+
+def test_the_visit_alert_says_what_was_due_by_when_under_which_rule():
+    # The alert is what a person reads: its wording is part of the rule.
+    start = D(2018, 1, 8)
+    never, first_year, approximate = (
+        looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2", given_name=n)
+        for n in ("Amy", "Bea", "Cat")
+    )
+    for child in (never, first_year, approximate):
+        placement(child, start)
+    event(first_year, "social_worker_visit", D(2018, 1, 10))
+    event(approximate, "social_worker_visit", "2018-02")
+    found = {f.child_id: f for f in get_check(SW).findings(D(2018, 4, 1))}
+    assert found[never.pk].detail == (
+        "Amy's placement started on 8 January 2018 and no visit is recorded since: one was "
+        "due by 15 January 2018 (within 7 days). Visit the child and record it in the "
+        "chronology."
+    )
+    assert found[never.pk].due_date == D(2018, 1, 15)
+    assert found[first_year.pk].detail == (
+        "Bea's last recorded visit was 10 January 2018; the next was due by 21 February 2018 "
+        "(every 6 weeks in the placement's first year). Visit the child and record it in the "
+        "chronology."
+    )
+    assert found[approximate.pk].detail == (
+        "Cat's last recorded visit was February 2018; the next was due by 15 March 2018 "
+        "(every 6 weeks in the placement's first year). The last visit is dated only as "
+        "February 2018: the due date counts from the start of that period, so check the "
+        "visit's real date. Visit the child and record it in the chronology."
+    )
+    assert [found[c.pk].approximate for c in (never, first_year, approximate)] == [
+        False,
+        False,
+        True,
+    ]
+    for child in (never, first_year, approximate):
+        f = found[child.pk]
+        assert f.subject_key == f"placement:{child.placements.get().pk}"
+        assert f.record_link == "chronology"
+
+
+def test_a_visit_alert_ends_because_the_placement_ended_only_when_it_did():
+    from safeguard.episodes.services import end_placement
+
+    start = D(2018, 1, 8)
+    ended, still = (
+        looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2") for _ in "ab"
+    )
+    first = placement(ended, start)
+    placement(still, start)
+    end_placement(actor=None, placement=first, end_date=D(2018, 3, 1))
+    placement(ended, D(2018, 3, 2), provider_name="Elm House")
+    gone = [(c.pk, f"placement:{c.placements.order_by('pk').first().pk}") for c in (ended, still)]
+    gone.append((still.pk, "other:1"))
+    reasons = get_check(SW).more_end_reasons(D(2018, 3, 5), gone)
+    assert reasons == {gone[0]: "the placement ended"}

@@ -54,7 +54,8 @@ class EmergencyAccessReview(Check):
 
     def findings(self, as_of, child_ids=None):
         hours = review_hours()
-        # Deadlines that fall on or before the end of the as-of day (UK local time).
+        # Deadlines that fall on or before the end of the as-of day (UK local time): one at
+        # midnight falls at the end of the day before, which is its due date (issue 15).
         end_of_day = timezone.make_aware(
             dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time())
         )
@@ -63,7 +64,7 @@ class EmergencyAccessReview(Check):
             return (
                 self.restrict(BreakGlassAccess.objects.all(), child_ids)
                 .filter(reviewed_at__isnull=True)
-                .filter(granted_at__lt=end_of_day - dt.timedelta(hours=hours))
+                .filter(granted_at__lte=end_of_day - dt.timedelta(hours=hours))
                 .values_list(
                     "pk",
                     "child_id",
