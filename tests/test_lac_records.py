@@ -43,6 +43,28 @@ def test_every_care_record_round_trips_through_export(tmp_path):
         assert f"{key}:" in text, key
 
 
+def test_an_appointment_before_the_diagnosis_loads_and_round_trips(tmp_path):
+    # Tests and investigations come before a diagnosis: an appointment for the condition
+    # dated before it was diagnosed is a record the pages can make, so its scenario must
+    # load (the condition is known from the appointment, as from a medicine's start) and
+    # export and reload the same, with the diagnosis date unchanged.
+    text = LAC.replace(
+        "        - {date: 2018-03-01, service: specialist, clinic: Neurology, condition: lac-epi,",
+        "        - {date: 2014-11-01, service: paediatric, clinic: First fit, condition: lac-epi,\n"
+        "           status: attended}\n"
+        "        - {date: 2018-03-01, service: specialist, clinic: Neurology, condition: lac-epi,",
+    )
+    assert "First fit" in text
+    path = tmp_path / "lac.yaml"
+    path.write_text(text, encoding="utf-8")
+    before, after, _ = exported_then_reloaded([path], "LAC-1", tmp_path)
+    assert_same_record(before, after)
+    child = Child.objects.get(local_id="LAC-1")
+    first = child.appointments.get(clinic="First fit")
+    assert first.condition.name == "Epilepsy"
+    assert first.condition.diagnosed_on == dt.date(2015, 3, 1)
+
+
 def test_later_dates_are_their_own_operations(tmp_path):
     result = _load(tmp_path)
     kinds = {(op.kind, op.effective) for op in result.scenario.operations}

@@ -254,6 +254,14 @@ def _build_row(builder, local_id, child_rec, spec: CareList, rec) -> None:
     for key, (name, _kind) in spec.refs.items():
         if key in rec:
             data[name] = rec[key]
+    condition = rec.get("condition") if "condition" in spec.refs else None
+    known = builder.condition_ops.get(condition) if condition else None
+    if known is not None and effective < known.effective:
+        # An appointment (or plan) for the condition before its diagnosis was recorded
+        # (tests and investigations come first): the condition is known from then, so the
+        # record can refer to it, as a medicine's can (loader._health). Its diagnosed date
+        # is unchanged.
+        known.effective = effective
     if "placement_start" in rec:
         if rec["placement_start"] not in _placement_starts(child_rec):
             raise rec.error("placement_start", "no placement of this child starts on that day")

@@ -910,6 +910,7 @@ class _Builder:
 
     def __init__(self):
         self.ops: list[Operation] = []
+        self.condition_ops: dict[str, Operation] = {}
         self.agencies: dict[str, Rec] = {}
         self.teams: set[str] = set()
         self.professionals: dict[str, Rec] = {}
@@ -1391,7 +1392,10 @@ class _Builder:
         )
 
     def _health(self, local_id: str, rec: Rec):
-        condition_ops: dict[str, Operation] = {}
+        # Condition ids are the file's: records read later (care_format: appointments,
+        # transition plans) may refer to one before the day it was diagnosed, as medicines
+        # can (below).
+        condition_ops = self.condition_ops
         for cond in rec.get("conditions", []):
             if "agency" in cond:
                 self._ref(cond, "agency", "agency")
