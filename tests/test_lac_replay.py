@@ -12,8 +12,8 @@ from tests.checks_helpers import D
 SARAH = Path(__file__).resolve().parent.parent / "scenarios" / "sarah.yaml"
 
 
-# One worker replays Sarah once for both replay modules (`make test` runs pytest-xdist
-# with --dist loadgroup; see tests/conftest.py).
+# Asks that one worker run both replay modules (`make test` runs pytest-xdist with --dist
+# loadgroup), so that Sarah is replayed once; docs/testing.md says when it is honoured.
 pytestmark = pytest.mark.xdist_group("sarah-replay")
 
 
