@@ -6,7 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -26,14 +26,24 @@ SARAH = ROOT / "scenarios" / "sarah.yaml"
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def _demo_and_sarah(django_db_setup, django_db_blocker):
+    """The demo partnership (generated: 44 children, every kind of record) and Sarah,
+    loaded once for the module inside a transaction that is rolled back after its last
+    test. Each test runs in its own savepoint within it (pytest-django's `db`), as
+    Django's `TestCase.setUpTestData` does: loading them for every test cost minutes."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        with checks_suspended():
+            load([DEMO])
+            load([SARAH])
+        yield sorted(Child.objects.values_list("pk", flat=True))
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def record(db):
-    """The demo partnership (generated: 44 children, every kind of record) and Sarah."""
-    with checks_suspended():
-        load([DEMO])
-        load([SARAH])
+def record(_demo_and_sarah, db):
     prepared.clear()
-    return sorted(Child.objects.values_list("pk", flat=True))
+    return _demo_and_sarah
 
 
 def _findings(check, as_of, child_ids):
@@ -43,11 +53,11 @@ def _findings(check, as_of, child_ids):
     )
 
 
-# 15 examples: each runs all 61 checks three times over the demo and Sarah (CI's 90-minute
-# budget on two cores; the catalogue tripled since this was 40). Every CI run draws new
-# dates and children, so the examples tried accumulate across runs.
+# 40 examples, each running all 61 checks three times over the demo and Sarah (about
+# 2.5 s an example on SQLite). Every CI run draws new dates and children, so the examples
+# tried accumulate across runs.
 @settings(
-    max_examples=15,
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
