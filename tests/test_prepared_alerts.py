@@ -130,3 +130,54 @@ def test_a_childs_second_re_check_runs_only_cached_sql(people):
         )
     }
     assert len(diff_sql & set(executed)) >= 4  # calendar, active alerts, involvements, held
+
+
+def _server_prepared_count():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_postgresql_prepares_the_cached_queries_on_the_server(people, settings):
+    """Once per connection: a re-check's second run prepares nothing more and plans
+    nothing again; with SAFEGUARD_PREPARED_ON_SERVER off, nothing is prepared."""
+    child = _child(people)
+    settings.SAFEGUARD_PREPARED_ON_SERVER = False
+    with prepared_disabled():
+        expected = _sequence(child, people)
+    before = _server_prepared_count()
+    run_checks(ESCALATED_ON, [child.pk])
+    assert _server_prepared_count() == before
+    settings.SAFEGUARD_PREPARED_ON_SERVER = True
+    assert run_checks(ESCALATED_ON, [child.pk]).transitions == []
+    prepared_now = _server_prepared_count()
+    assert prepared_now > before
+    run_checks(ESCALATED_ON, [child.pk])
+    assert _server_prepared_count() == prepared_now
+    assert expected  # the sequence ran
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL only")
+def test_a_query_the_server_cannot_prepare_runs_bound_on_the_client(people):
+    """`%s IS NULL` with a text parameter: PostgreSQL cannot tell the parameter's type
+    when it is bound on the server, so it refuses to prepare it; the cached query then
+    runs bound on the client, in the same transaction, with the same rows."""
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    from safeguard.accounts.models import User
+    from safeguard.core.prepared import run_prepared
+
+    def build(p):
+        return (
+            User.objects.filter(pk=p["user_id"])
+            .annotate(absent=RawSQL("%s IS NULL", ("a",), output_field=BooleanField()))
+            .values_list("absent", flat=True)
+        )
+
+    user_id = people["sw"].pk
+    assert run_prepared("test-unpreparable", build, user_id=user_id) == [False]
+    assert run_prepared("test-unpreparable", build, user_id=user_id) == [False]
+    assert any("IS NULL) AS" in sql for sql in prepared._server_refused)
+    assert User.objects.filter(pk=user_id).exists()  # the transaction is still usable
