@@ -322,7 +322,11 @@ _SERVER_PREPARED_MAX = 1024  # statements kept prepared per connection (psycopg'
 def _server_prepare_on() -> bool:
     from django.conf import settings
 
-    return bool(getattr(settings, "SAFEGUARD_PREPARED_ON_SERVER", True))
+    if not getattr(settings, "SAFEGUARD_PREPARED_ON_SERVER", True):
+        return False
+    from django.db.backends.postgresql.psycopg_any import is_psycopg3
+
+    return is_psycopg3  # psycopg 2 has no server-side binding
 
 
 @functools.cache
