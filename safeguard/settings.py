@@ -304,6 +304,10 @@ SAFEGUARD_FEEDBACK_URL = os.environ.get("SAFEGUARD_FEEDBACK_URL", "")
 SAFEGUARD_CHECKS: dict = env_json("SAFEGUARD_CHECKS")
 # Re-evaluate a child's checks straight after each write to their record commits.
 SAFEGUARD_CHECKS_ON_CHANGE = env_bool("SAFEGUARD_CHECKS_ON_CHANGE", default=True)
+# PostgreSQL: prepare the cached queries (safeguard/core/prepared.py) on the server, so they
+# are not planned again on every run. Off behind a connection pooler in transaction mode
+# that does not carry prepared statements (PgBouncer before 1.21).
+SAFEGUARD_PREPARED_ON_SERVER = env_bool("SAFEGUARD_PREPARED_ON_SERVER", default=True)
 
 # The audit trail's key and checkpoints (docs/security.md, "Audit trail"). Each entry's
 # hash is an HMAC keyed by a secret the database never holds, so someone who can write to

@@ -411,6 +411,13 @@ def main():
     with prepared_disabled():
         run_checks(as_of=as_of, child_ids=[sample[0]])
     timings = {"built afresh (baseline)": [], "prepared": []}
+    # PostgreSQL: also the prepared queries bound on the client, not prepared on the
+    # server (SAFEGUARD_PREPARED_ON_SERVER=false), to show what server preparation saves.
+    client_bound = "prepared, bound on the client (not prepared on the server)"
+    if engine == "postgresql":
+        timings[client_bound] = []
+    from django.conf import settings
+
     for child_id in sample:
         with prepared_disabled():
             started = time.perf_counter()
@@ -419,6 +426,15 @@ def main():
         started = time.perf_counter()
         run_checks(as_of=as_of, child_ids=[child_id])
         timings["prepared"].append(time.perf_counter() - started)
+        if client_bound in timings:
+            on_server = settings.SAFEGUARD_PREPARED_ON_SERVER
+            settings.SAFEGUARD_PREPARED_ON_SERVER = False
+            try:
+                started = time.perf_counter()
+                run_checks(as_of=as_of, child_ids=[child_id])
+                timings[client_bound].append(time.perf_counter() - started)
+            finally:
+                settings.SAFEGUARD_PREPARED_ON_SERVER = on_server
     base = None
     for label, values in timings.items():
         values.sort()

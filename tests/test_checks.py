@@ -68,6 +68,34 @@ def test_add_working_days_skips_weekends_and_bank_holidays():
     assert add_working_days(D(2017, 4, 15), 1) == D(2017, 4, 18)  # from a Saturday in Easter
 
 
+def test_add_working_days_by_lookup_is_the_day_by_day_count():
+    """`add_working_days` looks the answer up in the calendar's working days; it is the
+    day-by-day count for every day of 2016-2025 and up to the calendar's end (where both
+    refuse a result past it)."""
+    import datetime as dt
+
+    from safeguard.core.workdays import CALENDAR_LAST, CalendarRangeError, is_working_day
+
+    def walked(day, n):
+        current, counted = day, 0
+        while counted < n:
+            current += dt.timedelta(days=1)
+            counted += is_working_day(current)
+        return current if current <= CALENDAR_LAST else "outside"
+
+    def looked_up(day, n):
+        try:
+            return add_working_days(day, n)
+        except CalendarRangeError:
+            return "outside"
+
+    days = [D(2016, 1, 1) + dt.timedelta(days=i) for i in range(3653)]
+    days += [CALENDAR_LAST - dt.timedelta(days=i) for i in range(40)]
+    for day in days:
+        for n in (1, 2, 5, 20):
+            assert looked_up(day, n) == walked(day, n), (day, n)
+
+
 def test_add_months_clips_to_month_end():
     assert add_months(D(2018, 8, 31), 6) == D(2019, 2, 28)
     assert add_months(D(2019, 8, 31), 6) == D(2020, 2, 29)

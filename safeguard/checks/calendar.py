@@ -14,6 +14,7 @@ import logging
 from django.db import transaction
 from django.db.models import DateField, IntegerField, OuterRef, Subquery
 
+from safeguard.core.prepared import run_prepared
 from safeguard.core.workdays import CALENDAR_FIRST, CALENDAR_LAST, calendar_rows
 
 logger = logging.getLogger(__name__)
@@ -42,7 +43,18 @@ def ensure_calendar() -> None:
     """
     from .models import CalendarDay
 
-    if CalendarDay.objects.filter(date__in=[CALENDAR_FIRST, CALENDAR_LAST]).count() != 2:
+    # Prepared (compiled once per process, then only the SQL runs): this is on the path of
+    # every re-check after a write. Not remembered once seen filled: a flush, or the
+    # rollback of the transaction that refilled it, can empty the table again.
+    ends = run_prepared(
+        "calendar:ends",
+        lambda p: (
+            CalendarDay.objects.filter(date__in=[CALENDAR_FIRST, CALENDAR_LAST])
+            .order_by()
+            .values_list("date", flat=True)
+        ),
+    )
+    if len(ends) != 2:
         logger.warning("The working-day calendar was empty or incomplete: refilling it")
         fill_calendar()
 

@@ -81,7 +81,13 @@ def escalate(as_of: dt.date, alerts) -> list[tuple[object, str, list[int]]]:
     config = escalation_settings()
     pending = []
     for alert in alerts:
-        steps = due_steps(alert, as_of, config)
+        # Steps already taken are skipped: the re-check of a child whose alerts have
+        # climbed as far as they are due to runs none of the queries below.
+        steps = [
+            step
+            for step in due_steps(alert, as_of, config)
+            if STEPS.index(step) >= alert.escalation_level
+        ]
         if steps:
             pending.append((alert, steps))
     if not pending:
@@ -115,8 +121,6 @@ def escalate(as_of: dt.date, alerts) -> list[tuple[object, str, list[int]]]:
     for alert, steps in pending:
         for step in steps:
             role = ESCALATED_PREFIX + step
-            if STEPS.index(step) < alert.escalation_level:
-                continue  # already taken
             if step == "team_manager":
                 people = child_tms.get(alert.child_id) or team_tms.get(
                     team_of.get(alert.owner_id), []

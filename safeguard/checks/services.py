@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from safeguard.access import audit
 from safeguard.children.models import Involvement
+from safeguard.core.prepared import run_prepared
 from safeguard.core.workdays import CALENDAR_FIRST, CALENDAR_LAST, CalendarRangeError
 
 from .calendar import ensure_calendar
@@ -143,30 +144,52 @@ def _recipients(
     found: dict[tuple[int, str], list[int]] = defaultdict(list)
     if not child_ids or not roles:
         return found
-    for chunk in _chunks(sorted(child_ids)):
-        rows = (
-            Involvement.objects.current(as_of)
-            .filter(child_id__in=chunk, role__in=sorted(roles))
+    roles = tuple(sorted(roles))
+
+    def build(p):
+        return (
+            Involvement.objects.current(p["as_of"])
+            .filter(child_id__in=p["child_ids"], role__in=roles)
             .order_by("child_id", "role", "start_date", "pk")
             .values_list("child_id", "role", "professional_id")
         )
+
+    for chunk in _chunks(sorted(child_ids)):
+        rows = run_prepared(("alerts:recipients", roles), build, as_of=as_of, child_ids=chunk)
         for child_id, role, professional_id in rows:
             if professional_id not in found[(child_id, role)]:
                 found[(child_id, role)].append(professional_id)
     return found
 
 
-def _alerts_in_scope(check_ids: list[str], child_ids: list[int] | None, extra: Q | None = None):
-    # Locked (PostgreSQL) so that two overlapping sweeps cannot both record the same
-    # transition: the second waits, then sees the first's outcome. SQLite serialises writers.
-    qs = Alert.objects.select_for_update().filter(check_id__in=check_ids)
-    if extra is not None:
-        qs = qs.filter(extra)
+# Alerts whose condition was present at the last sweep: open, or closed with the condition
+# still there.
+_ACTIVE = Q(status__in=OPEN_STATUSES) | Q(status=AlertStatus.CLOSED, finding_present=True)
+
+
+def _alerts_in_scope(check_ids: list[str], child_ids: list[int] | None, active: bool = False):
+    """The alerts of these checks (and children), only the active ones if `active`.
+
+    Locked (PostgreSQL) so that two overlapping sweeps cannot both record the same
+    transition: the second waits, then sees the first's outcome. SQLite serialises writers.
+    Prepared (the check ids and `active` name the SQL, the child ids are late-bound): the
+    re-check of one child runs the cached `SELECT ... FOR UPDATE`."""
+    check_ids = tuple(check_ids)
+
+    def build(p):
+        qs = Alert.objects.select_for_update().filter(check_id__in=check_ids)
+        if active:
+            qs = qs.filter(_ACTIVE)
+        if p["child_ids"] is not None:
+            qs = qs.filter(child_id__in=p["child_ids"])
+        return qs
+
+    key = ("alerts:in-scope", check_ids, active)
     if child_ids is None:
-        return list(qs)
+        return run_prepared(key, build, child_ids=None)
     rows = []
     for chunk in _chunks(child_ids):
-        rows.extend(qs.filter(child_id__in=chunk))
+        rows.extend(run_prepared(key, build, child_ids=chunk))
     return rows
 
 
@@ -208,11 +231,7 @@ def _run_checks(
     with transaction.atomic():
         # Alerts whose condition was present at the last sweep (open, or closed with the
         # condition still there): each either still has its finding or changes state.
-        active = _alerts_in_scope(
-            check_ids,
-            child_ids,
-            Q(status__in=OPEN_STATUSES) | Q(status=AlertStatus.CLOSED, finding_present=True),
-        )
+        active = _alerts_in_scope(check_ids, child_ids, active=True)
         active_keys = {(a.check_id, a.child_id, a.subject_key): a for a in active}
         # Findings without an active alert may match an earlier, resolved or closed alert.
         missing = {
@@ -403,6 +422,14 @@ def _apply_finding(alert: Alert, finding: Finding) -> None:
     alert.prefill = dict(finding.prefill)
 
 
+def _recipients_held(p):
+    return (
+        AlertRecipient.objects.filter(alert_id__in=p["alert_ids"])
+        .exclude(role__startswith=ESCALATED_PREFIX)
+        .values_list("alert_id", "professional_id", "role")
+    )
+
+
 def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) -> None:
     """Recipients of open alerts are the current holders of the check's roles on as_of."""
     if not open_alerts:
@@ -413,10 +440,8 @@ def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) ->
     alert_ids = sorted(a.pk for a, _ in open_alerts)
     for chunk in _chunks(alert_ids):
         # Escalation recipients are kept: they were added by the ladder, not by a role.
-        for alert_id, prof, role in (
-            AlertRecipient.objects.filter(alert_id__in=chunk)
-            .exclude(role__startswith=ESCALATED_PREFIX)
-            .values_list("alert_id", "professional_id", "role")
+        for alert_id, prof, role in run_prepared(
+            "alerts:recipients-held", _recipients_held, alert_ids=chunk
         ):
             existing[alert_id].add((prof, role))
     to_add, to_remove, unfilled_changed = [], [], []

@@ -33,8 +33,20 @@ def bank_holiday_name(day: dt.date) -> str:
     return _bank_holidays().get(day) or ""
 
 
+@lru_cache(maxsize=1)
+def _bank_holiday_dates() -> frozenset[dt.date]:
+    """The calendar's bank holidays as plain dates: a set lookup, where the `holidays`
+    object's own membership test converts and checks its years on every call (counting
+    working days in Python was most of the looked-after review check's sweep)."""
+    return frozenset(_bank_holidays().keys())
+
+
 def is_working_day(day: dt.date) -> bool:
-    return day.weekday() < 5 and day not in _bank_holidays()
+    if day.weekday() >= 5:
+        return False
+    if type(day) is dt.date and CALENDAR_FIRST <= day <= CALENDAR_LAST:
+        return day not in _bank_holiday_dates()
+    return day not in _bank_holidays()  # a datetime, or a year the set does not hold
 
 
 def calendar_rows(first: dt.date = CALENDAR_FIRST, last: dt.date = CALENDAR_LAST):
@@ -56,10 +68,31 @@ def _check_range(day: dt.date) -> None:
         )
 
 
+@lru_cache(maxsize=1)
+def _working_days() -> tuple[tuple[dt.date, ...], dict[dt.date, int]]:
+    """The calendar's working days in order, and for every day of the calendar how many
+    working days fall on or before it (the Python twin of CalendarDay.working_day_index)."""
+    days, index, count = [], {}, 0
+    day = CALENDAR_FIRST
+    while day <= CALENDAR_LAST:
+        if is_working_day(day):
+            days.append(day)
+            count += 1
+        index[day] = count
+        day += dt.timedelta(days=1)
+    return tuple(days), index
+
+
 def add_working_days(day: dt.date, n: int) -> dt.date:
     """The n-th working day after `day` (n >= 1); the Python twin of
     checks.calendar.working_days_after."""
     _check_range(day)
+    if type(day) is dt.date and n >= 1:
+        # Two lookups, as the SQL twin does, rather than walking the days one by one.
+        days, index = _working_days()
+        position = index[day] + n - 1
+        if position < len(days):
+            return days[position]
     current = day
     counted = 0
     while counted < n:
