@@ -35,6 +35,11 @@ test: $(STAMP) browser-deps
 mutation: $(STAMP)
 	$(BIN)/python scripts/mutation.py $(MODULES)
 
+# Every benchmark of docs/performance.md on the engine DATABASE_URL names (a database made
+# for benchmarking): see scripts/bench-all. Not a test; figures vary with the machine.
+bench: $(STAMP)
+	scripts/bench-all
+
 browser-deps:
 	@scripts/ensure-browser-deps
 

@@ -48,7 +48,10 @@ def parse_args():
     p.add_argument(
         "--skip-sweeps", action="store_true", help="measure the incremental re-check only"
     )
-    return p.parse_args()
+    args = p.parse_args()
+    if args.incremental < 1:
+        p.error("--incremental must be at least 1 (the re-check is measured on that many children)")
+    return args
 
 
 def setup_django():

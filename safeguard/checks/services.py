@@ -426,7 +426,7 @@ def _recipients_held(p):
     return (
         AlertRecipient.objects.filter(alert_id__in=p["alert_ids"])
         .exclude(role__startswith=ESCALATED_PREFIX)
-        .values_list("alert_id", "professional_id", "role")
+        .values_list("pk", "alert_id", "professional_id", "role")
     )
 
 
@@ -436,15 +436,20 @@ def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) ->
         return
     roles = {r for a, f in open_alerts for r in _roles_told(checks[a.check_id], f)}
     holders = _recipients(as_of, {a.child_id for a, _ in open_alerts}, roles)
-    existing: dict[int, set[tuple[int, str]]] = defaultdict(set)
+    # alert id -> {(professional, role): recipient row id}
+    existing: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
     alert_ids = sorted(a.pk for a, _ in open_alerts)
     for chunk in _chunks(alert_ids):
         # Escalation recipients are kept: they were added by the ladder, not by a role.
-        for alert_id, prof, role in run_prepared(
+        for pk, alert_id, prof, role in run_prepared(
             "alerts:recipients-held", _recipients_held, alert_ids=chunk
         ):
-            existing[alert_id].add((prof, role))
-    to_add, to_remove, unfilled_changed = [], [], []
+            existing[alert_id][(prof, role)] = pk
+    to_add, to_remove = [], []
+    # Keyed by object identity, not a list: `alert in list` compares models one by one, and
+    # a first sweep of a whole caseload changes tens of thousands (quadratic: 234 of 305 s
+    # of a 1,500-child first sweep's profile).
+    unfilled_changed: dict[int, Alert] = {}
     for alert, finding in open_alerts:
         wanted = set(finding.recipients)
         unfilled = []
@@ -458,24 +463,25 @@ def _sync_recipients(as_of, open_alerts: list[tuple[Alert, Finding]], checks) ->
             wanted.update((p, role) for p in people)
         if alert.owner_id != owner:
             alert.owner_id = owner
-            if alert not in unfilled_changed:
-                unfilled_changed.append(alert)
-        have = existing.get(alert.pk, set())
+            unfilled_changed[id(alert)] = alert
+        have = existing.get(alert.pk, {})
         to_add += [
-            AlertRecipient(alert_id=alert.pk, professional_id=p, role=r) for p, r in wanted - have
+            AlertRecipient(alert_id=alert.pk, professional_id=p, role=r)
+            for p, r in wanted - have.keys()
         ]
-        to_remove += [(alert.pk, p, r) for p, r in have - wanted]
+        to_remove += [pk for held, pk in have.items() if held not in wanted]
         unfilled_text = ",".join(unfilled)
         if alert.unfilled_roles != unfilled_text:
             alert.unfilled_roles = unfilled_text
-            if alert not in unfilled_changed:
-                unfilled_changed.append(alert)
+            unfilled_changed[id(alert)] = alert
     if to_add:
         AlertRecipient.objects.bulk_create(to_add, batch_size=500)
-    for alert_id, prof, role in to_remove:
-        AlertRecipient.objects.filter(alert_id=alert_id, professional_id=prof, role=role).delete()
+    for chunk in _chunks(sorted(to_remove)):
+        AlertRecipient.objects.filter(pk__in=chunk).delete()
     if unfilled_changed:
-        Alert.objects.bulk_update(unfilled_changed, ["unfilled_roles", "owner"], batch_size=500)
+        Alert.objects.bulk_update(
+            list(unfilled_changed.values()), ["unfilled_roles", "owner"], batch_size=500
+        )
 
 
 # --- What people do to alerts -----------------------------------------------------------
