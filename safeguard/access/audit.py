@@ -212,8 +212,9 @@ BROKEN_HEAD_MESSAGE = (
 # a free lane (SELECT ... FOR UPDATE SKIP LOCKED, lowest first), or waits on one when all
 # are busy; it keeps that lane for the rest of the transaction, so it never waits on a
 # second lane while holding one (no deadlock between lanes). The lane a connection's
-# transaction holds is remembered on the connection; the memory is only a hint (the row
-# lock is what guarantees the order), forgotten when the transaction ends.
+# transaction holds is remembered on the connection, with the outermost atomic block it
+# was taken in; the memory is only a hint (the row lock is what guarantees the order),
+# forgotten when the transaction commits and ignored in any other transaction.
 
 _LANE_ATTR = "_safeguard_audit_lane"
 
@@ -226,9 +227,16 @@ def _forget_lane(conn) -> None:
     setattr(conn, _LANE_ATTR, None)
 
 
+def _held_lane(conn) -> int | None:
+    memo = getattr(conn, _LANE_ATTR, None)
+    if memo is None or not conn.in_atomic_block or conn.atomic_blocks[0] is not memo[1]:
+        return None
+    return memo[0]
+
+
 def _remember_lane(conn, lane: int) -> None:
-    if getattr(conn, _LANE_ATTR, None) != lane:
-        setattr(conn, _LANE_ATTR, lane)
+    if _held_lane(conn) != lane:
+        setattr(conn, _LANE_ATTR, (lane, conn.atomic_blocks[0]))
         transaction.on_commit(lambda: _forget_lane(conn))
 
 
@@ -274,10 +282,10 @@ def _lock_or_create(pk: int) -> AuditChainHead:
 def _take_lane() -> AuditChainHead:
     """Lock this transaction's lane's head: the one it holds, else a free one, else wait."""
     conn = transaction.get_connection()
-    held = getattr(conn, _LANE_ATTR, None)
-    if held is not None:
-        return _lock_or_create(held)  # already ours: no wait
     lanes = _lane_count()
+    held = _held_lane(conn)
+    if held is not None and held <= lanes:
+        return _lock_or_create(held)  # already ours: no wait
     free = AuditChainHead.objects.select_for_update(skip_locked=True).filter(
         pk__gte=1, pk__lte=lanes
     )
