@@ -8,14 +8,17 @@ turns it into a 503).
 
 Tamper evidence: each entry's `hash` is an HMAC-SHA256, keyed by a secret the database
 never holds (settings.SAFEGUARD_AUDIT_KEY, its id stored on the entry), over the canonical
-JSON of its fields and the previous entry's hash. Writers take a lock on the single
-`AuditChainHead` row, so the chain has one order on SQLite and PostgreSQL alike. Signed
-checkpoints (seq and hash) are appended to a file outside the database
-(settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE), so rows removed from the end show too.
-`verify_chain` (the command `safeguard audit verify`) recomputes every hash and checks the
-checkpoints. Threat model: docs/security.md. Source: UK GDPR Art. 5(1)(f) and 5(2)
-(integrity and accountability); NHS Data Security and Protection Toolkit 9.5 (audit trails
-that cannot be altered).
+JSON of its fields and the previous entry's hash in its lane. The trail is
+SAFEGUARD_AUDIT_LANES lanes, each a chain with its own `AuditChainHead` row; a writer
+locks a free one (SKIP LOCKED) for its transaction, so concurrent readers do not queue on
+one lock. Anchors (`AuditAnchor`, a chain of their own) record every lane's head after a
+lane's first entry and every SAFEGUARD_AUDIT_CHECKPOINT_EVERY entries of a lane, and
+signed checkpoints (a lane's newest entry and that anchor) are appended to a file outside
+the database (settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE), so rows removed from the end of
+a lane show too. `verify_chain` (the command `safeguard audit verify`) recomputes every
+hash and checks the anchors, the heads and the checkpoints. Threat model:
+docs/security.md. Source: UK GDPR Art. 5(1)(f) and 5(2) (integrity and accountability);
+NHS Data Security and Protection Toolkit 9.5 (audit trails that cannot be altered).
 """
 
 from __future__ import annotations
@@ -446,7 +449,10 @@ def checkpoint_now() -> list[str]:
     Returns the lines written: none when no checkpoint file is configured, the trail is
     empty, or the file could not be written.
     """
-    if _checkpoint_path() is None or not AuditChainHead.objects.filter(pk__gte=1, seq__gt=0):
+    if (
+        _checkpoint_path() is None
+        or not AuditChainHead.objects.filter(pk__gte=1, seq__gt=0).exists()
+    ):
         return []
     keys, key_id = audit_keys(), settings.SAFEGUARD_AUDIT_KEY_ID
     try:
