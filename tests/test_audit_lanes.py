@@ -234,3 +234,18 @@ def test_the_checkpoint_command_anchors_and_checkpoints_every_lane(settings, tmp
     AuditChainHead.objects.filter(pk=3).update(seq=last.seq - 1, last_hash=last.prev_hash)
     report = audit.verify_chain()
     assert report.problems[0].startswith(f"lane 3: the checkpoint file says entry seq {last.seq}")
+
+
+@pytest.mark.parametrize("damage", ["deleted", "reset"])
+def test_another_lanes_head_deleted_or_reset_stops_the_next_anchor(settings, damage):
+    # Writers in other lanes do not touch lane 2's head, but the next anchor compares every
+    # head with the last anchor: the service then refuses, as for its own lane's head.
+    _lanes_trail(settings)
+    child = factories.child()
+    if damage == "deleted":
+        AuditChainHead.objects.filter(pk=2).delete()
+    else:
+        AuditChainHead.objects.filter(pk=2).update(seq=0, last_hash=audit.GENESIS_HASH)
+    audit.hold_lane(1)
+    with pytest.raises(audit.AuditChainBroken):
+        audit.record_command_read(child, area="summary", action="export", via="test")

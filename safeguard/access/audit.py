@@ -333,6 +333,13 @@ def _write_anchor(lane: int, keys: dict[str, bytes], key_id: str) -> AuditAnchor
         .order_by("pk")
         .values_list("pk", "seq", "last_hash")
     }
+    # Heads only move forward: a lane's head gone or behind what the last anchor recorded
+    # was deleted or reset. Refuse, as for the writer's own head, rather than anchor it.
+    last = AuditAnchor.objects.filter(seq=head.seq).first() if head.seq else None
+    if last is not None and any(
+        heads.get(lane, [0])[0] < seq for lane, (seq, _) in last.heads.items()
+    ):
+        raise AuditChainBroken(BROKEN_HEAD_MESSAGE)
     anchor = AuditAnchor(
         seq=head.seq + 1,
         at=timezone.now(),
