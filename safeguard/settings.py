@@ -339,6 +339,18 @@ if MODE == "production" and not SAFEGUARD_AUDIT_CHECKPOINT_FILE:
     )
 # A checkpoint after the first entry and then every N entries (and on `audit checkpoint`).
 SAFEGUARD_AUDIT_CHECKPOINT_EVERY = int(os.environ.get("SAFEGUARD_AUDIT_CHECKPOINT_EVERY", "100"))
+# How many lanes (separate chains, each with its own head row) audit entries are spread
+# over, so concurrent audited reads do not queue on one lock (docs/security.md). SQLite
+# serialises writers anyway: one lane there by default.
+SAFEGUARD_AUDIT_LANES = max(
+    1,
+    int(
+        os.environ.get(
+            "SAFEGUARD_AUDIT_LANES",
+            "1" if DATABASES["default"]["ENGINE"].endswith("sqlite3") else "16",
+        )
+    ),
+)
 
 # Emergency (break-glass) access review: who reviews a grant when the professional has no
 # team manager (usernames, comma-separated), and after how many hours an unreviewed grant

@@ -20,7 +20,8 @@ Uses a caseload already in the database (scripts/bench_checks.py, or `make demo`
 4. prints each page's p50/p95/p99, requests per second, failures, the audited page views
    per second (audit entries written during the run), the server's CPU use, and on
    PostgreSQL the share of busy database sessions that were waiting on a lock (sampled
-   from pg_stat_activity: the audit chain's head row is the one lock every read takes).
+   from pg_stat_activity: before audit lanes, the chain's one head row was the lock every
+   read took; with lanes, a read waits only when every lane is busy).
 
 Locust, the server and the database share the machine: the figures are for this machine,
 and the ratio to the baseline is the comparable number.
@@ -262,7 +263,7 @@ def report(label: str, result: dict, seconds: int, base_p95: float | None) -> fl
     if "lock_share" in result:
         print(
             f"  database sessions busy waiting on a lock: {result['lock_share'] * 100:.0f}% "
-            "of samples (the audit chain head is the only lock every read takes)"
+            "of samples (before audit lanes, the chain head was the one lock every read took)"
         )
     return p95_all
 

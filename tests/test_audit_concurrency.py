@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from safeguard.access import audit, policy
 from safeguard.access.models import AuditChainHead, AuditEntry
@@ -56,3 +56,57 @@ def test_parallel_reads_and_writes_form_one_valid_chain():
     assert report.ok, report.problems
     assert report.checked == AuditEntry.objects.count()
     assert AuditEntry.objects.filter(action="view").count() == 20
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises writers at BEGIN IMMEDIATE; threads need PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_transactions_append_in_different_lanes_without_waiting(settings):
+    # Lanes (issue 9): while one transaction holds a lane, another takes a free one at
+    # once; if it waited on the first one's lane, the first would time out waiting for it.
+    settings.SAFEGUARD_AUDIT_LANES = 4
+    child = factories.child()  # commits; the lanes' head rows exist from here
+    first_appended, second_done = threading.Event(), threading.Event()
+    lanes, errors = {}, []
+
+    def first():
+        try:
+            with transaction.atomic():
+                a = audit.record_command_read(child, area="summary", action="export", via="t")
+                first_appended.set()
+                assert second_done.wait(timeout=20), "the second transaction waited"
+                b = audit.record_command_read(child, area="summary", action="export", via="t")
+                lanes["first"] = (a.lane, b.lane)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            first_appended.set()
+            connections.close_all()
+
+    def second():
+        try:
+            assert first_appended.wait(timeout=20)
+            with transaction.atomic():
+                c = audit.record_command_read(child, area="summary", action="export", via="t")
+                lanes["second"] = c.lane
+            second_done.set()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    held, again = lanes["first"]
+    assert held == again  # a transaction keeps its lane
+    assert lanes["second"] != held
+    report = audit.verify_chain()
+    assert report.ok, report.problems
+    assert report.lanes == 2
+    assert report.checked == AuditEntry.objects.count()

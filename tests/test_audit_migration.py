@@ -103,3 +103,71 @@ def _columns():
             c.name
             for c in connection.introspection.get_table_description(cursor, "access_auditentry")
         }
+
+
+# --- Migration access 0005: lanes (issue 9) -----------------------------------------------
+
+BEFORE_LANES = [("access", "0004_break_glass_reviewer")]
+
+
+def _keyed_chain_before_lanes(apps, n=3):
+    """Entries as the release before lanes wrote them: one chain, HMAC over the v1 fields."""
+    import hmac
+
+    Entry = apps.get_model("access", "AuditEntry")
+    Head = apps.get_model("access", "AuditChainHead")
+    key = settings.SAFEGUARD_AUDIT_KEY.encode()
+    prev = "0" * 64
+    start = timezone.now().replace(microsecond=654321)
+    for seq in range(1, n + 1):
+        entry = Entry(
+            seq=seq,
+            at=start + dt.timedelta(seconds=seq),
+            actor_label="system",
+            via="scenario-loader",
+            action="create",
+            model="children.Child",
+            object_id=str(seq),
+            changes={"given_name": {"before": None, "after": f"Child {seq}"}},
+            key_id=settings.SAFEGUARD_AUDIT_KEY_ID,
+            prev_hash=prev,
+        )
+        entry.hash = prev = hmac.new(
+            key, M0002._payload(entry, audit.HASHED_FIELDS_V1), hashlib.sha256
+        ).hexdigest()
+        entry.save()
+    Head.objects.update_or_create(pk=1, defaults={"seq": n, "last_hash": prev})
+
+
+def test_entries_from_before_lanes_verify_unchanged_as_lane_1_and_the_lane_goes_on(settings):
+    settings.SAFEGUARD_AUDIT_LANES = 2
+    executor = _migrate(BEFORE_LANES)
+    try:
+        _keyed_chain_before_lanes(executor.loader.project_state(BEFORE_LANES).apps)
+        before = list(AuditEntry.objects.order_by("seq").values_list("id", "hash", "prev_hash"))
+    finally:
+        _migrate(_latest())
+    entries = list(AuditEntry.objects.order_by("seq"))
+    # Nothing re-signed: the same rows, lane 1, hash version 1.
+    assert [(e.id, e.hash, e.prev_hash) for e in entries] == before
+    assert {(e.lane, e.hash_version) for e in entries} == {(1, 1)}
+    report = audit.verify_chain()
+    assert report.ok, report.problems
+    assert report.checked == 3
+    # New entries carry on lane 1 (version 2) and the whole still verifies.
+    from tests import factories
+
+    factories.child()
+    new = AuditEntry.objects.order_by("id").last()
+    assert (new.lane, new.seq, new.hash_version, new.prev_hash) == (1, 4, 2, entries[-1].hash)
+    report = audit.verify_chain()
+    assert report.ok, report.problems
+    assert report.checked == AuditEntry.objects.count()
+    # The legacy rows' hash leaves out lane and version: moving one to another lane still
+    # shows (as a gap in lane 1).
+    tamper_sql = "UPDATE access_auditentry SET lane = 2 WHERE id = %s"
+    from tests.access_helpers import tamper
+
+    tamper(tamper_sql, [entries[1].pk])
+    report = audit.verify_chain()
+    assert (report.first_broken_lane, report.first_broken_seq) == (1, 3)

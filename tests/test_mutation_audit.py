@@ -68,6 +68,10 @@ def _different(field, entry, other_user, other_child):
         return other_child.pk
     if name == "seq":
         return value + 1000
+    if name == "lane":
+        return value + 1  # another lane (a number, as the column requires)
+    if name == "hash_version":
+        return 1  # the version before lanes, whose hash leaves out lane and version
     if name == "ip":
         return "10.9.9.9"
     if name == "changes":
@@ -87,8 +91,12 @@ def test_changing_any_one_field_of_an_entry_breaks_verify(field):
     )
     report = audit.verify_chain()
     assert not report.ok, f"{field.attname} changed and verify still passes"
-    if field.attname != "seq":
+    if field.attname not in ("seq", "lane"):
         assert report.first_broken_seq == middle.seq, report.problems
+    elif field.attname == "lane":
+        # Moved out of its lane: the lane now has a gap where it was, seen at the next entry
+        # (tests/test_audit_lanes.py checks the moved entry is reported in the other lane).
+        assert (report.first_broken_lane, report.first_broken_seq) == (middle.lane, middle.seq + 1)
 
 
 def test_a_forged_row_relinked_to_the_next_one_breaks_verify(settings):

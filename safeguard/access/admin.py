@@ -22,7 +22,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     # Ids only: the admin shows nothing of a child's record. Field changes, reasons and
     # paths (a search path carries the name typed) are left out: they are read on the
     # child's audit page by managers who may see the child.
-    list_display = ("seq", "at", "actor_label", "via", "action", "child_id", "area", "ip")
+    list_display = ("lane", "seq", "at", "actor_label", "via", "action", "child_id", "area", "ip")
     list_filter = ("action", "via")
     search_fields = ("actor_label",)
     fields = list_display + (

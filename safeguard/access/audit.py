@@ -8,18 +8,22 @@ turns it into a 503).
 
 Tamper evidence: each entry's `hash` is an HMAC-SHA256, keyed by a secret the database
 never holds (settings.SAFEGUARD_AUDIT_KEY, its id stored on the entry), over the canonical
-JSON of its fields and the previous entry's hash. Writers take a lock on the single
-`AuditChainHead` row, so the chain has one order on SQLite and PostgreSQL alike. Signed
-checkpoints (seq and hash) are appended to a file outside the database
-(settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE), so rows removed from the end show too.
-`verify_chain` (the command `safeguard audit verify`) recomputes every hash and checks the
-checkpoints. Threat model: docs/security.md. Source: UK GDPR Art. 5(1)(f) and 5(2)
-(integrity and accountability); NHS Data Security and Protection Toolkit 9.5 (audit trails
-that cannot be altered).
+JSON of its fields and the previous entry's hash in its lane. The trail is
+SAFEGUARD_AUDIT_LANES lanes, each a chain with its own `AuditChainHead` row; a writer
+locks a free one (SKIP LOCKED) for its transaction, so concurrent readers do not queue on
+one lock. Anchors (`AuditAnchor`, a chain of their own) record every lane's head after a
+lane's first entry and every SAFEGUARD_AUDIT_CHECKPOINT_EVERY entries of a lane, and
+signed checkpoints (a lane's newest entry and that anchor) are appended to a file outside
+the database (settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE), so rows removed from the end of
+a lane show too. `verify_chain` (the command `safeguard audit verify`) recomputes every
+hash and checks the anchors, the heads and the checkpoints. Threat model:
+docs/security.md. Source: UK GDPR Art. 5(1)(f) and 5(2) (integrity and accountability);
+NHS Data Security and Protection Toolkit 9.5 (audit trails that cannot be altered).
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import contextvars
 import datetime as dt
@@ -28,6 +32,7 @@ import hmac
 import json
 import logging
 import os
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -38,7 +43,7 @@ from django.utils import timezone
 
 from safeguard.core.guards import check_write
 
-from .models import AuditAction, AuditChainHead, AuditEntry
+from .models import AuditAction, AuditAnchor, AuditChainHead, AuditEntry
 from .signin import client_ip
 
 GENESIS_HASH = "0" * 64
@@ -116,7 +121,9 @@ def _utc_iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-HASHED_FIELDS = (
+# The fields an entry's hash covers. Version 1: entries written before lanes (all in
+# lane 1; migration 0002 signed them). Version 2: also the lane and the version itself.
+HASHED_FIELDS_V1 = (
     "seq",
     "at",
     "actor_id",
@@ -136,6 +143,10 @@ HASHED_FIELDS = (
     "key_id",
     "prev_hash",
 )
+HASHED_FIELDS = (*HASHED_FIELDS_V1, "lane", "hash_version")
+HASH_VERSION = 2
+# The lane entries written before lanes are in (the head row they were chained under).
+LEGACY_LANE = 1
 
 
 def audit_keys() -> dict[str, bytes]:
@@ -149,19 +160,47 @@ class UnknownAuditKey(Exception):
     pass
 
 
+def _canonical(data: dict) -> bytes:
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
 def entry_payload(entry: AuditEntry) -> bytes:
     """The canonical JSON that an entry's hash covers (sorted keys, no spaces, UTF-8)."""
-    data = {name: getattr(entry, name) for name in HASHED_FIELDS}
+    fields = HASHED_FIELDS_V1 if entry.hash_version == 1 else HASHED_FIELDS
+    data = {name: getattr(entry, name) for name in fields}
     data["at"] = _utc_iso(entry.at)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _canonical(data)
+
+
+def _hmac(key_id: str, payload: bytes, keys: dict[str, bytes] | None) -> str:
+    key = (keys if keys is not None else audit_keys()).get(key_id)
+    if key is None:
+        raise UnknownAuditKey(key_id)
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
 
 
 def entry_hash(entry: AuditEntry, keys: dict[str, bytes] | None = None) -> str:
     """HMAC-SHA256 of the entry's canonical JSON with the key its `key_id` names."""
-    key = (keys if keys is not None else audit_keys()).get(entry.key_id)
-    if key is None:
-        raise UnknownAuditKey(entry.key_id)
-    return hmac.new(key, entry_payload(entry), hashlib.sha256).hexdigest()
+    return _hmac(entry.key_id, entry_payload(entry), keys)
+
+
+def anchor_payload(anchor: AuditAnchor) -> bytes:
+    """The canonical JSON an anchor's hash covers ("kind": never a key of an entry's)."""
+    return _canonical(
+        {
+            "kind": "anchor",
+            "seq": anchor.seq,
+            "at": _utc_iso(anchor.at),
+            "lane": anchor.lane,
+            "heads": anchor.heads,
+            "key_id": anchor.key_id,
+            "prev_hash": anchor.prev_hash,
+        }
+    )
+
+
+def anchor_hash(anchor: AuditAnchor, keys: dict[str, bytes] | None = None) -> str:
+    return _hmac(anchor.key_id, anchor_payload(anchor), keys)
 
 
 BROKEN_HEAD_MESSAGE = (
@@ -170,19 +209,151 @@ BROKEN_HEAD_MESSAGE = (
     "verify` and investigates (docs/security.md, 'When verify fails')."
 )
 
+# --------------------------------------------------------------------------- lanes
+# The trail is SAFEGUARD_AUDIT_LANES chains ("lanes"), each with its own head row, so
+# that concurrent writers need not queue on one lock. A transaction's first append takes
+# a free lane (SELECT ... FOR UPDATE SKIP LOCKED, lowest first), or waits on one when all
+# are busy; it keeps that lane for the rest of the transaction, so it never waits on a
+# second lane while holding one (no deadlock between lanes). The lane a connection's
+# transaction holds is remembered on the connection, with the outermost atomic block it
+# was taken in; the memory is only a hint (the row lock is what guarantees the order),
+# forgotten when the transaction commits and ignored in any other transaction.
 
-def _lock_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+_LANE_ATTR = "_safeguard_audit_lane"
+
+
+def _lane_count() -> int:
+    return max(1, int(settings.SAFEGUARD_AUDIT_LANES))
+
+
+def _forget_lane(conn) -> None:
+    setattr(conn, _LANE_ATTR, None)
+
+
+def _held_lane(conn) -> int | None:
+    memo = getattr(conn, _LANE_ATTR, None)
+    if memo is None or not conn.in_atomic_block or conn.atomic_blocks[0] is not memo[1]:
+        return None
+    return memo[0]
+
+
+def _remember_lane(conn, lane: int) -> None:
+    if _held_lane(conn) != lane:
+        setattr(conn, _LANE_ATTR, (lane, conn.atomic_blocks[0]))
+        transaction.on_commit(lambda: _forget_lane(conn))
+
+
+def _lock(pk: int) -> AuditChainHead | None:
+    return AuditChainHead.objects.select_for_update().filter(pk=pk).first()
+
+
+def _chain_has_history(pk: int) -> bool:
+    """Whether the chain with this head row ever had entries (so a missing head is damage)."""
+    checkpoints, _ = read_checkpoints()
+    if pk == AuditChainHead.ANCHORS:
+        return AuditAnchor.objects.exists() or any(c.anchor_seq for c in checkpoints)
+    return (
+        AuditEntry.objects.filter(lane=pk).exists()
+        or AuditAnchor.objects.filter(heads__has_key=str(pk)).exists()
+        or any(c.lane == pk for c in checkpoints)
+    )
+
+
+def _create_heads(pks: list[int]) -> None:
+    # The migration creates head 1; a lane is created the first time it is needed and a
+    # flushed test database lacks them all. A missing head for a chain that had entries
+    # (or that an anchor or checkpoint says had some) is damage: refuse rather than
+    # re-start the chain over it.
+    if any(_chain_has_history(pk) for pk in pks):
+        raise AuditChainBroken(BROKEN_HEAD_MESSAGE)
+    AuditChainHead.objects.bulk_create(
+        [AuditChainHead(pk=pk, seq=0, last_hash=GENESIS_HASH) for pk in sorted(pks)],
+        ignore_conflicts=True,
+    )
+
+
+def _lock_or_create(pk: int) -> AuditChainHead:
+    head = _lock(pk)
     if head is None:
-        # The migration creates the row and a flushed test database lacks it: recreate it
-        # only for a trail that never had an entry. A missing head with entries (or with a
-        # checkpoint saying there were some) is damage: refuse rather than re-start the
-        # chain over it.
-        if AuditEntry.objects.exists() or last_checkpoint_seq() > 0:
+        _create_heads([pk])
+        head = _lock(pk)
+        if head is None:
             raise AuditChainBroken(BROKEN_HEAD_MESSAGE)
-        AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS_HASH})
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
     return head
+
+
+def _take_lane() -> AuditChainHead:
+    """Lock this transaction's lane's head: the one it holds, else a free one, else wait."""
+    conn = transaction.get_connection()
+    lanes = _lane_count()
+    held = _held_lane(conn)
+    if held is not None and held <= lanes:
+        return _lock_or_create(held)  # already ours: no wait
+    free = AuditChainHead.objects.select_for_update(skip_locked=True).filter(
+        pk__gte=1, pk__lte=lanes
+    )
+    head = free.order_by("pk").first()
+    if head is None:
+        existing = set(
+            AuditChainHead.objects.filter(pk__gte=1, pk__lte=lanes).values_list("pk", flat=True)
+        )
+        missing = [lane for lane in range(1, lanes + 1) if lane not in existing]
+        if missing:
+            _create_heads(missing)
+            head = free.order_by("pk").first()
+    if head is None:
+        # Every lane is busy: queue on one, as every writer did before lanes.
+        head = _lock_or_create(random.randint(1, lanes))  # noqa: S311 - not a secret
+    _remember_lane(conn, head.pk)
+    return head
+
+
+def hold_lane(lane: int) -> AuditChainHead:
+    """Take `lane` (waiting for it) for the rest of the current transaction.
+
+    For tests and tools that need entries in a given lane; `_append` chooses for itself.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("hold_lane must run inside a transaction")
+    head = _lock_or_create(lane)
+    _remember_lane(transaction.get_connection(), lane)
+    return head
+
+
+def _write_anchor(lane: int, keys: dict[str, bytes], key_id: str) -> AuditAnchor:
+    """Append an anchor of every lane's head now (the caller's own uncommitted included).
+
+    The caller holds at most its own lane; it waits here only for the anchor chain's head,
+    which nobody holding it waits on another lane for, so this cannot deadlock.
+    """
+    head = _lock_or_create(AuditChainHead.ANCHORS)
+    heads = {
+        str(pk): [seq, last_hash]
+        for pk, seq, last_hash in AuditChainHead.objects.filter(pk__gte=1, seq__gt=0)
+        .order_by("pk")
+        .values_list("pk", "seq", "last_hash")
+    }
+    # Heads only move forward: a lane's head gone or behind what the last anchor recorded
+    # was deleted or reset. Refuse, as for the writer's own head, rather than anchor it.
+    last = AuditAnchor.objects.filter(seq=head.seq).first() if head.seq else None
+    if last is not None and any(
+        heads.get(lane, [0])[0] < seq for lane, (seq, _) in last.heads.items()
+    ):
+        raise AuditChainBroken(BROKEN_HEAD_MESSAGE)
+    anchor = AuditAnchor(
+        seq=head.seq + 1,
+        at=timezone.now(),
+        lane=lane,
+        heads=heads,
+        key_id=key_id,
+        prev_hash=head.last_hash,
+    )
+    anchor.hash = anchor_hash(anchor, keys)
+    AuditAnchor.objects.bulk_create([anchor])
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).update(
+        seq=anchor.seq, last_hash=anchor.hash
+    )
+    return anchor
 
 
 def _append(entries: list[AuditEntry]) -> list[AuditEntry]:
@@ -191,36 +362,46 @@ def _append(entries: list[AuditEntry]) -> list[AuditEntry]:
         return entries
     keys = audit_keys()
     key_id = settings.SAFEGUARD_AUDIT_KEY_ID
+    conn = transaction.get_connection()
+    if not conn.in_atomic_block:
+        _forget_lane(conn)  # a new transaction: whatever lane was held was released
     try:
         with transaction.atomic():
-            head = _lock_head()
-            first_seq = head.seq
-            seq, prev = head.seq, head.last_hash
+            head = _take_lane()
+            lane = head.pk
+            first_seq = seq = head.seq
+            prev = head.last_hash
             for entry in entries:
                 seq += 1
+                entry.lane = lane
                 entry.seq = seq
+                entry.hash_version = HASH_VERSION
                 entry.key_id = key_id
                 entry.prev_hash = prev
                 entry.hash = prev = entry_hash(entry, keys)
             AuditEntry.objects.bulk_create(entries)
-            AuditChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev)
+            AuditChainHead.objects.filter(pk=lane).update(seq=seq, last_hash=prev)
+            every = max(1, settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY)
+            if first_seq == 0 or first_seq // every != seq // every:
+                anchor = _write_anchor(lane, keys, key_id)
+                checkpoint = (lane, seq, prev, anchor.seq, anchor.hash)
+                transaction.on_commit(lambda: write_checkpoint(*checkpoint))
     except IntegrityError as exc:
         # The head says seq N but entry N+1 exists: the head was reset or replaced.
         logger.error("audit chain head is behind its entries: %s", exc)
         raise AuditChainBroken(BROKEN_HEAD_MESSAGE) from exc
-    every = max(1, settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY)
-    if first_seq == 0 or first_seq // every != seq // every:
-        checkpoint = (seq, prev)
-        transaction.on_commit(lambda: write_checkpoint(*checkpoint))
     return entries
 
 
 # --------------------------------------------------------------------------- checkpoints
 # One line per checkpoint, appended to a file the database cannot rewrite:
-#   v1 <seq> <hash> <utc time> <key id> <hmac of "v1 seq hash time key_id">
+#   v2 <seq> <hash> <utc time> <key id> <lane> <anchor seq> <anchor hash> <hmac of the rest>
+# : lane <lane>'s entry <seq> has <hash>, and anchor <anchor seq> (every lane's head then)
+# has <anchor hash>. Lines written before lanes:
+#   v1 <seq> <hash> <utc time> <key id> <hmac of "v1 seq hash time key_id">  (lane 1)
 # The HMAC uses the audit key, so a line cannot be forged without it.
 
-CHECKPOINT_VERSION = "v1"
+CHECKPOINT_VERSION = "v2"
 
 
 def _checkpoint_path() -> str | None:
@@ -238,8 +419,10 @@ def _checkpoint_mac(body: str, key: bytes) -> str:
     return hmac.new(key, b"checkpoint " + body.encode(), hashlib.sha256).hexdigest()
 
 
-def write_checkpoint(seq: int | None = None, last_hash: str | None = None) -> str | None:
-    """Append a signed checkpoint of the chain (its head when seq is None) to the file.
+def write_checkpoint(
+    lane: int, seq: int, last_hash: str, anchor_seq: int, anchor_hash_: str
+) -> str | None:
+    """Append a signed checkpoint (a lane's entry and an anchor) to the file.
 
     Returns the line written, or None when no checkpoint file is configured. A failure
     is logged, not raised: the entry it follows is already committed.
@@ -247,13 +430,11 @@ def write_checkpoint(seq: int | None = None, last_hash: str | None = None) -> st
     path = _checkpoint_path()
     if path is None:
         return None
-    if seq is None:
-        head = AuditChainHead.objects.filter(pk=1).first()
-        if head is None or head.seq == 0:
-            return None
-        seq, last_hash = head.seq, head.last_hash
     key_id = settings.SAFEGUARD_AUDIT_KEY_ID
-    body = f"{CHECKPOINT_VERSION} {seq} {last_hash} {_utc_iso(timezone.now())} {key_id}"
+    body = (
+        f"{CHECKPOINT_VERSION} {seq} {last_hash} {_utc_iso(timezone.now())} {key_id} "
+        f"{lane} {anchor_seq} {anchor_hash_}"
+    )
     line = f"{body} {_checkpoint_mac(body, audit_keys()[key_id])}\n"
     try:
         # O_APPEND: each line lands whole at the end, whatever other processes write.
@@ -269,12 +450,40 @@ def write_checkpoint(seq: int | None = None, last_hash: str | None = None) -> st
     return line
 
 
+def checkpoint_now() -> list[str]:
+    """Anchor every lane's head now and checkpoint each lane with it (`audit checkpoint`).
+
+    Returns the lines written: none when no checkpoint file is configured, the trail is
+    empty, or the file could not be written.
+    """
+    if (
+        _checkpoint_path() is None
+        or not AuditChainHead.objects.filter(pk__gte=1, seq__gt=0).exists()
+    ):
+        return []
+    keys, key_id = audit_keys(), settings.SAFEGUARD_AUDIT_KEY_ID
+    try:
+        with transaction.atomic():
+            anchor = _write_anchor(AuditChainHead.ANCHORS, keys, key_id)
+    except IntegrityError as exc:
+        raise AuditChainBroken(BROKEN_HEAD_MESSAGE) from exc
+    lines = []
+    for lane, (seq, last_hash) in sorted(anchor.heads.items(), key=lambda kv: int(kv[0])):
+        line = write_checkpoint(int(lane), seq, last_hash, anchor.seq, anchor.hash)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
 @dataclass(frozen=True)
 class Checkpoint:
     line: int
     seq: int
     hash: str
     at: str
+    lane: int = LEGACY_LANE
+    anchor_seq: int | None = None
+    anchor_hash: str | None = None
 
 
 def read_checkpoints() -> tuple[list[Checkpoint], list[str]]:
@@ -289,23 +498,33 @@ def read_checkpoints() -> tuple[list[Checkpoint], list[str]]:
             parts = raw.split()
             if not parts:
                 continue
-            if len(parts) != 6 or parts[0] != CHECKPOINT_VERSION or not parts[1].isdigit():
+            shape = {"v1": 6, "v2": 9}.get(parts[0])
+            numbers = [1] if parts[0] == "v1" else [1, 5, 6]
+            if len(parts) != shape or not all(parts[i].isdigit() for i in numbers):
                 problems.append(f"checkpoint file line {number} is not a checkpoint")
                 continue
-            body, mac = " ".join(parts[:5]), parts[5]
+            body, mac = " ".join(parts[:-1]), parts[-1]
             key = keys.get(parts[4])
             if key is None or not hmac.compare_digest(_checkpoint_mac(body, key), mac):
                 problems.append(
                     f"checkpoint file line {number} is not signed by a configured audit key"
                 )
                 continue
-            checkpoints.append(Checkpoint(number, int(parts[1]), parts[2], parts[3]))
+            if parts[0] == "v1":
+                checkpoints.append(Checkpoint(number, int(parts[1]), parts[2], parts[3]))
+            else:
+                checkpoints.append(
+                    Checkpoint(
+                        number,
+                        int(parts[1]),
+                        parts[2],
+                        parts[3],
+                        lane=int(parts[5]),
+                        anchor_seq=int(parts[6]),
+                        anchor_hash=parts[7],
+                    )
+                )
     return checkpoints, problems
-
-
-def last_checkpoint_seq() -> int:
-    checkpoints, _ = read_checkpoints()
-    return max((c.seq for c in checkpoints), default=0)
 
 
 def _actor_fields(actor, via: str) -> dict:
@@ -460,8 +679,12 @@ class ChainReport:
     problems: list[str] = field(default_factory=list)
     first_broken_seq: int | None = None
     first_broken_id: int | None = None
+    first_broken_lane: int | None = None
     checkpoints_matched: int = 0
+    anchors_checked: int = 0
+    lanes: int = 0
     last_checkpoint_seq: int = 0
+    last_checkpoint_lane: int | None = None
     checkpoint_file: str | None = None
 
     @property
@@ -469,90 +692,234 @@ class ChainReport:
         return not self.problems
 
 
-def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
-    """Recompute every HMAC in order; check the numbering, the head and the checkpoints.
+@dataclass(frozen=True)
+class _Claim:
+    """What a checkpoint line or an anchor says a lane's entry `seq` is (its hash)."""
 
-    Reports the first entry where the chain breaks; also broken: a missing head while
-    entries exist, entries removed from the end (head or checkpoint ahead of the last
-    entry), a checkpoint whose hash differs from its entry, a checkpoint line not signed
-    by a configured key.
+    hash: str
+    at: str
+    source: str  # "the checkpoint file line N" / "anchor N (checkpoint file line M)" / ...
+    checkpoint: Checkpoint | None
+
+
+def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
+    """Recompute every HMAC in order; check the numbering, the heads and the checkpoints.
+
+    Checks the anchor chain (numbering, links, HMACs, against the checkpoint file), then
+    each lane as one chain (numbering from 1, links, HMACs, against every checkpoint line
+    and every anchor that recorded one of its entries), then the head rows. Reports the
+    first entry where a lane breaks; also broken: a missing head while entries exist,
+    entries removed from the end of a lane (a head, an anchor or a checkpoint ahead of its
+    last entry), a checkpoint line not signed by a configured key.
     """
     report = ChainReport(checkpoint_file=_checkpoint_path())
     checkpoints, checkpoint_problems = read_checkpoints()
     if checkpoint_problems:
         report.problems.extend(checkpoint_problems)
         return report
-    expected = {}
-    for checkpoint in checkpoints:
-        expected.setdefault(checkpoint.seq, checkpoint)
-    report.last_checkpoint_seq = max(expected, default=0)
+    if checkpoints:
+        report.last_checkpoint_seq = checkpoints[-1].seq
+        report.last_checkpoint_lane = checkpoints[-1].lane
     keys = audit_keys()
-    prev_hash, prev_seq = GENESIS_HASH, 0
+    claims: dict[tuple[int, int], list[_Claim]] = {}
 
+    def claim(lane, seq, value):
+        claims.setdefault((int(lane), int(seq)), []).append(value)
+
+    anchor_checkpoints: dict[int, Checkpoint] = {}
+    for checkpoint in checkpoints:
+        claim(
+            checkpoint.lane,
+            checkpoint.seq,
+            _Claim(
+                checkpoint.hash,
+                checkpoint.at,
+                f"checkpoint file line {checkpoint.line}",
+                checkpoint,
+            ),
+        )
+        if checkpoint.anchor_seq is not None:
+            anchor_checkpoints.setdefault(checkpoint.anchor_seq, checkpoint)
+    # An anchor at or before a checkpointed one is vouched for by the file too.
+    checkpointed_anchors = sorted(anchor_checkpoints)
+
+    def file_line_covering(anchor_seq):
+        index = bisect.bisect_left(checkpointed_anchors, anchor_seq)
+        if index == len(checkpointed_anchors):
+            return None
+        return anchor_checkpoints[checkpointed_anchors[index]]
+
+    # 1. The anchor chain.
+    prev_hash, prev_seq, last_anchor_at = GENESIS_HASH, 0, None
+    for anchor in AuditAnchor.objects.order_by("seq").iterator(chunk_size=chunk_size):
+        where = f"anchor id {anchor.pk} (seq {anchor.seq})"
+        if anchor.seq != prev_seq + 1:
+            report.problems.append(
+                f"{where}: anchors seq {prev_seq + 1} to {anchor.seq - 1} are missing "
+                "(deleted rows)"
+            )
+            return report
+        if anchor.prev_hash != prev_hash:
+            report.problems.append(
+                f"{where}: prev_hash {anchor.prev_hash} does not match the hash of the "
+                f"anchor before it ({prev_hash})"
+            )
+            return report
+        try:
+            computed = anchor_hash(anchor, keys)
+        except UnknownAuditKey:
+            report.problems.append(
+                f"{where}: signed with audit key id {anchor.key_id!r}, which is not "
+                "configured (SAFEGUARD_AUDIT_RETIRED_KEYS)"
+            )
+            return report
+        if not hmac.compare_digest(computed, anchor.hash):
+            report.problems.append(
+                f"{where}: stored hash {anchor.hash} does not match its contents "
+                f"(recomputed {computed}): the row was changed"
+            )
+            return report
+        checkpoint = anchor_checkpoints.get(anchor.seq)
+        if checkpoint is not None and checkpoint.anchor_hash != anchor.hash:
+            report.problems.append(
+                f"{where}: its hash is not the one checkpointed at {checkpoint.at} "
+                f"(checkpoint file line {checkpoint.line}): the anchors were rewritten "
+                "from here or earlier"
+            )
+            return report
+        covering = file_line_covering(anchor.seq)
+        at = _utc_iso(anchor.at)
+        for lane, (seq, lane_hash) in anchor.heads.items():
+            source = f"anchor {anchor.seq}"
+            if covering is not None:
+                source += f" (checkpoint file line {covering.line})"
+            claim(lane, seq, _Claim(lane_hash, at, source, covering))
+        report.anchors_checked += 1
+        prev_hash, prev_seq, last_anchor_at = anchor.hash, anchor.seq, anchor.at
+    if checkpointed_anchors and checkpointed_anchors[-1] > prev_seq:
+        checkpoint = anchor_checkpoints[checkpointed_anchors[-1]]
+        report.problems.append(
+            f"the checkpoint file says anchor seq {checkpoint.anchor_seq} existed at "
+            f"{checkpoint.at} (line {checkpoint.line}), but the last anchor is seq {prev_seq}: "
+            "anchors were removed from the end"
+        )
+        return report
+    anchors_end = (prev_seq, prev_hash)
+    del last_anchor_at
+
+    # 2. Each lane, as one chain.
     def broken(entry, message):
-        report.first_broken_seq = entry.seq if entry else None
-        report.first_broken_id = entry.pk if entry else None
-        report.problems.append(message)
+        report.first_broken_seq = entry.seq
+        report.first_broken_id = entry.pk
+        report.first_broken_lane = entry.lane
+        report.problems.append(f"{message} [lane {entry.lane}]")
         return report
 
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=chunk_size):
+    ends: dict[int, tuple[int, str]] = {}
+    lane, prev_hash, prev_seq = None, GENESIS_HASH, 0
+    matched = set()
+    for entry in AuditEntry.objects.order_by("lane", "seq").iterator(chunk_size=chunk_size):
+        if entry.lane != lane:
+            lane, prev_hash, prev_seq = entry.lane, GENESIS_HASH, 0
+        where = f"entry id {entry.pk} (seq {entry.seq})"
         if entry.seq != prev_seq + 1:
             return broken(
                 entry,
-                f"entry id {entry.pk} (seq {entry.seq}): entries seq {prev_seq + 1} to "
-                f"{entry.seq - 1} are missing (deleted rows)",
+                f"{where}: entries seq {prev_seq + 1} to {entry.seq - 1} are missing "
+                "(deleted rows)",
             )
         if entry.prev_hash != prev_hash:
             return broken(
                 entry,
-                f"entry id {entry.pk} (seq {entry.seq}): prev_hash {entry.prev_hash} does not "
-                f"match the hash of the entry before it ({prev_hash})",
+                f"{where}: prev_hash {entry.prev_hash} does not match the hash of the entry "
+                f"before it ({prev_hash})",
             )
         try:
             computed = entry_hash(entry, keys)
         except UnknownAuditKey:
             return broken(
                 entry,
-                f"entry id {entry.pk} (seq {entry.seq}): signed with audit key id "
-                f"{entry.key_id!r}, which is not configured (SAFEGUARD_AUDIT_RETIRED_KEYS)",
+                f"{where}: signed with audit key id {entry.key_id!r}, which is not "
+                "configured (SAFEGUARD_AUDIT_RETIRED_KEYS)",
             )
         if not hmac.compare_digest(computed, entry.hash):
             return broken(
                 entry,
-                f"entry id {entry.pk} (seq {entry.seq}): stored hash {entry.hash} does not "
-                f"match its contents (recomputed {computed}): the row was changed",
+                f"{where}: stored hash {entry.hash} does not match its contents "
+                f"(recomputed {computed}): the row was changed",
             )
-        checkpoint = expected.get(entry.seq)
-        if checkpoint is not None:
-            if checkpoint.hash != entry.hash:
+        if entry.hash_version == 1 and entry.lane != LEGACY_LANE:
+            return broken(
+                entry,
+                f"{where}: written before lanes (hash version 1) but in lane {entry.lane}: "
+                "the row was moved",
+            )
+        for expected in claims.get((entry.lane, entry.seq), ()):
+            if expected.hash != entry.hash:
+                if expected.checkpoint is not None:
+                    said = f"checkpointed at {expected.checkpoint.at} ({expected.source})"
+                else:
+                    said = f"recorded by {expected.source} at {expected.at}"
                 return broken(
                     entry,
-                    f"entry id {entry.pk} (seq {entry.seq}): its hash is not the one "
-                    f"checkpointed at {checkpoint.at} (checkpoint file line {checkpoint.line}): "
-                    "the chain was rewritten from here or earlier",
+                    f"{where}: its hash is not the one {said}: the lane was rewritten from "
+                    "here or earlier",
                 )
-            report.checkpoints_matched += 1
+            if expected.checkpoint is not None and expected.source.startswith("checkpoint"):
+                matched.add((entry.lane, entry.seq))
         report.checked += 1
         prev_hash, prev_seq = entry.hash, entry.seq
-    if report.last_checkpoint_seq > prev_seq:
-        checkpoint = expected[report.last_checkpoint_seq]
+        ends[lane] = (prev_seq, prev_hash)
+    report.checkpoints_matched = len(matched)
+    report.lanes = len(ends)
+
+    # 3. Nothing a checkpoint or an anchor vouched for is missing from the end of a lane.
+    beyond: dict[int, tuple[int, _Claim]] = {}
+    for (claimed_lane, seq), said in claims.items():
+        last = ends.get(claimed_lane, (0, GENESIS_HASH))[0]
+        if seq > last and seq > beyond.get(claimed_lane, (0, None))[0]:
+            # The strongest witness: the checkpoint file if one vouches for it.
+            beyond[claimed_lane] = (seq, min(said, key=lambda c: c.checkpoint is None))
+    for claimed_lane in sorted(beyond):
+        seq, said = beyond[claimed_lane]
+        last = ends.get(claimed_lane, (0, GENESIS_HASH))[0]
+        if said.checkpoint is not None:
+            who = f"the checkpoint file says entry seq {seq} existed at {said.at} ({said.source})"
+        else:
+            who = f"{said.source} says entry seq {seq} existed at {said.at}"
         report.problems.append(
-            f"the checkpoint file says entry seq {checkpoint.seq} existed at {checkpoint.at} "
-            f"(line {checkpoint.line}), but the last entry is seq {prev_seq}: entries were "
+            f"lane {claimed_lane}: {who}, but the last entry is seq {last}: entries were "
             "removed from the end"
         )
         return report
-    head = AuditChainHead.objects.filter(pk=1).first()
-    if head is None:
-        if prev_seq:
+
+    # 4. The head rows: each lane's and the anchors' point at their last entry.
+    heads = {head.pk: head for head in AuditChainHead.objects.all()}
+    for pk in sorted(set(ends) | {pk for pk in heads if pk != AuditChainHead.ANCHORS}):
+        last_seq, last_hash = ends.get(pk, (0, GENESIS_HASH))
+        head = heads.get(pk)
+        if head is None:
             report.problems.append(
-                f"the chain head row is missing, but {prev_seq} entries exist: the head was "
-                "deleted (the service refuses audited pages until it is repaired)"
+                f"lane {pk}: the chain head row is missing, but {last_seq} entries exist: "
+                "the head was deleted (the service refuses audited pages until it is repaired)"
             )
-    elif (head.seq, head.last_hash) != (prev_seq, prev_hash):
+        elif (head.seq, head.last_hash) != (last_seq, last_hash):
+            report.problems.append(
+                f"lane {pk}: the chain head says the last entry is seq {head.seq} with hash "
+                f"{head.last_hash}, but the last entry found is seq {last_seq} ({last_hash}): "
+                "entries were removed from the end"
+            )
+    head = heads.get(AuditChainHead.ANCHORS)
+    if head is None:
+        if anchors_end[0]:
+            report.problems.append(
+                f"the anchor chain's head row is missing, but {anchors_end[0]} anchors exist: "
+                "the head was deleted"
+            )
+    elif (head.seq, head.last_hash) != anchors_end:
         report.problems.append(
-            f"the chain head says the last entry is seq {head.seq} with hash {head.last_hash}, "
-            f"but the last entry found is seq {prev_seq} ({prev_hash}): entries were removed "
-            "from the end"
+            f"the anchor chain's head says the last anchor is seq {head.seq} with hash "
+            f"{head.last_hash}, but the last anchor found is seq {anchors_end[0]} "
+            f"({anchors_end[1]}): anchors were removed from the end"
         )
     return report

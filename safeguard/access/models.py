@@ -118,14 +118,23 @@ class AuditAction(models.TextChoices):
 class AuditEntry(AppendOnlyModel):
     """One read or write of a child's record. Append-only and hash-chained.
 
-    `hash` is HMAC-SHA256, keyed by the audit key named by `key_id` (a setting, never in
-    the database), over the canonical JSON of the fields below including `prev_hash` (see
-    safeguard.access.audit.entry_payload); `seq` numbers entries with no gaps, so a deleted
-    row shows as a gap and an edited row as a hash mismatch. On PostgreSQL a trigger
-    refuses UPDATE and DELETE of these rows (migration 0003).
+    The trail is partitioned into lanes (settings.SAFEGUARD_AUDIT_LANES), each its own
+    chain, so that concurrent writers do not queue on one lock. `hash` is HMAC-SHA256,
+    keyed by the audit key named by `key_id` (a setting, never in the database), over the
+    canonical JSON of the fields below including `prev_hash`, the hash of the lane's
+    previous entry (see safeguard.access.audit.entry_payload; `hash_version` 1, entries
+    written before lanes, covers every field but `lane` and `hash_version`, and they are
+    all in lane 1). `seq` numbers a lane's entries with no gaps, so a deleted row shows as
+    a gap and an edited row as a hash mismatch; the global order for display is `id`.
+    On PostgreSQL a trigger refuses UPDATE and DELETE of these rows (migration 0003).
     """
 
-    seq = models.BigIntegerField(unique=True)
+    # The entry's number in its lane (1, 2, 3, ... with no gaps); unique with `lane`.
+    seq = models.BigIntegerField()
+    # Which lane's chain the entry is in (1 .. SAFEGUARD_AUDIT_LANES).
+    lane = models.PositiveSmallIntegerField(default=1)
+    # Which fields the hash covers: 1 before lanes (no lane), 2 since.
+    hash_version = models.PositiveSmallIntegerField(default=1)
     at = models.DateTimeField()
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -161,27 +170,65 @@ class AuditEntry(AppendOnlyModel):
     hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["seq"]
+        ordering = ["id"]
         verbose_name_plural = "audit entries"
+        constraints = [
+            models.UniqueConstraint(fields=["lane", "seq"], name="access_auditentry_lane_seq")
+        ]
         indexes = [
             models.Index(fields=["child", "at"]),
             models.Index(fields=["actor", "at"]),
         ]
 
     def __str__(self):
-        return f"#{self.seq} {self.actor_label} {self.action} child {self.child_id}"
+        return f"#{self.lane}.{self.seq} {self.actor_label} {self.action} child {self.child_id}"
 
 
 class AuditChainHead(models.Model):
-    """The single row writers lock to append to the chain one at a time.
+    """A chain's head: a lane's (id 1 .. SAFEGUARD_AUDIT_LANES) or the anchors' (id 0).
 
-    `SELECT ... FOR UPDATE` on this row serialises writers on PostgreSQL; on SQLite the
-    IMMEDIATE transaction mode (settings.py) already takes the write lock at BEGIN.
+    A writer locks one lane's head for the rest of its transaction (`SELECT ... FOR UPDATE
+    SKIP LOCKED` picks a free one on PostgreSQL); on SQLite the IMMEDIATE transaction mode
+    (settings.py) already serialises writers at BEGIN. `seq` and `last_hash` are the
+    chain's last entry (0 and the genesis hash when it has none).
     """
+
+    ANCHORS = 0
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64)
 
     def __str__(self):
-        return f"Audit chain head at #{self.seq}"
+        if self.pk == self.ANCHORS:
+            return f"Audit anchor chain head at #{self.seq}"
+        return f"Audit lane {self.pk} head at #{self.seq}"
+
+
+class AuditAnchor(AppendOnlyModel):
+    """Every lane's head at one moment, itself hash-chained: what ties the lanes together.
+
+    Written when a lane's first entry is appended and whenever a lane passes a multiple of
+    SAFEGUARD_AUDIT_CHECKPOINT_EVERY (and by `safeguard audit checkpoint`), in the
+    writer's transaction. `heads` is {lane: [seq, hash]} for every lane with entries; the
+    checkpoint file line written with it names it, so a lane's entries cannot be removed
+    or rewritten up to what an anchor recorded without `audit verify` showing it. `hash`
+    is HMAC-SHA256 with the audit key over the canonical JSON of the other fields
+    (safeguard.access.audit.anchor_payload). Append-only, also in PostgreSQL (migration
+    0005).
+    """
+
+    seq = models.BigIntegerField(unique=True)
+    at = models.DateTimeField()
+    # The lane whose writer wrote the anchor (0 for `audit checkpoint`).
+    lane = models.PositiveSmallIntegerField()
+    heads = models.JSONField()
+    key_id = models.CharField(max_length=32)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self):
+        return f"Audit anchor #{self.seq}"

@@ -38,7 +38,7 @@ def changes_since(obj, version: int) -> list[str]:
     last: dict = {}
     entries = AuditEntry.objects.filter(
         model=obj._meta.label, object_id=str(obj.pk), action="update"
-    ).order_by("seq")
+    ).order_by("id")
     for entry in entries:
         bump = entry.changes.get("version")
         if not bump or (bump.get("before") or 0) < version:

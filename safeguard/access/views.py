@@ -229,7 +229,7 @@ def child_audit(request, child_id: int):
     entries = (
         AuditEntry.objects.filter(child=child)
         .select_related("actor", "actor__agency")
-        .order_by("-seq")[:500]
+        .order_by("-id")[:500]
     )
     return render(request, "access/child_audit.html", {"child": child, "entries": entries})
 
@@ -248,7 +248,7 @@ def user_activity(request, user_id: int):
     if subject is None:
         raise Http404("No such person in your team")
     entries = list(
-        AuditEntry.objects.filter(actor=subject).select_related("child").order_by("-seq")[:500]
+        AuditEntry.objects.filter(actor=subject).select_related("child").order_by("-id")[:500]
     )
     # Names only for children the manager may see themselves; otherwise the local ID.
     shown = {e.child_id: e.child for e in entries if e.child_id}

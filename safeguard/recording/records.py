@@ -168,7 +168,7 @@ def register_child(request):
 def _identity_history(child) -> list:
     entries = AuditEntry.objects.filter(
         child=child, model="children.Child", action__in=["create", "update"]
-    ).order_by("-seq")[:100]
+    ).order_by("-id")[:100]
     out = []
     for entry in entries:
         entry.changed = [
