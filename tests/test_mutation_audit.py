@@ -281,3 +281,181 @@ def test_a_checkpoint_is_written_each_time_the_chain_passes_a_multiple_of_the_in
         previous = seq
     assert got == expected
     assert audit.verify_chain().checkpoints_matched == len(set(expected))
+
+
+@pytest.mark.parametrize("kind", ["read", "reads", "command", "write"])
+def test_an_entry_has_no_reason_unless_one_is_given(kind):
+    from django.db import transaction
+
+    sw = person()
+    child = factories.child()
+    with transaction.atomic():
+        if kind == "read":
+            entry = audit.record_read(request_for(sw), child, area="summary")
+        elif kind == "reads":
+            entry = audit.record_reads(request_for(sw), [child], area="summary", action="view")[0]
+        elif kind == "command":
+            entry = audit.record_command_read(child, area="export", action="export", via="cli")
+        else:
+            entry = audit.record_write(sw, child, "update", "children.Child", child.pk, {}, {})
+    assert AuditEntry.objects.get(pk=entry.pk).reason == ""
+
+
+@pytest.mark.parametrize("writer", ["reads", "command"])
+def test_a_read_refused_for_want_of_its_entry_says_so(writer, monkeypatch):
+    # The message is what the operator of a command (or the 503 log) is told.
+    from django.db import DatabaseError
+
+    child = factories.child()
+
+    def fail(*args, **kwargs):
+        raise DatabaseError("disk full")
+
+    monkeypatch.setattr(AuditEntry.objects, "bulk_create", fail)
+    with pytest.raises(audit.AuditUnavailable) as refused:
+        if writer == "reads":
+            audit.record_reads(request_for(person()), [child], area="summary", action="view")
+        else:
+            audit.record_command_read(child, area="export", action="export", via="cli")
+    assert str(refused.value) == "the audit entry for this read could not be written"
+
+
+# --- The head of the chain ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("checkpoint_file", [False, True])
+def test_a_missing_head_is_recreated_for_a_trail_that_never_had_an_entry(
+    checkpoint_file, settings, tmp_path
+):
+    # A flushed test database (or a new one before its migration's row): no entries and no
+    # checkpoint, so the chain starts at its beginning. With entries or a checkpoint it is
+    # refused instead (test_audit_integrity.py).
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = (
+        str(tmp_path / "audit.log") if checkpoint_file else ""
+    )
+    tamper("DELETE FROM access_auditentry")
+    AuditChainHead.objects.all().delete()
+    factories.child()
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert entries and [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert entries[0].prev_hash == audit.GENESIS_HASH
+    assert audit.verify_chain().ok
+
+
+# --- Lists: each child shown is recorded with why the user could see it in that area -----
+
+LIST_AREAS = ["summary", "identity", "export"]
+
+
+def _listed(request, children, **kwargs):
+    before = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    shown = audit.audit_search_results(request, children, **kwargs)
+    entries = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
+    return shown, entries
+
+
+@pytest.mark.parametrize("area", LIST_AREAS)
+@pytest.mark.parametrize("form", ["queryset", "list"])
+def test_each_child_listed_is_recorded_with_the_basis_the_rule_gives_in_that_area(area, form):
+    from safeguard.children.models import Child
+    from tests.test_mutation_access import _situations
+
+    situations = _situations()
+    everyone = Child.objects.order_by("pk")
+    ids = list(everyone.values_list("pk", flat=True))
+    for label, user, own in situations:
+        children = everyone if form == "queryset" else list(everyone)
+        shown, entries = _listed(request_for(user), children, area=area)
+        assert [c.pk for c in shown] == ids
+        got = {e.child_id: e.basis for e in entries}
+        assert got == audit_bases(user, ids, area), (label, area)
+        # Break-glass never opens the export; every other basis opens every area.
+        expected = "" if (label, area) == ("break-glass", "export") else label
+        assert got[own.pk] == expected, (label, area)
+        assert {(e.area, e.action, e.actor_id) for e in entries} == {
+            (area, AuditAction.SEARCH_RESULT, user.pk)
+        }
+    # No signed-in user (no page lists children to one): each child recorded, with no basis.
+    children = everyone if form == "queryset" else list(everyone)
+    shown, entries = _listed(request_for(None), children, area=area)
+    assert {e.child_id: e.basis for e in entries} == dict.fromkeys(ids, "")
+
+
+def audit_bases(user, ids, area):
+    from safeguard.access.policy import access_bases
+
+    return access_bases(user, ids, area=area)
+
+
+@pytest.mark.parametrize("form", ["queryset", "list"])
+@pytest.mark.parametrize("given", ["emergency-review", "per-child"])
+def test_a_basis_given_by_the_caller_is_recorded_as_given(form, given):
+    from safeguard.children.models import Child
+    from tests.test_mutation_access import _situations
+
+    situations = _situations()
+    manager = next(user for label, user, _ in situations if label == "team")
+    everyone = Child.objects.order_by("pk")
+    ids = list(everyone.values_list("pk", flat=True))
+    basis = {pk: f"review-{pk}" for pk in ids} if given == "per-child" else given
+    children = everyone if form == "queryset" else list(everyone)
+    _, entries = _listed(request_for(manager), children, area="identity", basis=basis)
+    expected = basis if isinstance(basis, dict) else dict.fromkeys(ids, basis)
+    assert {e.child_id: e.basis for e in entries} == expected
+
+
+# --- The checkpoint file's format (kept across versions: old files must still verify) ---
+
+
+@pytest.mark.parametrize("key_id", ["current", "retired"])
+def test_a_checkpoint_line_is_signed_over_its_fields_as_documented(key_id, settings, tmp_path):
+    # `v1 <seq> <hash> <utc time> <key id> <mac>`, the mac an HMAC-SHA256 under that key of
+    # "checkpoint " and the first five fields. A line made by hand to that format (as an
+    # earlier version wrote it) verifies; one signed any other way does not.
+    import hashlib
+    import hmac
+
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    settings.SAFEGUARD_AUDIT_RETIRED_KEYS = {"old": "an old key that signed earlier lines"}
+    factories.child()
+    last = AuditEntry.objects.order_by("-seq").first()
+    kid = settings.SAFEGUARD_AUDIT_KEY_ID if key_id == "current" else "old"
+    key = audit.audit_keys()[kid]
+    body = f"v1 {last.seq} {last.hash} 2026-01-02T03:04:05.000000+00:00 {kid}"
+
+    def mac(prefix):
+        return hmac.new(key, prefix + body.encode(), hashlib.sha256).hexdigest()
+
+    path.write_text(f"{body} {mac(b'checkpoint ')}\n")
+    report = audit.verify_chain()
+    assert (report.ok, report.checkpoints_matched) == (True, 1), report.problems
+    for wrong in (b"", b"CHECKPOINT ", b"entry "):
+        path.write_text(f"{body} {mac(wrong)}\n")
+        assert not audit.verify_chain().ok, wrong
+    # And what this version writes is that format.
+    if key_id == "current":
+        line = audit.write_checkpoint()
+        parts = line.split()
+        assert parts[0] == "v1" and int(parts[1]) == last.seq and parts[2] == last.hash
+        signed = hmac.new(key, b"checkpoint " + " ".join(parts[:5]).encode(), hashlib.sha256)
+        assert parts[5] == signed.hexdigest()
+
+
+@pytest.mark.parametrize("head", ["at the start", "missing"])
+def test_no_checkpoint_is_written_of_a_trail_with_no_entries(head, settings, tmp_path):
+    from safeguard.access.models import AuditChainHead
+
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    tamper("DELETE FROM access_auditentry")
+    if head == "missing":
+        AuditChainHead.objects.all().delete()
+    else:
+        AuditChainHead.objects.update_or_create(
+            pk=1, defaults={"seq": 0, "last_hash": audit.GENESIS_HASH}
+        )
+    assert audit.write_checkpoint() is None
+    assert not path.exists()
