@@ -421,7 +421,8 @@ def test_a_checkpoint_line_is_signed_over_its_fields_as_documented(key_id, setti
     settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
     settings.SAFEGUARD_AUDIT_RETIRED_KEYS = {"old": "an old key that signed earlier lines"}
     factories.child()
-    last = AuditEntry.objects.order_by("-seq").first()
+    # A v1 line (written before the lanes) speaks of lane 1.
+    last = AuditEntry.objects.filter(lane=1).order_by("-seq").first()
     kid = settings.SAFEGUARD_AUDIT_KEY_ID if key_id == "current" else "old"
     key = audit.audit_keys()[kid]
     body = f"v1 {last.seq} {last.hash} 2026-01-02T03:04:05.000000+00:00 {kid}"
@@ -435,13 +436,20 @@ def test_a_checkpoint_line_is_signed_over_its_fields_as_documented(key_id, setti
     for wrong in (b"", b"CHECKPOINT ", b"entry "):
         path.write_text(f"{body} {mac(wrong)}\n")
         assert not audit.verify_chain().ok, wrong
-    # And what this version writes is that format.
+    # And what this version writes is the v2 format, signed the same way:
+    # `v2 <seq> <hash> <utc time> <key id> <lane> <anchor seq> <anchor hash> <mac>`.
     if key_id == "current":
-        line = audit.write_checkpoint()
-        parts = line.split()
-        assert parts[0] == "v1" and int(parts[1]) == last.seq and parts[2] == last.hash
-        signed = hmac.new(key, b"checkpoint " + " ".join(parts[:5]).encode(), hashlib.sha256)
-        assert parts[5] == signed.hexdigest()
+        path.write_text("")
+        lines = audit.checkpoint_now()
+        assert lines
+        for line in lines:
+            parts = line.split()
+            assert parts[0] == "v2" and len(parts) == 9
+            lane_head = AuditEntry.objects.filter(lane=int(parts[5])).order_by("-seq").first()
+            assert (int(parts[1]), parts[2]) == (lane_head.seq, lane_head.hash)
+            signed = hmac.new(key, b"checkpoint " + " ".join(parts[:8]).encode(), hashlib.sha256)
+            assert parts[8] == signed.hexdigest()
+        assert audit.verify_chain().ok
 
 
 @pytest.mark.parametrize("head", ["at the start", "missing"])
@@ -457,5 +465,5 @@ def test_no_checkpoint_is_written_of_a_trail_with_no_entries(head, settings, tmp
         AuditChainHead.objects.update_or_create(
             pk=1, defaults={"seq": 0, "last_hash": audit.GENESIS_HASH}
         )
-    assert audit.write_checkpoint() is None
+    assert audit.checkpoint_now() == []
     assert not path.exists()
