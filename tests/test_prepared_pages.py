@@ -141,3 +141,22 @@ def test_prepared_lists_of_the_home_and_alert_pages_match_the_queries_built_afre
             assert found is None
         else:
             assert found[1] == policy.access_basis(sw, alert.child, area="summary")
+
+
+def test_the_url_tag_remembers_exactly_what_reverse_gives():
+    from django.template import engines
+    from django.test import override_settings
+    from django.urls import reverse
+
+    from safeguard.core.templatetags import urls
+
+    template = engines["django"].from_string("{% url 'children:summary' pk %}")
+    urls.clear()
+    for pk in (1, 7, 1, "7"):
+        assert template.render({"pk": pk}) == reverse("children:summary", args=[pk])
+    assert len(urls._cache) == 3  # 1, 7 and "7"
+    # True equals 1 as a key but is not the id 1: never remembered.
+    assert not urls._plain(True) and urls._plain(1) and urls._plain("x")
+    with override_settings(ROOT_URLCONF="tests.urls_with_undeclared"):
+        assert not urls._cache  # a new URLconf starts afresh
+        assert template.render({"pk": 3}) == reverse("children:summary", args=[3])
