@@ -5,6 +5,7 @@
     DATABASE_URL=sqlite:///var/bench_checks.sqlite3 .venv/bin/python scripts/bench_pages.py
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/safeguard_bench \\
         .venv/bin/python scripts/bench_pages.py
+    ... --profile var/pages.txt --profile-page caseload --profile-page alert
 
 `--demo` loads the demo partnership into the (new, empty) database first; otherwise it uses
 the caseload scripts/bench_checks.py generated. For children picked at random, the child's
@@ -57,6 +58,12 @@ def parse_args():
     p.add_argument("--demo", action="store_true", help="load the demo partnership first")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--profile", help="write a pyinstrument profile of the summary page here")
+    p.add_argument(
+        "--profile-page",
+        action="append",
+        choices=["summary", "chronology", "caseload", "alert"],
+        help="the page(s) --profile profiles (default: the summary); repeat for several",
+    )
     return p.parse_args()
 
 
@@ -150,14 +157,28 @@ def main():
         if args.profile:
             from pyinstrument import Profiler
 
-            profiler = Profiler(interval=0.0002)
-            profiler.start()
-            for child_id, user_id in picked:
-                client.force_login(users[user_id])
-                for _ in range(args.repeat):
-                    client.get(f"/children/{child_id}/")
-            profiler.stop()
-            Path(args.profile).write_text(profiler.output_text(unicode=False, color=False))
+            urls = {
+                "summary": lambda child_id, user_id: f"/children/{child_id}/",
+                "chronology": lambda child_id, user_id: f"/children/{child_id}/chronology/",
+                "caseload": lambda child_id, user_id: "/",
+                "alert": lambda child_id, user_id: (
+                    f"/alerts/{alerts[user_id]}/" if user_id in alerts else None
+                ),
+            }
+            reports = []
+            for page in args.profile_page or ["summary"]:
+                profiler = Profiler(interval=0.0002)
+                profiler.start()
+                for child_id, user_id in picked:
+                    url = urls[page](child_id, user_id)
+                    if url is None:
+                        continue
+                    client.force_login(users[user_id])
+                    for _ in range(args.repeat):
+                        client.get(url)
+                profiler.stop()
+                reports.append(f"== {page} ==\n" + profiler.output_text(unicode=False, color=False))
+            Path(args.profile).write_text("\n".join(reports))
 
     base = statistics.median(timings[("minimal authenticated page (baseline)", "prepared")])
     print(f"{'page':<40} {'way':<13} {'median':>8} {'p95':>8} {'ratio':>7} {'queries':>8}")

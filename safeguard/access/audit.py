@@ -608,9 +608,15 @@ def record_read(
 
 def record_reads(request, children: Iterable, *, area: str, action: str, basis="", reason=""):
     """One entry per child; `basis` is one string for all, or a {child id: basis} dict."""
+    return _append_reads(
+        _read_entries(request, children, area=area, action=action, basis=basis, reason=reason)
+    )
+
+
+def _read_entries(request, children, *, area: str, action: str, basis="", reason=""):
     if action not in AuditAction.values:
         raise ValueError(f"unknown audit action {action!r}")
-    entries = [
+    return [
         _new_entry(
             request.user,
             request=request,
@@ -622,6 +628,9 @@ def record_reads(request, children: Iterable, *, area: str, action: str, basis="
         )
         for child in children
     ]
+
+
+def _append_reads(entries: list[AuditEntry]) -> list[AuditEntry]:
     try:
         return _append(entries)
     except AuditUnavailable:
@@ -654,6 +663,24 @@ def audit_search_results(
     Returns the children as a list, so callers evaluate the query once:
     `children = audit_search_results(request, visible_children(request, area=...)[:50])`.
     """
+    children, entries = _search_result_entries(
+        request, children, area=area, action=action, basis=basis
+    )
+    _append_reads(entries)
+    return children
+
+
+def audit_lists(request, lists: Iterable[tuple]) -> None:
+    """`audit_search_results` for several lists shown on one page, in one append (one
+    transaction, one lock of the chain's head): `lists` holds (children, area, basis)
+    triples, basis None to ask for it, entered in that order."""
+    entries = []
+    for children, area, basis in lists:
+        entries += _search_result_entries(request, children, area=area, action=None, basis=basis)[1]
+    _append_reads(entries)
+
+
+def _search_result_entries(request, children, *, area: str, action, basis):
     from .policy import access_bases, basis_of, with_bases  # policy imports this module
 
     user = getattr(request, "user", None)
@@ -667,10 +694,10 @@ def audit_search_results(
     children = list(children)
     if basis is None and children:
         basis = access_bases(user, {c.pk for c in children}, area=area)
-    record_reads(
+    entries = _read_entries(
         request, children, area=area, action=action or AuditAction.SEARCH_RESULT, basis=basis or ""
     )
-    return children
+    return children, entries
 
 
 @dataclass

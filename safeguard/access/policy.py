@@ -181,6 +181,62 @@ def _openable(request, area: str, child_id: int, now) -> tuple[Child, str] | Non
     return child, basis
 
 
+def rule_key(request, *areas: str, rule=None) -> tuple:
+    """Everything the SQL of a query built over the access rule depends on, besides the
+    values `run_over_rule` late-binds: whether the session is verified, the role, and for
+    each area whether the role may see it and which bases of access apply; and the rule
+    function in force (`rule`, default `visible_children`), so that a replaced rule (a test
+    that hides every child) is built afresh rather than served from the cache."""
+    if not session_verified(request):
+        return ("unverified", rule or visible_children)
+    return ("verified", user_rule_key(request.user, *areas), rule or visible_children)
+
+
+def user_rule_key(user, *areas: str) -> tuple:
+    """`rule_key` for `visible_children_for_user` (no session checks)."""
+    return (
+        user.role,
+        tuple(
+            (area, _may_see_area(user, area), _bases_shape(user, user.role, area)) for area in areas
+        ),
+    )
+
+
+def run_over_rule(request, key: tuple, build, *, now=None, **params) -> list:
+    """`run_prepared` for a query built over `visible_children` (or
+    `visible_children_for_user`): while `build` runs, the rule takes the user, team, day
+    and time from the late-bound parameters (user_id, team_id, today, now, besides
+    `params`), so the compiled SQL serves every user of the same shape. `key` must
+    include `rule_key(request, <areas the builder asks for>)` (`user_rule_key(user, ...)`
+    for `visible_children_for_user`)."""
+    return run_over_user_rule(request.user, key, build, now=now, **params)
+
+
+def run_over_user_rule(user, key: tuple, build, *, now=None, **params) -> list:
+    """`run_over_rule` for a user rather than a request."""
+    rule_params = _rule_params(user, now or timezone.now())
+    return run_prepared(key, lambda p: _with_rule_params(p, build), **rule_params, **params)
+
+
+def _with_rule_params(p: dict, build):
+    """build(p), the access rule taking its values from `p` meanwhile."""
+    token = _prepared_params.set(p)
+    try:
+        return build(p)
+    finally:
+        _prepared_params.reset(token)
+
+
+def visible_child(request, child_id: int, *, area: str) -> tuple[Child, str] | None:
+    """The child and the basis of access (as `access_basis` gives it) if the professional
+    may see `area` of it, else None: one prepared query, not audited (the caller audits
+    what it shows)."""
+    _check_area(area)
+    if not session_verified(request) or not _may_see_area(request.user, area):
+        return None
+    return _openable(request, area, int(child_id), timezone.now())
+
+
 def visible_children(request, *, area: str = "summary") -> QuerySet[Child]:
     """Children the signed-in professional may see in `area`."""
     _check_area(area)
@@ -300,15 +356,30 @@ def access_bases(user, child_ids, *, area: str) -> dict[int, str]:
     ids = list(child_ids)
     if not ids or user is None or not user.is_authenticated:
         return dict.fromkeys(ids, "")
-    flags = _basis_flags(user, area)
-    rows = (
-        Child.objects.filter(pk__in=ids)
-        .annotate(**{key: e for key, (_, e) in flags.items()})
-        .values("pk", "restricted", *flags)
+    # One query, prepared per role shape and number of children (core/prepared.py): the
+    # bases of `_basis_flags`, in the same order, with the user, day and time as parameters.
+    names = _bases_shape(user, user.role, area)
+
+    def build(p):
+        bases = _bases_for(names, p)
+        return (
+            Child.objects.filter(pk__in=p["child_ids"])
+            .annotate(**{f"_basis_{i}": e for i, e in enumerate(bases.values())})
+            .values_list("pk", "restricted", *[f"_basis_{i}" for i in range(len(bases))])
+        )
+
+    rows = run_prepared(
+        ("access_bases", names),
+        build,
+        child_ids=sorted(set(ids)),
+        **_rule_params(user, timezone.now()),
     )
     result = dict.fromkeys(ids, "")
-    for row in rows:
-        result[row["pk"]] = _basis_from(row["restricted"], flags, row)
+    for pk, restricted, *flags in rows:
+        if restricted:
+            result[pk] = "restricted-grant"
+        else:
+            result[pk] = next((n for n, flag in zip(names, flags, strict=True) if flag), "")
     return result
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from safeguard.access.policy import visible_children
+from safeguard.access.policy import rule_key, run_over_rule, visible_children
 from safeguard.children.models import Child, Involvement, Relationship, RelationshipType
 from safeguard.core.prepared import run_prepared
 from safeguard.core.validators import normalise_nhs_number
@@ -99,23 +99,81 @@ def _listable(request) -> QuerySet[Child]:
 
 
 def caseload_for(request) -> list[ChildRow]:
-    """Children the signed-in professional currently works with, and their role(s)."""
+    """Children the signed-in professional currently works with, and their role(s).
+
+    Four queries whatever the caseload's size, each prepared (core/prepared.py): the
+    children (the access rule as `_listable` applies it, with the user, team, day and
+    time as parameters), then their episodes, placements and the user's involvements by
+    child id, as the prefetches of `_open_records` would fetch them."""
     on = today()
-    mine = Involvement.objects.current(on).filter(professional=request.user)
-    children = (
-        _listable(request)
-        .filter(involvements__in=mine)
-        .distinct()
-        .prefetch_related(
-            *_open_records(on),
-            Prefetch("involvements", mine.order_by("role"), to_attr="my_involvements"),
+
+    def build(p):
+        mine = Involvement.objects.current(p["on"]).filter(professional_id=p["user_id"])
+        return (
+            _listable(request)
+            .filter(involvements__in=mine)
+            .distinct()
+            .order_by("family_name", "given_name", "pk")
         )
-        .order_by("family_name", "given_name", "pk")
+
+    children = run_over_rule(
+        request,
+        ("caseload", rule_key(request, "identity", "summary", rule=visible_children)),
+        build,
+        on=on,
     )
-    return [
-        _row(child, on, sorted({i.get_role_display() for i in child.my_involvements}))
-        for child in children
-    ]
+    if not children:
+        return []
+    ids = sorted(child.pk for child in children)
+    episodes = _by_child(
+        run_prepared(
+            ("caseload-episodes",),
+            lambda p: Episode.objects.filter(
+                child_id__in=p["child_ids"], start_date__lte=p["on"]
+            ).order_by("start_date", "pk"),
+            child_ids=ids,
+            on=on,
+        )
+    )
+    placements = _by_child(
+        run_prepared(
+            ("caseload-placements",),
+            lambda p: Placement.objects.filter(
+                child_id__in=p["child_ids"], start_date__lte=p["on"]
+            ).order_by("start_date", "pk"),
+            child_ids=ids,
+            on=on,
+        )
+    )
+    involvements = _by_child(
+        run_prepared(
+            ("caseload-involvements",),
+            lambda p: (
+                Involvement.objects.current(p["on"])
+                .filter(professional_id=p["user_id"], child_id__in=p["child_ids"])
+                .order_by("role")
+            ),
+            child_ids=ids,
+            on=on,
+            user_id=request.user.pk,
+        )
+    )
+    rows = []
+    for child in children:
+        child.episodes_to_date = episodes.get(child.pk, [])
+        child.placements_to_date = placements.get(child.pk, [])
+        child.my_involvements = involvements.get(child.pk, [])
+        roles = sorted({i.get_role_display() for i in child.my_involvements})
+        rows.append(_row(child, on, roles))
+    return rows
+
+
+def _by_child(records) -> dict[int, list]:
+    """{child id: records}, keeping the records' order (as a prefetch assigns them)."""
+    grouped: dict[int, list] = {}
+    for record in records:
+        grouped.setdefault(record.child_id, []).append(record)
+    return grouped
 
 
 # --- Search -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from safeguard.access.audit import audit_search_results, record_reads
+from safeguard.access.audit import audit_lists, audit_search_results, record_reads
 from safeguard.access.models import AuditAction
 from safeguard.access.policy import allowed_areas, open_child, visible_children
 from safeguard.access.roles import (
@@ -39,7 +39,12 @@ from safeguard.access.roles import (
 from safeguard.accounts.models import Role
 from safeguard.checks.catalogue.cla_review import next_review_due, review_schedule
 from safeguard.checks.engine import get_check
-from safeguard.checks.selectors import alert_rows, alerts_for, open_alert_counts, unread_notices
+from safeguard.checks.selectors import (
+    alert_rows_and_reads,
+    open_alert_counts,
+    open_alerts_list,
+    unread_notices,
+)
 from safeguard.children.models import Involvement
 from safeguard.core.forms import error_summary
 from safeguard.frontdoor import selectors as frontdoor_selectors
@@ -79,8 +84,10 @@ def caseload(request):
     if role == Role.ADMINISTRATOR or (request.user.is_superuser and scope_for(role) == "none"):
         return render(request, "children/home_administrator.html", _administrator_home())
     rows = selectors.caseload_for(request)
-    audit_search_results(request, [row.child for row in rows], area=_list_area(rows))
-    alerts = alert_rows(request, list(alerts_for(request.user)))
+    alerts, alert_reads = alert_rows_and_reads(request, open_alerts_list(request.user))
+    # Both lists audited before the page is served, in one append: the children I work
+    # with, then those my alerts name.
+    audit_lists(request, [([row.child for row in rows], _list_area(rows), None), *alert_reads])
     return render(
         request,
         "children/caseload.html",

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from safeguard.children.models import Involvement
+from safeguard.core.prepared import run_prepared
 
 from .models import OPEN_STATUSES, SEVERITY_RANK, Alert, AlertRecipient, AlertStatus
 
@@ -28,12 +29,23 @@ def _ordered(qs: QuerySet[Alert]) -> QuerySet[Alert]:
     )
 
 
+def _open_alerts(user_id) -> QuerySet[Alert]:
+    named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user_id)
+    return _ordered(Alert.objects.filter(status__in=OPEN_STATUSES).filter(Exists(named)))
+
+
 def alerts_for(user) -> QuerySet[Alert]:
     """Open alerts the professional is named on, most severe first, then soonest due."""
     if not user.is_authenticated:
         return Alert.objects.none()
-    named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user.pk)
-    return _ordered(Alert.objects.filter(status__in=OPEN_STATUSES).filter(Exists(named)))
+    return _open_alerts(user.pk)
+
+
+def open_alerts_list(user) -> list[Alert]:
+    """`alerts_for(user)` as a list: one query, prepared (core/prepared.py)."""
+    if not user.is_authenticated:
+        return []
+    return run_prepared(("alerts_for",), lambda p: _open_alerts(p["user_id"]), user_id=user.pk)
 
 
 def finished_for(user, *, days: int = 30, on: dt.date | None = None) -> QuerySet[Alert]:
@@ -69,7 +81,15 @@ def may_see_alert(user, alert: Alert) -> bool:
     """Recipients, and team managers of a team involved with the child."""
     if not user.is_authenticated:
         return False
-    if alert.recipients.filter(professional_id=user.pk).exists():
+    named = run_prepared(
+        ("alert-recipient",),
+        lambda p: AlertRecipient.objects.filter(
+            alert_id=p["alert_id"], professional_id=p["user_id"]
+        ).values_list("pk", flat=True)[:1],
+        alert_id=alert.pk,
+        user_id=user.pk,
+    )
+    if named:
         return True
     if user.role == "team_manager" and user.team_id:
         return Involvement.objects.filter(
@@ -130,17 +150,36 @@ def alert_rows(request, alerts) -> list[dict]:
     lets this professional see. A home page shows a person's list with
     ``{% include "checks/_alert_table.html" with rows=alert_rows %}`` where
     ``alert_rows = alert_rows(request, alerts_for(request.user))``."""
-    from safeguard.access.audit import audit_search_results
-    from safeguard.access.policy import session_verified, visible_children
+    from safeguard.access.audit import audit_lists
+
+    rows, reads = alert_rows_and_reads(request, alerts)
+    audit_lists(request, reads)
+    return rows
+
+
+def alert_rows_and_reads(request, alerts) -> tuple[list[dict], list[tuple]]:
+    """`alert_rows` without its audit: the rows, and the reads the page must audit before
+    it is served (`audit.audit_lists`), so a page showing other lists too audits them all
+    in one append."""
+    from safeguard.access.policy import rule_key, run_over_rule, session_verified, visible_children
 
     from .engine import REGISTRY
 
     alerts = list(alerts)
-    visible = set(
-        visible_children(request, area="summary")
-        .filter(pk__in={a.child_id for a in alerts})
-        .values_list("pk", flat=True)
-    )
+    visible = set()
+    if alerts:
+        visible = set(
+            run_over_rule(
+                request,
+                ("alert_rows", rule_key(request, "summary", rule=visible_children)),
+                lambda p: (
+                    visible_children(request, area="summary")
+                    .filter(pk__in=p["child_ids"])
+                    .values_list("pk", flat=True)
+                ),
+                child_ids=sorted({a.child_id for a in alerts}),
+            )
+        )
     today = timezone.localdate()
     rows, for_review = [], {}
     for a in alerts:
@@ -160,53 +199,70 @@ def alert_rows(request, alerts) -> list[dict]:
             for_review[a.child_id] = a.child
     # Each child named in the list is a read of their record (docs/security.md, "Audit").
     shown = {row["alert"].child_id: row["alert"].child for row in rows if "child_label" not in row}
-    audit_search_results(request, list(shown.values()), area="summary")
+    reads = [(list(shown.values()), "summary", None)]
     if for_review:
-        audit_search_results(
-            request, list(for_review.values()), area="identity", basis=EMERGENCY_REVIEW_BASIS
-        )
-    return rows
+        reads.append((list(for_review.values()), "identity", EMERGENCY_REVIEW_BASIS))
+    return rows, reads
 
 
 def open_alert(request, alert_id, *, audit_read: bool = True) -> Alert:
     """The alert, if the professional is told about it (or manages a team that is) and may
     see the child's summary; 404 otherwise. The read is audited before it is returned
-    (unless `audit_read` is False: a POST that acts on the alert is audited as its write)."""
-    from safeguard.access.policy import visible_children
+    (unless `audit_read` is False: a POST that acts on the alert is audited as its write).
+
+    The alert, whether the user is named on it, and whether (and why) they may see the
+    child are prepared queries (core/prepared.py)."""
+    from safeguard.access.policy import session_verified, visible_child
 
     try:
-        alert = Alert.objects.select_related("child").get(pk=alert_id)
-    except (Alert.DoesNotExist, ValueError, TypeError):
+        alert_id = int(alert_id)
+    except (ValueError, TypeError):
         raise Http404("No alert found") from None
-    from safeguard.access.policy import session_verified
-
+    found = run_prepared(
+        ("alert",),
+        lambda p: Alert.objects.select_related("child").filter(pk=p["alert_id"]),
+        alert_id=alert_id,
+    )
+    if not found:
+        raise Http404("No alert found")
+    alert = found[0]
     if not may_see_alert(request.user, alert):
         raise Http404("No alert found")
-    if not visible_children(request, area="summary").filter(pk=alert.child_id).exists():
+    # The same rule as visible_children(request, area="summary"), with the basis of access.
+    visible = visible_child(request, alert.child_id, area="summary")
+    if visible is None:
         if not (session_verified(request) and reviews_by_name(request.user, alert)):
             raise Http404("No alert found")
         # Shown for the review only: the child by local ID, nothing of the record.
         alert.child_label = child_label(alert)
     if audit_read:
-        audit_alert_read(request, alert)
+        audit_alert_read(request, alert, basis=visible[1] if visible else None)
     return alert
 
 
 def unread_notices(user, *, limit: int = 20) -> list:
     """Notices to the professional not yet marked read, newest first, about children they
     may still see (a notice must not outlive the access that justified it)."""
-    from safeguard.access.policy import visible_children_for_user
+    from safeguard.access.policy import run_over_user_rule, user_rule_key, visible_children_for_user
 
     from .models import Notice
 
     if not user.is_authenticated:
         return []
-    visible = visible_children_for_user(user, area="identity").filter(pk=OuterRef("child_id"))
-    return list(
-        Notice.objects.filter(recipient=user, read_at__isnull=True)
-        .filter(Exists(visible))
-        .select_related("child")
-        .order_by("-created_at", "-pk")[:limit]
+
+    def build(p):
+        visible = visible_children_for_user(user, area="identity").filter(pk=OuterRef("child_id"))
+        return (
+            Notice.objects.filter(recipient_id=p["user_id"], read_at__isnull=True)
+            .filter(Exists(visible))
+            .select_related("child")
+            .order_by("-created_at", "-pk")[:limit]
+        )
+
+    # Prepared (core/prepared.py): the rule without the session checks, as
+    # visible_children_for_user applies it, with the user, team, day and time as parameters.
+    return run_over_user_rule(
+        user, ("unread_notices", limit, user_rule_key(user, "identity")), build
     )
 
 
@@ -234,13 +290,15 @@ def open_alert_counts(on: dt.date | None = None) -> list[dict]:
     return result
 
 
-def audit_alert_read(request, alert) -> None:
-    """The alert page shows the child's name and situation: audit the read, with its basis."""
+def audit_alert_read(request, alert, *, basis: str | None = None) -> None:
+    """The alert page shows the child's name and situation: audit the read, with its basis
+    (`basis`: as `access_basis` gives it, when the caller has it already)."""
     from safeguard.access.audit import record_read
     from safeguard.access.policy import access_basis
 
     if getattr(alert, "child_label", ""):
         record_read(request, alert.child, area="identity", basis=EMERGENCY_REVIEW_BASIS)
         return
-    basis = access_basis(request.user, alert.child, area="summary")
+    if basis is None:
+        basis = access_basis(request.user, alert.child, area="summary")
     record_read(request, alert.child, area="summary", basis=basis)

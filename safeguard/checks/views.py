@@ -24,18 +24,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from safeguard.children.models import InvolvementRole
+from safeguard.core.prepared import run_prepared
 from safeguard.meetings.views import my_action_rows
 
 from .catalogue.emergency_access_review import REVIEWER_LABEL, REVIEWER_ROLE
 from .catalogue.health_recommendation import OWNER_LABEL, OWNER_ROLE
 from .engine import REGISTRY
 from .forms import AcknowledgeForm, CloseForm
+from .models import AlertEvent, AlertRecipient
 from .selectors import (
     alert_rows,
-    alerts_for,
     audit_alert_read,
     finished_for,
     open_alert,
+    open_alerts_list,
     record_url,
     team_alerts,
 )
@@ -53,7 +55,7 @@ def mine(request):
         request,
         "checks/mine.html",
         {
-            "rows": alert_rows(request, list(alerts_for(request.user))),
+            "rows": alert_rows(request, open_alerts_list(request.user)),
             "finished_rows": alert_rows(request, list(finished_for(request.user))),
             "is_manager": request.user.role == "team_manager" and request.user.team_id,
             # "My actions" from meetings, beside the alerts (Recommendation 3).
@@ -84,7 +86,15 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
     check = REGISTRY.get(alert.check_id)
     recipients = [
         (r.professional, r.role, ROLE_LABELS.get(r.role, r.role))
-        for r in alert.recipients.select_related("professional").order_by("pk")
+        for r in run_prepared(
+            ("alert-recipients",),
+            lambda p: (
+                AlertRecipient.objects.filter(alert_id=p["alert_id"])
+                .select_related("professional")
+                .order_by("pk")
+            ),
+            alert_id=alert.pk,
+        )
     ]
     # One owner: the first recipient in the order the check tells roles.
     order = {role: i for i, role in enumerate(check.tells if check else ())}
@@ -108,7 +118,15 @@ def _detail(request, alert, *, ack_form=None, close_form=None):
             if getattr(alert, "child_label", "")
             else record_url(alert),
             "resolve_url": reverse("recording:resolve-alert", args=[alert.pk]),
-            "history": alert.history.select_related("actor").order_by("at", "id"),
+            "history": run_prepared(
+                ("alert-history",),
+                lambda p: (
+                    AlertEvent.objects.filter(alert_id=p["alert_id"])
+                    .select_related("actor")
+                    .order_by("at", "id")
+                ),
+                alert_id=alert.pk,
+            ),
             "unfilled": [ROLE_LABELS.get(r, r) for r in alert.unfilled_roles.split(",") if r],
             "ack_form": ack_form or AcknowledgeForm(),
             "close_form": close_form or CloseForm(),

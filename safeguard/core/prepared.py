@@ -97,6 +97,10 @@ class _Entry:
     compiler: object
     flat: bool
     model: bool = False
+    # What `results_iter` and `_instances` work out from the compiler on every run, worked
+    # out once: the converters of the select list, and for model instances the plan.
+    converters: dict | None = None
+    plan: tuple | None = None
 
 
 class _Uncacheable(Exception):
@@ -247,13 +251,19 @@ def _compile(connection, build, params: dict) -> _Entry:
             raise _Uncacheable("a parameter derived from a sentinel")
     # A sentinel the builder did not use is fine (that parameter does not change the
     # rows); one used but hidden from the parameters was refused above.
+    fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+    if compiler.has_composite_fields(fields):
+        raise _Uncacheable("composite fields")
+    model = queryset._iterable_class is ModelIterable
     return _Entry(
         sql=sql,
         params=sql_params,
         slots=tuple(slots),
         compiler=compiler,
         flat=queryset._iterable_class is FlatValuesListIterable,
-        model=queryset._iterable_class is ModelIterable,
+        model=model,
+        converters=compiler.get_converters(fields),
+        plan=_instance_plan(connection, compiler) if model else None,
     )
 
 
@@ -292,12 +302,13 @@ def _execute(connection, entry: _Entry, params: dict) -> list:
         rows = _fetch_server_prepared(connection, entry, values)
     else:
         rows = _fetch(connection, entry.sql, values)
+    if entry.converters:
+        rows = list(entry.compiler.apply_converters(rows, entry.converters))
     if entry.model:
-        return _instances(connection, entry.compiler, rows)
-    converted = entry.compiler.results_iter(results=[rows], tuple_expected=True)
+        return _instances(connection, entry.plan, rows)
     if entry.flat:
-        return [row[0] for row in converted]
-    return list(converted)
+        return [row[0] for row in rows]
+    return [tuple(row) for row in rows]
 
 
 def _fetch(connection, sql: str, values: list) -> list:
@@ -375,25 +386,36 @@ def _fetch_server_prepared(connection, entry: _Entry, values: list) -> list:
     return rows
 
 
-def _instances(connection, compiler, rows) -> list:
-    """Model instances from the rows, as Django's ModelIterable makes them (the compiler
-    kept from compiling holds the select list and where each related model's columns are)."""
-    db = connection.alias
+def _instance_plan(connection, compiler) -> tuple:
+    """How to make model instances from the rows, as Django's ModelIterable does (the
+    compiler kept from compiling holds the select list and where each related model's
+    columns are): worked out once per prepared query."""
     select, klass_info = compiler.select, compiler.klass_info
-    annotation_col_map = compiler.annotation_col_map
-    model_cls = klass_info["model"]
     select_fields = klass_info["select_fields"]
     start, end = select_fields[0], select_fields[-1] + 1
     init_list = [f[0].target.attname for f in select[start:end]]
-    related_populators = get_related_populators(klass_info, select, db)
+    related_populators = get_related_populators(klass_info, select, connection.alias)
+    return (
+        klass_info["model"],
+        start,
+        end,
+        init_list,
+        related_populators,
+        tuple(compiler.annotation_col_map.items()) if compiler.annotation_col_map else (),
+    )
+
+
+def _instances(connection, plan: tuple, rows) -> list:
+    """Model instances from the (converted) rows, following the plan."""
+    db = connection.alias
+    model_cls, start, end, init_list, related_populators, annotations = plan
     objects = []
-    for row in compiler.results_iter(results=[rows]):
+    for row in rows:
         obj = model_cls.from_db(db, init_list, row[start:end])
         for populator in related_populators:
             populator.populate(row, obj)
-        if annotation_col_map:
-            for attr_name, col_pos in annotation_col_map.items():
-                setattr(obj, attr_name, row[col_pos])
+        for attr_name, col_pos in annotations:
+            setattr(obj, attr_name, row[col_pos])
         objects.append(obj)
     return objects
 

@@ -12,6 +12,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from safeguard.core.prepared import run_prepared
 from safeguard.episodes.models import Episode, EpisodeKind
 
 from .models import (
@@ -122,10 +123,23 @@ def open_milestones(child):
 
 def my_actions(user):
     """Open actions the professional owns, soonest due first."""
+    return _my_actions(user.pk)
+
+
+def _my_actions(owner_id):
     return (
-        Action.objects.filter(owner=user, status=ActionStatus.OPEN)
+        Action.objects.filter(owner_id=owner_id, status=ActionStatus.OPEN)
         .select_related("meeting")
         .order_by("due_on", "pk")
+    )
+
+
+def my_actions_list(user) -> list:
+    """`my_actions(user)` as a list: one query, prepared (core/prepared.py)."""
+    return run_prepared(
+        ("my_actions",),
+        lambda p: _my_actions(p["user_id"]),
+        user_id=user.pk,
     )
 
 

@@ -486,7 +486,7 @@ def minutes_outstanding(request):
 def my_action_rows(request):
     """The professional's open actions, each with the children of it they may see (for
     "My actions" beside their alerts)."""
-    actions = list(selectors.my_actions(request.user))
+    actions = selectors.my_actions_list(request.user)
     meetings = list({a.meeting_id: a.meeting for a in actions}.values())
     names = _visible_names(request, meetings) if meetings else {}
     today = timezone.localdate()
