@@ -6,6 +6,34 @@ import pytest
 SARAH = Path(__file__).resolve().parent.parent / "scenarios" / "sarah.yaml"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """Make `--dist loadgroup` honour `xdist_group` under pytest 9.
+
+    pytest-xdist 3.8 groups tests by a `@<group>` suffix it appends to each marked item's
+    node id on the workers, by setting `item._nodeid`; pytest 9 derives `nodeid` from
+    `item._id` instead, so the suffix was lost and the two Sarah replay modules ran on both
+    workers, each replaying her whole case (minutes of CPU). Append it where pytest 9 reads
+    it; a no-op where xdist's own suffix took effect or outside an xdist worker.
+    """
+    # The workers run with dist "no"; xdist passes them `loadgroup` as its own option.
+    if not hasattr(config, "workerinput") or not getattr(config.option, "loadgroup", False):
+        return
+    try:
+        from _pytest.nodeid import NodeId  # pytest 9
+    except ImportError:
+        return
+    for item in items:
+        groups = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        if groups and "@" not in item.nodeid.rpartition("]")[2] and hasattr(item, "_id"):
+            item._id = NodeId.parse(f"{item.nodeid}@{'_'.join(groups)}")
+
+
 @pytest.fixture(autouse=True)
 def _fresh_prepared_queries_under_mutation():
     """Under mutation testing (scripts/mutation.py sets SAFEGUARD_MUTATION) a query that an
