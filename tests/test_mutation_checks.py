@@ -262,9 +262,13 @@ def test_only_a_visit_on_or_after_the_placement_start_counts_for_it(offset, coun
     child = looked_after_child(start=D(2017, 6, 1), dob=D(2010, 5, 1), legal_status="C2")
     placement(child, start)
     event(child, "social_worker_visit", start + dt.timedelta(days=offset))
-    # Without a visit that counts, the first-visit rule is broken from day 8 after the start.
-    flagged = children_flagged(SW, start + dt.timedelta(days=8), [child.pk])
-    assert flagged == (set() if counts else {child.pk})
+    # Without a visit that counts, the first-visit rule is broken from day 8 after the start,
+    # and the alert counts from the placement's start, not from the earlier visit.
+    found = get_check(SW).findings(start + dt.timedelta(days=8), [child.pk])
+    assert {f.child_id for f in found} == (set() if counts else {child.pk})
+    for f in found:
+        assert f.due_date == start + dt.timedelta(days=7)
+        assert "no visit is recorded since" in f.detail
 
 
 def test_the_visit_alert_says_what_was_due_by_when_under_which_rule():
@@ -322,3 +326,94 @@ def test_a_visit_alert_ends_because_the_placement_ended_only_when_it_did():
     gone.append((still.pk, "other:1"))
     reasons = get_check(SW).more_end_reasons(D(2018, 3, 5), gone)
     assert reasons == {gone[0]: "the placement ended"}
+
+
+# --- Statutory visits: the rule's edges found by the first mutation run -----------------
+
+
+@pytest.mark.parametrize("start", [s for s in STARTS if add_months(s, 12).day == s.day], ids=str)
+def test_a_visit_on_the_placements_first_anniversary_is_after_the_first_year(start):
+    # The first year ends on the same day number 12 months later: a visit that day is on the
+    # rule after the first year, in the query and in the alert's due date and wording alike.
+    child = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2")
+    placement(child, start, intended_until_18=True)
+    visit = add_months(start, 12)
+    event(child, "social_worker_visit", visit)
+    due = add_months(visit, 3)
+    assert children_flagged(SW, due, [child.pk]) == set()
+    (f,) = get_check(SW).findings(due + dt.timedelta(days=1), [child.pk])
+    assert f.due_date == due
+    assert "(every 3 months: the placement is to last until 18)." in f.detail
+
+
+def test_no_visit_alert_after_the_child_died():
+    start = D(2018, 1, 8)
+    alive = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2")
+    died = looked_after_child(
+        start=start, dob=D(2010, 5, 1), legal_status="C2", date_of_death=D(2018, 3, 1)
+    )
+    for child in (alive, died):
+        placement(child, start)
+    assert children_flagged(SW, D(2018, 2, 28)) == {alive.pk, died.pk}
+    for as_of in (D(2018, 3, 1), D(2018, 6, 1)):
+        assert children_flagged(SW, as_of) == {alive.pk}, as_of
+
+
+def test_the_visit_check_restricted_to_some_children_finds_only_theirs():
+    start = D(2018, 1, 8)
+    a, b = (looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2") for _ in "ab")
+    for child in (a, b):
+        placement(child, start)
+    as_of = D(2018, 2, 1)
+    assert children_flagged(SW, as_of) == {a.pk, b.pk}
+    assert children_flagged(SW, as_of, [a.pk]) == {a.pk}
+    assert children_flagged(SW, as_of, [b.pk]) == {b.pk}
+    assert children_flagged(SW, as_of, []) == set()
+
+
+def test_each_placement_is_judged_by_its_own_childs_care_whatever_the_row_numbers():
+    # The query joins a placement to its child's episodes; a placement whose row number is
+    # another child's (or nobody's) must still be judged by its own child's care.
+    start = D(2018, 1, 8)
+    foster = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2")
+    at_home = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C1")
+    other = looked_after_child(start=D(2016, 1, 4), dob=D(2009, 5, 1), legal_status="C2")
+    children = {foster.pk, at_home.pk, other.pk}
+    # Earlier placements of another child, until the next two row numbers are no child's.
+    week = 0
+    while True:
+        first = D(2016, 1, 4) + dt.timedelta(weeks=week)
+        p = placement(other, first, end=first + dt.timedelta(days=6))
+        week += 1
+        if not ({p.pk + 1, p.pk + 2} & children):
+            break
+    placement(foster, start)
+    placement(at_home, start, placement_type="P1")
+    event(at_home, "social_worker_visit", D(2018, 1, 10))
+    for child in (foster, at_home):
+        assert child.placements.get().pk not in children
+    found = {f.child_id: f for f in get_check(SW).findings(D(2018, 1, 18))}
+    assert set(found) == {foster.pk, at_home.pk}
+    assert found[foster.pk].due_date == D(2018, 1, 15)
+    # Placed with a parent: weekly until the first review, 20 working days after care began.
+    assert found[at_home.pk].due_date == D(2018, 1, 17)
+    assert "first review is due on 5 February 2018" in found[at_home.pk].detail
+
+
+def test_only_a_placement_with_a_parent_is_on_the_weekly_rule_whatever_the_thresholds(settings):
+    # With the weekly interval set longer than the first year's, a foster placement is still
+    # on the first-year rule: the weekly rule is for a child placed with a parent only.
+    settings.SAFEGUARD_CHECKS = {
+        SW: {"with_parent_weekly_days": 14, "first_year_weeks": 1},
+    }
+    start = D(2018, 1, 8)
+    foster = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C2")
+    at_home = looked_after_child(start=start, dob=D(2010, 5, 1), legal_status="C1")
+    placement(foster, start)
+    placement(at_home, start, placement_type="P1")
+    for child in (foster, at_home):
+        event(child, "social_worker_visit", D(2018, 1, 10))
+    assert children_flagged(SW, D(2018, 1, 17)) == set()
+    assert children_flagged(SW, D(2018, 1, 18)) == {foster.pk}
+    assert children_flagged(SW, D(2018, 1, 24)) == {foster.pk}
+    assert children_flagged(SW, D(2018, 1, 25)) == {foster.pk, at_home.pk}

@@ -150,3 +150,65 @@ def test_an_event_is_certainly_before_a_day_only_when_its_whole_period_ended_bef
             if period_last_day(made[text].occurred_on, precision) < cutoff
         }
         assert found == expected, cutoff
+
+
+# --- Who is looked after, the text twin, and the refusals' messages (first engine run) ---
+
+
+@pytest.mark.django_db
+def test_looked_after_means_an_open_looked_after_episode_with_short_breaks_only_if_asked():
+    from safeguard.checks.engine import looked_after_on
+    from safeguard.children.models import Child
+    from safeguard.episodes.services import record_episode
+    from tests import factories
+
+    as_of = D(2020, 6, 1)
+    expected_all, expected_no_breaks = set(), set()
+    cases = [("looked_after", status) for status in ("C2", "V2", "V3", "V4")]
+    cases += [(kind, "") for kind in ("child_protection", "child_in_need", "early_help")]
+    for kind, status in cases:
+        child = factories.child()
+        extra = {"cp_category": "neglect"} if kind == "child_protection" else {}
+        record_episode(
+            actor=None,
+            child=child,
+            kind=kind,
+            start_date=D(2020, 1, 6),
+            legal_status=status,
+            **extra,
+        )
+        if kind == "looked_after":
+            expected_all.add(child.pk)
+            if status not in ("V3", "V4"):
+                expected_no_breaks.add(child.pk)
+    found = set(Child.objects.filter(looked_after_on(as_of)).values_list("pk", flat=True))
+    assert found == expected_all
+    found = Child.objects.filter(looked_after_on(as_of, short_breaks=False))
+    assert set(found.values_list("pk", flat=True)) == expected_no_breaks
+
+
+def test_the_first_word_of_no_text_is_empty():
+    assert [first_word_py(t) for t in (None, "", "  ")] == ["", "", ""]
+
+
+@pytest.mark.django_db
+def test_an_unknown_check_threshold_or_setting_is_refused_by_name(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from safeguard.checks.engine import check_settings, get_check
+
+    with pytest.raises(KeyError, match="no check 'NO-SUCH-CHECK'"):
+        get_check("NO-SUCH-CHECK")
+    with pytest.raises(KeyError, match="LAC-SW-VISITS has no threshold 'nope'"):
+        get_check("LAC-SW-VISITS").threshold("nope")
+    settings.SAFEGUARD_CHECKS = {"NO-SUCH-CHECK": {}}
+    with pytest.raises(ImproperlyConfigured, match="SAFEGUARD_CHECKS: no check 'NO-SUCH-CHECK'"):
+        check_settings()
+    settings.SAFEGUARD_CHECKS = {"LAC-SW-VISITS": {"nope": 1}}
+    with pytest.raises(ImproperlyConfigured) as refused:
+        check_settings()
+    assert str(refused.value) == (
+        "SAFEGUARD_CHECKS['LAC-SW-VISITS']: unknown threshold 'nope' (known: "
+        + ", ".join(get_check("LAC-SW-VISITS").thresholds)
+        + ")"
+    )
