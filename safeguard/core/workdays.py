@@ -72,14 +72,11 @@ def _check_range(day: dt.date) -> None:
 def _working_days() -> tuple[tuple[dt.date, ...], dict[dt.date, int]]:
     """The calendar's working days in order, and for every day of the calendar how many
     working days fall on or before it (the Python twin of CalendarDay.working_day_index)."""
-    days, index, count = [], {}, 0
-    day = CALENDAR_FIRST
-    while day <= CALENDAR_LAST:
-        if is_working_day(day):
+    days, index = [], {}
+    for day, working, count, _name in calendar_rows():
+        if working:
             days.append(day)
-            count += 1
         index[day] = count
-        day += dt.timedelta(days=1)
     return tuple(days), index
 
 
