@@ -125,26 +125,8 @@ def caseload_for(request) -> list[ChildRow]:
     if not children:
         return []
     ids = sorted(child.pk for child in children)
-    episodes = _by_child(
-        run_prepared(
-            ("caseload-episodes",),
-            lambda p: Episode.objects.filter(
-                child_id__in=p["child_ids"], start_date__lte=p["on"]
-            ).order_by("start_date", "pk"),
-            child_ids=ids,
-            on=on,
-        )
-    )
-    placements = _by_child(
-        run_prepared(
-            ("caseload-placements",),
-            lambda p: Placement.objects.filter(
-                child_id__in=p["child_ids"], start_date__lte=p["on"]
-            ).order_by("start_date", "pk"),
-            child_ids=ids,
-            on=on,
-        )
-    )
+    episodes = _started_by_child("caseload-episodes", Episode, ids, on)
+    placements = _started_by_child("caseload-placements", Placement, ids, on)
     involvements = _by_child(
         run_prepared(
             ("caseload-involvements",),
@@ -166,6 +148,20 @@ def caseload_for(request) -> list[ChildRow]:
         roles = sorted({i.get_role_display() for i in child.my_involvements})
         rows.append(_row(child, on, roles))
     return rows
+
+
+def _started_by_child(key: str, model, child_ids: list[int], on) -> dict[int, list]:
+    """{child id: the model's records started by `on`, oldest first}, prepared."""
+    return _by_child(
+        run_prepared(
+            (key,),
+            lambda p: model.objects.filter(
+                child_id__in=p["child_ids"], start_date__lte=p["on"]
+            ).order_by("start_date", "pk"),
+            child_ids=child_ids,
+            on=on,
+        )
+    )
 
 
 def _by_child(records) -> dict[int, list]:
