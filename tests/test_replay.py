@@ -18,8 +18,19 @@ SARAH = ROOT / "scenarios" / "sarah.yaml"
 
 
 # Asks that one worker run both replay modules (`make test` runs pytest-xdist with --dist
-# loadgroup), so that Sarah is replayed once; docs/testing.md says when it is honoured.
+# loadgroup), so that Sarah is replayed once (the hook in tests/conftest.py; docs/testing.md).
 pytestmark = pytest.mark.xdist_group("sarah-replay")
+
+
+def test_the_replay_group_reaches_the_scheduler(request):
+    """Under `make test` (an xdist worker, --dist loadgroup) this module's tests carry the
+    group in their node id, which is what sends the group to one worker: if pytest or
+    pytest-xdist change how it is attached, this fails rather than Sarah being replayed on
+    every worker unnoticed."""
+    config = request.config
+    if not hasattr(config, "workerinput") or not getattr(config.option, "loadgroup", False):
+        pytest.skip("only under pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@sarah-replay"), request.node.nodeid
 
 
 @pytest.fixture
