@@ -63,6 +63,17 @@ class Event(AppendOnlyModel):
             models.Index(fields=["child", "occurred_at"]),
             models.Index(fields=["event_type", "occurred_on"]),
             models.Index(fields=["recorded_at"]),
+            # The corrections alone. Almost every event supersedes nothing, and SQLite's
+            # ANALYZE counts the NULLs as one value shared by every row, so it rates the
+            # unique supersedes_id index useless and builds a temporary index over the whole
+            # table for each "not superseded" join (36 s for one chronology of a 1,000,000
+            # event caseload). A partial index holds only real corrections: both engines use
+            # it for `supersedes_id = ?`, which implies NOT NULL.
+            models.Index(
+                fields=["supersedes"],
+                condition=models.Q(supersedes__isnull=False),
+                name="chronology_event_corrections",
+            ),
         ]
 
     def __str__(self):
