@@ -114,8 +114,12 @@ def test_prepared_lists_of_the_home_and_alert_pages_match_the_queries_built_afre
     for user in (sw, manager):
         request = request_for(user)
         listed = [a.pk for a in check_selectors.alerts_for(user)]
-        assert [a.pk for a in check_selectors.open_alerts_list(user)] == listed
-        assert [a.pk for a in check_selectors.open_alerts_list(user)] == listed  # cached
+        # The home page's first alerts and their number, for every cut of the list.
+        for limit in range(1, len(listed) + 2):
+            for _ in range(2):  # compiled, then cached
+                first, total = check_selectors.open_alerts_first(user, limit)
+                assert [a.pk for a in first] == listed[:limit]
+                assert total == len(listed)
         with prepared_disabled():
             rows = [r["alert"].pk for r in check_selectors.alert_rows(request, alerts)]
             notices = [n.pk for n in check_selectors.unread_notices(user)]

@@ -98,13 +98,12 @@ def _listable(request) -> QuerySet[Child]:
     return visible_children(request, area="identity").annotate(may_see_summary=Exists(summary))
 
 
-def caseload_for(request) -> list[ChildRow]:
-    """Children the signed-in professional currently works with, and their role(s).
+def caseload_children(request) -> list[Child]:
+    """Children the signed-in professional currently works with, in name order.
 
-    Four queries whatever the caseload's size, each prepared (core/prepared.py): the
-    children (the access rule as `_listable` applies it, with the user, team, day and
-    time as parameters), then their episodes, placements and the user's involvements by
-    child id, as the prefetches of `_open_records` would fetch them."""
+    One query, prepared (core/prepared.py): the access rule as `_listable` applies it,
+    with the user, team, day and time as parameters. The home page shows a page of them
+    at a time (`caseload_rows`), so its cost does not grow with the caseload."""
     on = today()
 
     def build(p):
@@ -116,14 +115,24 @@ def caseload_for(request) -> list[ChildRow]:
             .order_by("family_name", "given_name", "pk")
         )
 
-    children = run_over_rule(
+    return run_over_rule(
         request,
         ("caseload", rule_key(request, "identity", "summary", rule=visible_children)),
         build,
         on=on,
     )
+
+
+def caseload_rows(request, children: list[Child]) -> list[ChildRow]:
+    """The caseload's rows for these children (all of `caseload_children`, or a page of
+    them), and the professional's role(s) with each.
+
+    Three queries whatever their number, each prepared: their episodes, placements and the
+    user's involvements by child id, as the prefetches of `_open_records` would fetch
+    them."""
     if not children:
         return []
+    on = today()
     ids = sorted(child.pk for child in children)
     episodes = _started_by_child("caseload-episodes", Episode, ids, on)
     placements = _started_by_child("caseload-placements", Placement, ids, on)
@@ -148,6 +157,11 @@ def caseload_for(request) -> list[ChildRow]:
         roles = sorted({i.get_role_display() for i in child.my_involvements})
         rows.append(_row(child, on, roles))
     return rows
+
+
+def caseload_for(request) -> list[ChildRow]:
+    """Every child the signed-in professional currently works with, as rows."""
+    return caseload_rows(request, caseload_children(request))
 
 
 def _started_by_child(key: str, model, child_ids: list[int], on) -> dict[int, list]:

@@ -22,6 +22,7 @@ not import the checks.
 """
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -42,7 +43,7 @@ from safeguard.checks.engine import get_check
 from safeguard.checks.selectors import (
     alert_rows_and_reads,
     open_alert_counts,
-    open_alerts_list,
+    open_alerts_first,
     unread_notices,
 )
 from safeguard.children.models import Involvement
@@ -59,6 +60,13 @@ def _list_area(rows) -> str:
     # What the list showed: the summary columns, or only identity where they were hidden.
     return "identity" if any(row.summary_hidden for row in rows) else "summary"
 
+
+# The home page shows this many of the professional's alerts (the most urgent: most
+# severe, then soonest due) with a link to all of them, and the children they work with
+# this many at a time: a team manager's home page over a large team was a megabyte, and
+# its cost, and the audit entries it wrote, grew with the team (issue 9).
+HOME_ALERTS = 10
+CASELOAD_PER_PAGE = 50
 
 # Above this many audit entries the home page does not recompute the chain on each visit:
 # it says to run `safeguard audit verify` (which streams it) instead.
@@ -83,17 +91,26 @@ def caseload(request):
         )
     if role == Role.ADMINISTRATOR or (request.user.is_superuser and scope_for(role) == "none"):
         return render(request, "children/home_administrator.html", _administrator_home())
-    rows = selectors.caseload_for(request)
-    alerts, alert_reads = alert_rows_and_reads(request, open_alerts_list(request.user))
-    # Both lists audited before the page is served, in one append: the children I work
-    # with, then those my alerts name.
+    page = Paginator(selectors.caseload_children(request), CASELOAD_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.caseload_rows(request, list(page.object_list))
+    first_alerts, alerts_total = open_alerts_first(request.user, HOME_ALERTS)
+    alerts, alert_reads = alert_rows_and_reads(request, first_alerts)
+    # Both lists audited before the page is served, in one append: the children shown
+    # (this page of those I work with), then those my alerts name.
     audit_lists(request, [([row.child for row in rows], _list_area(rows), None), *alert_reads])
     return render(
         request,
         "children/caseload.html",
         {
             "rows": rows,
+            "page": page,
+            "page_numbers": list(
+                page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+            ),
             "alert_rows": alerts,
+            "alerts_total": alerts_total,
             # "My actions" from meetings beside the alerts (Recommendation 3: followed up).
             "action_rows": my_action_rows(request),
             "notices": unread_notices(request.user),

@@ -146,8 +146,10 @@ seizures. A strand the viewer's role may not see (the access areas `summary`,
 ## Pages
 
 - `/alerts/` — my alerts: open alerts I am named on, most severe first, then soonest due
-  (`safeguard.checks.selectors.alerts_for(user)`; a home page can include the same list with
-  `checks/_alert_table.html` and `selectors.alert_rows`).
+  (`safeguard.checks.selectors.alerts_for(user)`), 50 a page. The home page shows the 10
+  most urgent of them (`selectors.open_alerts_first`) with a link here when there are more,
+  and the children I work with 50 a page: both stay the same size whatever the caseload
+  (a team manager's home page over a 500-child team was a megabyte).
 - `/alerts/delivery/` — how alerts reach me by email (my choice, within my role).
 - `/alerts/team/` (`?overdue=1`) — a team manager's view of the open (or overdue) alerts of
   children a member of their team is involved with.

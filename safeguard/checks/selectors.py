@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -41,11 +41,31 @@ def alerts_for(user) -> QuerySet[Alert]:
     return _open_alerts(user.pk)
 
 
-def open_alerts_list(user) -> list[Alert]:
-    """`alerts_for(user)` as a list: one query, prepared (core/prepared.py)."""
+def open_alerts_first(user, limit: int) -> tuple[list[Alert], int]:
+    """The first `limit` of `alerts_for(user)` (most severe, then soonest due) and how many
+    there are in all: two prepared queries, whatever the number of alerts."""
     if not user.is_authenticated:
-        return []
-    return run_prepared(("alerts_for",), lambda p: _open_alerts(p["user_id"]), user_id=user.pk)
+        return [], 0
+    first = run_prepared(
+        ("alerts_for", "first", limit),
+        lambda p: _open_alerts(p["user_id"])[:limit],
+        user_id=user.pk,
+    )
+    if len(first) < limit:
+        return first, len(first)
+    # Counted by status so that the prepared query is a plain row query.
+    counts = run_prepared(
+        ("alerts_for", "count"),
+        lambda p: (
+            _open_alerts(p["user_id"])
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"))
+            .values_list("n", flat=True)
+        ),
+        user_id=user.pk,
+    )
+    return first, sum(counts)
 
 
 def finished_for(user, *, days: int = 30, on: dt.date | None = None) -> QuerySet[Alert]:

@@ -17,6 +17,7 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -34,10 +35,10 @@ from .forms import AcknowledgeForm, CloseForm
 from .models import AlertEvent, AlertRecipient
 from .selectors import (
     alert_rows,
+    alerts_for,
     audit_alert_read,
     finished_for,
     open_alert,
-    open_alerts_list,
     record_url,
     team_alerts,
 )
@@ -48,14 +49,23 @@ ROLE_LABELS = {
     OWNER_ROLE: OWNER_LABEL,
 }
 
+MY_ALERTS_PER_PAGE = 50
+
 
 @login_required
 def mine(request):
+    # A page of the open alerts at a time: a team manager of a large team is named on
+    # hundreds, and each shown is an audited read.
+    page = Paginator(alerts_for(request.user), MY_ALERTS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "checks/mine.html",
         {
-            "rows": alert_rows(request, open_alerts_list(request.user)),
+            "rows": alert_rows(request, page.object_list),
+            "page": page,
+            "page_numbers": list(
+                page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+            ),
             "finished_rows": alert_rows(request, list(finished_for(request.user))),
             "is_manager": request.user.role == "team_manager" and request.user.team_id,
             # "My actions" from meetings, beside the alerts (Recommendation 3).
