@@ -144,3 +144,29 @@ def test_my_alerts_are_paged_and_every_page_audits_only_its_children(client, man
         assert set(listed.values_list("child_id", flat=True)) == named
         seen += shown
     assert sorted(seen) == sorted(a.pk for a in alerts)
+
+
+def test_team_alerts_are_paged_keeping_the_overdue_filter(client):
+    team = factories.team()
+    manager = person("team_manager", team_obj=team)
+    worker = person("social_worker", team_obj=team)
+    client.force_login(manager)
+    children = []
+    for n in range(MY_ALERTS_PER_PAGE + 2):
+        child = factories.child(given_name="Kit", family_name=f"T{n:03d}")
+        involve(worker, child)
+        children.append(child)
+    alerts = _alerts(worker, children, ["high"] * len(children))
+    Alert.objects.filter(pk__in=[a.pk for a in alerts]).update(
+        due_date=timezone.localdate() - dt.timedelta(days=3)
+    )
+    for query in ("", "overdue=1&"):
+        seen = []
+        for page in (1, 2):
+            body = client.get(f"{reverse('checks:team')}?{query}page={page}").content.decode()
+            shown = _listed_alerts(body)
+            assert len(shown) == (MY_ALERTS_PER_PAGE if page == 1 else 2)
+            if query:
+                assert "overdue=1&amp;page=" in body  # the pages keep the filter
+            seen += shown
+        assert sorted(seen) == sorted(a.pk for a in alerts)

@@ -49,6 +49,7 @@ ROLE_LABELS = {
     OWNER_ROLE: OWNER_LABEL,
 }
 
+# "My alerts" and a team manager's team alerts, a page at a time.
 MY_ALERTS_PER_PAGE = 50
 
 
@@ -79,11 +80,21 @@ def team(request):
     if request.user.role != "team_manager" or not request.user.team_id:
         raise Http404("Only team managers have a team view")
     overdue_only = request.GET.get("overdue") == "1"
-    alerts = list(team_alerts(request.user, overdue_only=overdue_only))
+    page = Paginator(
+        team_alerts(request.user, overdue_only=overdue_only), MY_ALERTS_PER_PAGE
+    ).get_page(request.GET.get("page"))
     return render(
         request,
         "checks/team.html",
-        {"rows": alert_rows(request, alerts), "overdue_only": overdue_only},
+        {
+            "rows": alert_rows(request, page.object_list),
+            "overdue_only": overdue_only,
+            "overdue_query": "overdue=1" if overdue_only else "",
+            "page": page,
+            "page_numbers": list(
+                page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+            ),
+        },
     )
 
 
