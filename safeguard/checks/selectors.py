@@ -29,9 +29,16 @@ def _ordered(qs: QuerySet[Alert]) -> QuerySet[Alert]:
     )
 
 
+def _named(user_id) -> Q:
+    """The alerts the professional is named on. As `pk IN (their recipients' alerts)`, not a
+    correlated EXISTS: SQLite never turns EXISTS into a join, so it probed every open alert
+    of the caseload (17,000, 6-15 ms a page); with IN both engines start from the
+    professional's own recipients (0.3 ms)."""
+    return Q(pk__in=AlertRecipient.objects.filter(professional_id=user_id).values("alert_id"))
+
+
 def _open_alerts(user_id) -> QuerySet[Alert]:
-    named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user_id)
-    return _ordered(Alert.objects.filter(status__in=OPEN_STATUSES).filter(Exists(named)))
+    return _ordered(Alert.objects.filter(_named(user_id), status__in=OPEN_STATUSES))
 
 
 def alerts_for(user) -> QuerySet[Alert]:
@@ -74,12 +81,11 @@ def finished_for(user, *, days: int = 30, on: dt.date | None = None) -> QuerySet
     if not user.is_authenticated:
         return Alert.objects.none()
     since = (on or timezone.localdate()) - dt.timedelta(days=days)
-    named = AlertRecipient.objects.filter(alert_id=OuterRef("pk"), professional_id=user.pk)
     return _ordered(
         Alert.objects.filter(
             Q(status=AlertStatus.RESOLVED, resolved_on__gte=since)
             | Q(status=AlertStatus.ENDED, ended_on__gte=since)
-        ).filter(Exists(named))
+        ).filter(_named(user.pk))
     )
 
 
