@@ -82,3 +82,26 @@ def involve(child, user, role, start=LONG_AGO, end=None):
     return record_involvement(
         actor=None, child=child, professional=user, role=role, start_date=start, end_date=end
     )
+
+
+def open_alert(child, professional, role, subject_key, **fields):
+    """An open alert naming the professional, written directly (not by a check): for
+    tests of the pages and selectors that list alerts, whatever raised them."""
+    from django.utils import timezone
+
+    from safeguard.checks.models import Alert, AlertRecipient
+
+    today = timezone.localdate()
+    values = {
+        "check_id": "LAC-HEALTH-ASSESSMENT",
+        "severity": "high",
+        "status": "raised",
+        "due_date": today,
+        "detail": "Overdue",
+        "first_raised_on": today,
+        "raised_on": today,
+        **fields,
+    }
+    alert = Alert.objects.create(child=child, subject_key=subject_key, **values)
+    AlertRecipient.objects.create(alert=alert, professional=professional, role=role)
+    return alert

@@ -199,3 +199,34 @@ def test_period_starts_at_midnight_and_includes_its_first_instant(setup):
     record(child, police, "2019-02", "February, approximate")
     kept = timeline(child, TimelineFilter(date_from=dt.date(2019, 3, 1)))
     assert summaries(kept) == ["on the first instant"]
+
+
+def test_the_current_entries_of_the_whole_timeline_are_the_default_timeline(setup):
+    """The chronology page reads the whole timeline once and shows its current entries:
+    exactly what the timeline without corrections gives, in both orders, with ties,
+    corrections of corrections, withdrawals and the case record's own entries."""
+    from safeguard.chronology.selectors import current_entries
+
+    child, police, csc = setup
+    first = record(child, police, "2019-06-16T21:40", "Called")
+    second = services.correct_event(actor=None, original=first, reason="Time", summary="Called!")
+    services.correct_event(actor=None, original=second, reason="Again", summary="Called!!")
+    services.withdraw_event(
+        actor=None, original=record(child, csc, "2019-06-16", "Wrong child"), reason="Wrong"
+    )
+    for n in range(3):  # the same moment and the same recording time: ties
+        record(child, csc, "2019-06-16", f"Same day {n}")
+    record(child, police, "2019", "Sometime in 2019")
+    record(child, csc, "2019-06", "Sometime in June")
+    episode_services.record_episode(
+        actor=None, child=child, kind="child_in_need", start_date=dt.date(2019, 6, 16)
+    )
+    everything = timeline(child, TimelineFilter(include_superseded=True))
+    assert any(e.superseded for e in everything) and any(e.withdrawn for e in everything)
+
+    def shown(entries):
+        return [(e.entry_type, e.when, e.summary, e.event and e.event.pk) for e in entries]
+
+    for newest_first in (True, False):
+        expected = timeline(child, TimelineFilter(newest_first=newest_first))
+        assert shown(current_entries(everything, newest_first=newest_first)) == shown(expected)

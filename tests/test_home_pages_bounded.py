@@ -16,10 +16,11 @@ from django.utils import timezone
 from safeguard.access.audit import verify_chain
 from safeguard.access.models import AuditEntry
 from safeguard.casework.views import CASELOAD_PER_PAGE, HOME_ALERTS
-from safeguard.checks.models import Alert, AlertRecipient
+from safeguard.checks.models import Alert
 from safeguard.checks.views import MY_ALERTS_PER_PAGE
 from tests import factories
 from tests.access_helpers import involve, person
+from tests.checks_helpers import open_alert
 
 pytestmark = pytest.mark.django_db
 
@@ -42,24 +43,19 @@ def _children(manager, count):
     return children
 
 
-def _alerts(manager, children, severities):
+def _alerts(professional, children, severities):
     today = timezone.localdate()
-    alerts = []
-    for n, (child, severity) in enumerate(zip(children, severities, strict=False)):
-        alert = Alert.objects.create(
-            check_id="LAC-HEALTH-ASSESSMENT",
-            child=child,
-            subject_key=f"s{n}",
+    return [
+        open_alert(
+            child,
+            professional,
+            "team_manager",
+            f"s{n}",
             severity=severity,
-            status="raised",
             due_date=today + dt.timedelta(days=n % 7),
-            detail="Overdue",
-            first_raised_on=today,
-            raised_on=today,
         )
-        AlertRecipient.objects.create(alert=alert, professional=manager, role="team_manager")
-        alerts.append(alert)
-    return alerts
+        for n, (child, severity) in enumerate(zip(children, severities, strict=False))
+    ]
 
 
 def _last_entry():

@@ -261,3 +261,22 @@ def test_the_page_selectors_give_the_same_records_prepared_and_built_afresh(reco
             assert prepared.stats["misses"] == before["misses"], (child.pk, day)
             assert prepared.stats["uncacheable"] == before["uncacheable"], (child.pk, day)
             assert prepared.stats["hits"] > before["hits"]
+
+
+def test_the_chronology_pages_default_view_is_the_current_timeline_for_every_child(record):
+    """The chronology page's default view, taken from the whole timeline it reads for its
+    filter options, is the timeline without corrections, for every child of the demo and
+    Sarah, in both orders."""
+    from safeguard.children.models import Child
+    from safeguard.chronology.selectors import TimelineFilter, current_entries, timeline
+
+    def shown(entries):
+        return [(e.entry_type, e.when, e.summary, e.event and e.event.pk) for e in entries]
+
+    for child in Child.objects.order_by("pk"):
+        everything = timeline(child, TimelineFilter(include_superseded=True))
+        for newest_first in (True, False):
+            expected = timeline(child, TimelineFilter(newest_first=newest_first))
+            assert shown(current_entries(everything, newest_first=newest_first)) == shown(
+                expected
+            ), child.pk

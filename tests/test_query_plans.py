@@ -90,27 +90,13 @@ def test_a_professionals_open_alerts_are_reached_from_their_own_recipients(
     analysed_chronologies,
 ):
     """Not by probing every open alert of the caseload: the home page's alert list."""
-    from django.utils import timezone
-
-    from safeguard.checks.models import Alert, AlertRecipient
     from safeguard.checks.selectors import _open_alerts
+    from tests.checks_helpers import open_alert
 
     me, others = factories.user(), [factories.user() for _ in range(20)]
-    today = timezone.localdate()
     for n in range(400):
-        alert = Alert.objects.create(
-            check_id="LAC-HEALTH-ASSESSMENT",
-            child=analysed_chronologies[n % 6],
-            subject_key=f"s{n}",
-            severity="high",
-            status="raised",
-            due_date=today,
-            detail="Overdue",
-            first_raised_on=today,
-            raised_on=today,
-        )
         who = me if n % 100 == 0 else others[n % 20]
-        AlertRecipient.objects.create(alert=alert, professional=who, role="team_manager")
+        open_alert(analysed_chronologies[n % 6], who, "team_manager", f"s{n}")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     plan = _plan(_open_alerts(me.pk)[:10])

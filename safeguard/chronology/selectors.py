@@ -315,6 +315,17 @@ def _meeting_entries(child, add) -> None:
         add("s47_enquiry", enquiry.started_on, f"Section 47 enquiry started{outcome}", None)
 
 
+def current_entries(entries: list[TimelineEntry], *, newest_first: bool) -> list[TimelineEntry]:
+    """What `timeline(child, TimelineFilter(newest_first=...))` gives, taken from the
+    child's whole timeline (`TimelineFilter(include_superseded=True)`): the chronology page
+    needs the whole one for its filter options, and its default view is the current
+    entries, so one read serves both. Sorting the (already ordered) whole list again keeps
+    entries with the same sort key in the order `timeline` gives them."""
+    current = [e for e in entries if not e.superseded and not e.withdrawn]
+    current.sort(key=lambda e: e.sort_key, reverse=newest_first)
+    return current
+
+
 def timeline(child, flt: TimelineFilter | None = None) -> list[TimelineEntry]:
     flt = flt or TimelineFilter()
     entries = _event_entries(child, flt) + _record_entries(child, flt)

@@ -34,14 +34,26 @@ from safeguard.core.forms import error_summary
 from .event_types import CATEGORIES, EVENT_TYPES
 from .export import timeline_csv
 from .forms import ChronologyFilterForm
-from .selectors import TimelineFilter, timeline
+from .selectors import TimelineFilter, current_entries, timeline
 
 PER_PAGE = 50
 
 
-def _options(child, areas):
+def _whole_timeline(child, areas):
+    """The child's whole timeline (corrections included) as the professional may see it."""
+    return filter_timeline(timeline(child, TimelineFilter(include_superseded=True)), areas)
+
+
+def _entries(child, areas, form, everything):
+    """The entries the filter asks for; the default view (no filter: the current entries,
+    newest first) is taken from the whole timeline already read, not read again."""
+    if form.is_bound:
+        return filter_timeline(timeline(child, form.to_filter()), areas)
+    return current_entries(everything, newest_first=True)
+
+
+def _options(everything):
     """Agencies and types present in the child's whole timeline, for the filter form."""
-    everything = filter_timeline(timeline(child, TimelineFilter(include_superseded=True)), areas)
     agencies = sorted(
         {(e.agency_code, e.agency_name) for e in everything if e.agency_code}, key=lambda a: a[1]
     )
@@ -65,7 +77,8 @@ def _filter_form(request, agencies):
 def chronology(request, child_id: int):
     child = open_child(request, child_id, area="chronology")
     areas = allowed_areas(request, child)
-    agencies, type_groups, total = _options(child, areas)
+    everything = _whole_timeline(child, areas)
+    agencies, type_groups, total = _options(everything)
     form = _filter_form(request, agencies)
     if form.is_bound and not form.is_valid():
         entries = None
@@ -78,12 +91,7 @@ def chronology(request, child_id: int):
             anchors["type"] = f"type-{type_groups[0][1][0][0]}"
         errors = error_summary(form, anchors)
     else:
-        entries = filter_timeline(
-            timeline(
-                child, form.to_filter() if form.is_bound else TimelineFilter(newest_first=True)
-            ),
-            areas,
-        )
+        entries = _entries(child, areas, form, everything)
         errors = []
     page = None
     if entries is not None:
@@ -128,7 +136,8 @@ _SAFE_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 def export(request, child_id: int):
     child = open_child(request, child_id, area="export")
     areas = allowed_areas(request, child)
-    agencies, _, _ = _options(child, areas)
+    everything = _whole_timeline(child, areas)
+    agencies, _, _ = _options(everything)
     form = _filter_form(request, agencies)
     if form.is_bound and not form.is_valid():
         problems = "; ".join(item["text"] for item in error_summary(form))
@@ -136,10 +145,7 @@ def export(request, child_id: int):
             f"The chronology filters are not valid: {problems}\n",
             content_type="text/plain; charset=utf-8",
         )
-    entries = filter_timeline(
-        timeline(child, form.to_filter() if form.is_bound else TimelineFilter(newest_first=True)),
-        areas,
-    )
+    entries = _entries(child, areas, form, everything)
     local_id = _SAFE_FILENAME.sub("-", child.local_id).strip("-") or str(child.pk)
     filename = f"chronology-{local_id}-{timezone.localdate().isoformat()}.csv"
     # The byte-order mark makes Excel read the file as UTF-8 (names such as Siân).
