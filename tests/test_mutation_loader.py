@@ -89,8 +89,8 @@ def summary_order():
     ]
 
 
-# GOOD with a health assessment, a corrected and a withdrawn event, and every exploitation
-# list.
+# GOOD with a health assessment, a referral, a corrected and a withdrawn event, and every
+# exploitation list.
 EVERYTHING = (
     GOOD.replace(
         "          long_term: true\n    events:",
@@ -113,6 +113,8 @@ EVERYTHING = (
     )
     + EXPLOITATION[len(GOOD) :]
     + (
+        "    referrals:\n"
+        "      - {service: early_help, date: 2020-04-09, reason: Support}\n"
         "    exploitation_assessments:\n"
         "      - {date: 2020-04-05, review_due: 2020-07-05, level: high, decided_by: Sam One,"
         ' agency: tcs, answers: [{indicator: missing, answer: "yes", evidence: Missing once}]}\n'
@@ -174,6 +176,7 @@ def test_every_kind_counted_is_in_the_summary_in_its_order(tmp_path, contexts, c
 KINDS = {
     "everything": [
         "health_assessments",
+        "referrals",
         "bail",
         "protective_measures",
         "corrections",
