@@ -95,13 +95,16 @@ MODULES: dict[str, tuple[str, str, list[str]]] = {
             "tests/test_mutation_engine.py",
             "tests/test_checks.py",
             "tests/test_checks_boundaries.py",
+            # Check.end_reasons: the generic reasons a duty stops applying.
+            "tests/test_checks_ended.py",
         ],
     ),
     # The loader's all-or-nothing handling: only its load entry points.
     "scenarios.loader": (
         "safeguard/scenarios/loader.py",
         "safeguard.scenarios.loader.x_load*",
-        ["tests/test_scenario_inputs.py"],
+        # The refusals (all-or-nothing), and the summary of what was loaded.
+        ["tests/test_scenario_inputs.py", "tests/test_mutation_loader.py"],
     ),
 }
 

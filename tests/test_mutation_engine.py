@@ -103,6 +103,13 @@ def test_the_sql_month_key_is_the_python_date_key():
         Child.objects.annotate(k=month_key(F("date_of_birth"))).values_list("date_of_birth", "k")
     )
     assert got == {day: date_key(day) for day in sample}
+    # A date given as a value (a query parameter, which the SQL repeats three times), as
+    # well as a column.
+    from django.db.models import DateField, Value
+
+    for day in sample:
+        key = month_key(Value(day, output_field=DateField()))
+        assert Child.objects.annotate(k=key).values_list("k", flat=True)[:1].get() == date_key(day)
 
 
 TEXTS = ["Lamotrigine 100mg tablets", "  sodium  valproate ", "ASPIRIN", "   ", "one"]
@@ -212,3 +219,364 @@ def test_an_unknown_check_threshold_or_setting_is_refused_by_name(settings):
         + ", ".join(get_check("LAC-SW-VISITS").thresholds)
         + ")"
     )
+
+
+# --- Why a duty stopped applying (Check.end_reasons), generated over checks' scopes ------
+
+# The generic reasons, in the order they are tried.
+DIED, TURNED_18 = "the child died", "the child turned 18"
+LEFT_CARE, SHORT_BREAKS = "the child left care", "the child moved to short breaks"
+END_AS_OF = D(2020, 6, 10)
+IN_CARE = (("looked_after", "C2", D(2019, 1, 7), None),)
+
+
+def _ended_children():
+    """Children in every situation end_reasons tells apart on END_AS_OF, each with the
+    generic reasons that hold for it, in order (the first one a check covers is given)."""
+    from safeguard.episodes.services import end_episode, record_episode
+    from tests import factories
+
+    before, after = END_AS_OF - dt.timedelta(days=1), END_AS_OF + dt.timedelta(days=1)
+
+    def child(episodes=IN_CARE, died=None, **fields):
+        made = factories.child(date_of_death=died, **fields)
+        for kind, status, start, end in episodes:
+            extra = {"cp_category": "neglect"} if kind == "child_protection" else {}
+            episode = record_episode(
+                actor=None, child=made, kind=kind, start_date=start, legal_status=status, **extra
+            )
+            if end is not None:
+                end_episode(actor=None, episode=episode, end_date=end)
+        return made
+
+    la = "looked_after"
+    on = END_AS_OF
+    return [
+        (child(), []),
+        (child(died=before), [DIED]),
+        (child(died=on), [DIED]),
+        (child(died=after), []),
+        (child(date_of_birth=D(2002, 6, 10)), [TURNED_18]),  # 18 on the day
+        (child(date_of_birth=D(2002, 6, 11)), []),  # 18 the next day
+        (child(date_of_birth=D(2002, 6, 9), episodes=()), [TURNED_18, LEFT_CARE]),
+        (child(died=on, date_of_birth=D(2001, 1, 1)), [DIED, TURNED_18]),
+        (child(died=before, episodes=()), [DIED, LEFT_CARE]),
+        (child(episodes=()), [LEFT_CARE]),
+        (child(episodes=[(la, "C2", D(2019, 1, 7), before)]), [LEFT_CARE]),
+        (child(episodes=[(la, "C2", D(2019, 1, 7), on)]), []),  # still open on its last day
+        (child(episodes=[(la, "C2", after, None)]), [LEFT_CARE]),  # not yet started
+        (child(episodes=[("child_protection", "", D(2019, 1, 7), None)]), [LEFT_CARE]),
+        # No date of birth (a pre-birth plan): never "turned 18", never looked after.
+        (
+            child(
+                date_of_birth=None,
+                expected_date_of_delivery=D(2030, 1, 1),
+                episodes=[("child_protection", "", D(2019, 1, 7), None)],
+            ),
+            [LEFT_CARE],
+        ),
+        (child(episodes=[(la, "V3", D(2019, 1, 7), None)]), [SHORT_BREAKS]),
+        (child(episodes=[(la, "V4", D(2019, 1, 7), None)]), [SHORT_BREAKS]),
+        # The day one status gives way to the next, both are open: short breaks only if
+        # both are short breaks.
+        (child(episodes=[(la, "V3", D(2019, 1, 7), on), (la, "V4", on, None)]), [SHORT_BREAKS]),
+        (child(episodes=[(la, "C2", D(2019, 1, 7), on), (la, "V3", on, None)]), []),
+        (child(episodes=[(la, "V3", D(2019, 1, 7), on), (la, "C2", on, None)]), []),
+    ]
+
+
+def _covers(check, reason):
+    return {
+        DIED: True,
+        TURNED_18: check.ends_at_18,
+        LEFT_CARE: check.scope_looked_after,
+        SHORT_BREAKS: check.scope_looked_after and check.excludes_short_breaks,
+    }[reason]
+
+
+@pytest.mark.django_db
+def test_a_duty_ends_for_the_first_generic_reason_the_check_covers_else_for_its_own():
+    """Every child and subject key gone from a check's findings: died (on or before the
+    day) for every check; turned 18 for a check that ends at 18; left care (no looked-after
+    episode open that day) for a looked-after check; moved to short breaks (every open
+    looked-after episode a short break) for one that excludes them; the check's own reason
+    (`more_end_reasons`, asked about only the keys left) for the rest; else none (resolved)."""
+    import itertools
+
+    from safeguard.checks.engine import Check
+
+    cases = _ended_children()
+    for ends_at_18, looked_after, no_breaks in itertools.product((False, True), repeat=3):
+
+        class Ending(Check):
+            id = "TEST-ENDING"
+
+            def more_end_reasons(self, as_of, gone):
+                self.asked.append((as_of, set(gone)))
+                return {key: f"its own: {key[1]}" for key in gone if key[1] == "a"}
+
+        Ending.ends_at_18, Ending.scope_looked_after = ends_at_18, looked_after
+        Ending.excludes_short_breaks = no_breaks
+        check = Ending()
+        check.asked = []
+        gone = {(made.pk, subject) for made, _ in cases for subject in ("a", "b")}
+        expected, rest = {}, set()
+        for made, reasons in cases:
+            generic = next((r for r in reasons if _covers(check, r)), None)
+            for subject in ("a", "b"):
+                if generic:
+                    expected[(made.pk, subject)] = generic
+                else:
+                    rest.add((made.pk, subject))
+                    if subject == "a":
+                        expected[(made.pk, subject)] = f"its own: {subject}"
+        flags = (ends_at_18, looked_after, no_breaks)
+        assert check.end_reasons(END_AS_OF, gone) == expected, flags
+        assert check.asked == [(END_AS_OF, rest)], flags
+
+
+@pytest.mark.django_db
+def test_only_keys_gone_are_given_reasons_and_the_check_is_asked_only_about_the_rest():
+    from safeguard.checks.engine import Check
+
+    cases = _ended_children()
+    died = [made for made, reasons in cases if reasons[:1] == [DIED]]
+    asked = []
+
+    class Ending(Check):
+        id = "TEST-ENDING"
+        scope_looked_after = True
+
+        def more_end_reasons(self, as_of, gone):
+            asked.append(set(gone))
+            return {}
+
+    check = Ending()
+    # Every key has a generic reason: the check is not asked about any.
+    gone = {(died[0].pk, "x")}
+    assert check.end_reasons(END_AS_OF, gone) == {(died[0].pk, "x"): DIED}
+    assert asked == []
+    assert check.end_reasons(END_AS_OF, set()) == {}
+    # A check that has no reasons of its own (the default) ends nothing else.
+    still = next(made for made, reasons in cases if not reasons)
+    plain = type("Plain", (Check,), {"id": "TEST-PLAIN", "scope_looked_after": True})()
+    assert plain.end_reasons(END_AS_OF, {(still.pk, "x"), (died[1].pk, "y")}) == {
+        (died[1].pk, "y"): DIED
+    }
+
+
+# --- register: the refusals of a malformed check -----------------------------------------
+
+
+@pytest.fixture
+def registry():
+    """The catalogue's registry, restored after the test (which registers test checks)."""
+    from safeguard.checks import engine
+
+    saved = dict(engine.REGISTRY)
+    yield engine.REGISTRY
+    engine.REGISTRY.clear()
+    engine.REGISTRY.update(saved)
+
+
+def _check_class(**attrs):
+    from safeguard.checks.engine import Check, Resolution, Source
+    from safeguard.checks.models import Severity
+
+    valid = {
+        "id": "TEST-WELL-FORMED",
+        "severity": Severity.HIGH,
+        "sources": (Source("Children Act 1989", "s 22"),),
+        "resolution": Resolution("Record a visit", "event:sw_visit"),
+        "tells": ("allocated_social_worker", "iro"),
+    }
+    valid.update(attrs)
+    return type("Made", (Check,), valid)
+
+
+def test_a_well_formed_check_is_registered_under_its_id(registry):
+    from safeguard.checks.engine import get_check, register
+    from safeguard.checks.models import Severity
+
+    for severity in Severity.values:
+        made = _check_class(id=f"TEST-{severity}", severity=severity)
+        assert register(made) is made
+        assert type(registry[f"TEST-{severity}"]) is made
+        assert type(get_check(f"TEST-{severity}")) is made
+    # Every involvement role may be told.
+    from safeguard.children.models import InvolvementRole
+
+    made = _check_class(id="TEST-ALL-ROLES", tells=tuple(InvolvementRole.values))
+    assert register(made) is made and type(registry["TEST-ALL-ROLES"]) is made
+
+
+@pytest.mark.parametrize(
+    "attrs, message",
+    [
+        ({"id": ""}, "check id '' is empty or registered twice"),
+        ({"id": "LAC-SW-VISITS"}, "check id 'LAC-SW-VISITS' is empty or registered twice"),
+        ({"severity": "urgent"}, "TEST-WELL-FORMED: unknown severity 'urgent'"),
+        ({"severity": "High"}, "TEST-WELL-FORMED: unknown severity 'High'"),
+        ({"sources": ()}, "TEST-WELL-FORMED: every check names its source"),
+        ({"resolution": None}, "TEST-WELL-FORMED: every check names the record that resolves it"),
+        (
+            {"tells": ("nobody", "allocated_social_worker", "aardvark")},
+            "TEST-WELL-FORMED: unknown involvement roles ['aardvark', 'nobody']",
+        ),
+    ],
+)
+def test_a_malformed_check_is_refused_with_its_reason_and_not_registered(registry, attrs, message):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from safeguard.checks.engine import register
+
+    before = dict(registry)
+    with pytest.raises(ImproperlyConfigured) as refused:
+        register(_check_class(**attrs))
+    assert str(refused.value) == message
+    assert registry == before
+
+
+def test_a_check_id_is_registered_once(registry):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from safeguard.checks.engine import register
+
+    first = _check_class()
+    register(first)
+    with pytest.raises(ImproperlyConfigured, match="registered twice"):
+        register(_check_class())
+    assert type(registry["TEST-WELL-FORMED"]) is first
+
+
+# --- What a check says about itself: its sources and the roles it tells ------------------
+
+
+@pytest.mark.parametrize(
+    "source, text",
+    [
+        (("Children Act 1989",), "Children Act 1989"),
+        (("Children Act 1989", "s 22"), "Children Act 1989, s 22"),
+        (
+            ("Working Together 2023", "", True),
+            "Working Together 2023 (unconfirmed: a configurable default, not read in the "
+            "primary text)",
+        ),
+        (
+            ("CPPCR 2010", "reg 28", True, "a note is not part of the text"),
+            "CPPCR 2010, reg 28 (unconfirmed: a configurable default, not read in the "
+            "primary text)",
+        ),
+    ],
+)
+def test_a_source_reads_instrument_then_provision_and_says_when_it_is_unconfirmed(source, text):
+    from safeguard.checks.engine import Source
+
+    assert str(Source(*source)) == text
+
+
+def test_the_roles_told_are_labelled_in_the_order_told_and_an_unknown_code_as_itself():
+    from safeguard.checks.engine import Check
+    from safeguard.children.models import InvolvementRole
+
+    roles = list(reversed(InvolvementRole.values))
+    told = type("Told", (Check,), {"tells": (*roles, "unlisted")})
+    labels = dict(InvolvementRole.choices)
+    assert told.role_labels() == [str(labels[r]) for r in roles] + ["unlisted"]
+    assert told.role_labels()[-2:] == ["Allocated social worker", "unlisted"]
+    assert all(type(label) is str for label in told.role_labels())
+    assert Check.role_labels() == []
+
+
+# --- prepared_rows: what the compiled query is keyed by, and the id sets bound late -------
+
+
+@pytest.mark.django_db
+def test_a_prepared_query_is_one_per_check_name_day_thresholds_and_key(registry, settings):
+    """Whatever the SQL depends on is in the cache key: the check, the query's name, the
+    as-of date, the check's threshold overrides and the `key` it gives. Two calls that
+    differ in any one of them each get the rows of their own query, not the first one's."""
+    from safeguard.checks.engine import Threshold, register
+    from safeguard.children.models import Child
+    from tests import factories
+
+    births = [D(2008, 1, 1), D(2010, 1, 1), D(2012, 1, 1), D(2014, 1, 1)]
+    pks = [
+        factories.child(date_of_birth=day, family_name=f"F{i}").pk for i, day in enumerate(births)
+    ]
+    every = Child.objects.filter(pk__in=pks)
+
+    def made(check_id):
+        cls = _check_class(id=check_id, thresholds={"years": Threshold(8, "age at least")})
+        register(cls)
+        return registry[check_id]
+
+    one, two = made("TEST-PREP-ONE"), made("TEST-PREP-TWO")
+
+    def born_by(check, as_of, key=0):
+        def build(child_ids):
+            limit = years_before(as_of, check.threshold("years") + key)
+            qs = check.restrict(every.filter(date_of_birth__lte=limit), child_ids, "pk")
+            return qs.order_by("pk").values_list("pk", flat=True)
+
+        return check.prepared_rows("born", as_of, None, build, key=(key,))
+
+    assert born_by(one, D(2018, 6, 1)) == pks[:2]
+    assert born_by(one, D(2022, 6, 1)) == pks[:4]  # the day
+    assert born_by(two, D(2018, 6, 1)) == pks[:2]
+    assert born_by(one, D(2022, 6, 1), key=4) == pks[:2]  # the key
+    settings.SAFEGUARD_CHECKS = {"TEST-PREP-ONE": {"years": 12}}
+    assert born_by(one, D(2022, 6, 1)) == pks[:2]  # the thresholds
+    assert born_by(two, D(2022, 6, 1)) == pks[:4]  # the check: two keeps its default
+    # The query's name: the same check and day, another query.
+    names = one.prepared_rows(
+        "names",
+        D(2022, 6, 1),
+        None,
+        lambda ids: every.order_by("pk").values_list("family_name", flat=True),
+    )
+    assert names == ["F0", "F1", "F2", "F3"]
+
+
+@pytest.mark.django_db
+def test_the_extra_id_sets_are_given_to_the_builder_by_name_and_bound_on_each_run():
+    """`prepared_rows(..., person_ids=...)`: each further set of ids reaches the builder
+    under its own name, and a second run with other ids (the same compiled query) finds
+    the rows of those ids."""
+    from safeguard.checks.engine import Check
+    from safeguard.children.models import Child
+    from tests import factories
+
+    pks = [factories.child(family_name=f"F{i}").pk for i in range(5)]
+    check = type("Prep", (Check,), {"id": "TEST-PREP"})()
+
+    def build(child_ids, wanted_ids, unwanted_ids):
+        qs = Child.objects.filter(pk__in=wanted_ids).exclude(pk__in=unwanted_ids)
+        return check.restrict(qs, child_ids, "pk").order_by("pk").values_list("pk", flat=True)
+
+    def run(child_ids, wanted, unwanted):
+        return check.prepared_rows(
+            "q", D(2020, 1, 1), child_ids, build, wanted_ids=wanted, unwanted_ids=unwanted
+        )
+
+    assert run(None, [pks[2], pks[0], pks[2], pks[1]], {pks[1]}) == [pks[0], pks[2]]
+    assert run(None, {pks[3], pks[4]}, {pks[3]}) == [pks[4]]
+    assert run([pks[0], pks[3]], set(pks), {pks[4]}) == [pks[0], pks[3]]
+    assert run([pks[1]], {pks[1]}, {pks[2]}) == [pks[1]]
+
+
+@pytest.mark.django_db
+def test_an_unknown_threshold_is_named_first_alphabetically_with_the_known_ones_or_none(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from safeguard.checks.engine import check_settings
+
+    settings.SAFEGUARD_CHECKS = {"FD-VISITS-NOT-SEEN": {"zeta": 1, "alpha": 2, "mid": 3}}
+    with pytest.raises(ImproperlyConfigured) as refused:
+        check_settings()
+    assert str(refused.value) == (
+        "SAFEGUARD_CHECKS['FD-VISITS-NOT-SEEN']: unknown threshold 'alpha' (known: none)"
+    )
+    # Known thresholds are accepted, and given back as configured.
+    settings.SAFEGUARD_CHECKS = {"FD-REPEAT-NFA": {"window_days": 9}, "FD-VISITS-NOT-SEEN": {}}
+    assert check_settings() == {"FD-REPEAT-NFA": {"window_days": 9}, "FD-VISITS-NOT-SEEN": {}}

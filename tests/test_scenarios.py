@@ -243,6 +243,13 @@ def test_sarah_loads_and_supports_the_review_alerts():
         "appointments": 3,
         "iro_disputes": 1,
         "deaths": 1,
+        # The exploitation and missing lists (once left off the summary).
+        "missing_episodes": 4,
+        "exploitation_assessments": 1,
+        "safety_plan_actions": 3,
+        "justice_records": 1,
+        "bail": 1,
+        "protective_measures": 1,
         # 16 more entries are written by the missing episodes, arrest, bail and breach; two
         # are her risky decisions (Recommendation 8).
         "events": 68,

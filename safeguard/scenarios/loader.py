@@ -1883,6 +1883,12 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "health_assessments",
         "referrals",
         *care_format.COUNTS,
+        "missing_episodes",
+        "exploitation_assessments",
+        "safety_plan_actions",
+        "justice_records",
+        "bail",
+        "protective_measures",
         "events",
         "corrections",
         "withdrawals",
@@ -1900,4 +1906,6 @@ def load(paths: Iterable[str | Path], *, actor=None, dry_run: bool = False) -> L
         "worker_absences",
     ]
     counts = {k: ctx.counts[k] for k in order if ctx.counts[k]}
+    # A kind not placed above is still reported (last), never silently left out.
+    counts.update((k, n) for k, n in ctx.counts.items() if n and k not in counts)
     return LoadResult(counts=counts, scenario=scenario)
