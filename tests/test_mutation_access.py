@@ -280,6 +280,11 @@ def test_a_listed_childs_basis_comes_with_the_list_with_no_further_query(
         (row,) = list(listed)
         with django_assert_num_queries(0):
             assert policy.basis_of(row, listed._basis_flags) == basis
+        # A child read without the flags (not from the annotated list) is given no basis
+        # rather than one it was never shown to have (but a restricted record's grant).
+        plain = Child.objects.get(pk=child.pk)
+        unread = "restricted-grant" if child.restricted else ""
+        assert policy.basis_of(plain, listed._basis_flags) == unread, basis
 
 
 @pytest.mark.parametrize("area", sorted(roles.AREAS))
@@ -683,6 +688,12 @@ def test_access_that_lapses_after_a_record_was_opened_no_longer_opens_it(kind, m
     assert policy.open_child(request, child.pk, area="summary") == child
     assert policy.allowed_areas(request, child) == areas
     assert policy.access_bases(user, [child.pk], area="summary") == {child.pk: basis}
+
+    def listed_basis():
+        listed = policy.with_bases(user, Child.objects.filter(pk=child.pk), area="summary")
+        return policy.basis_of(list(listed)[0], listed._basis_flags)
+
+    assert listed_basis() == basis
     monkeypatch.setattr(timezone, "now", lambda: later)
     assert policy.visible_child(request, child.pk, area="summary") is None
     with pytest.raises(Http404):
@@ -692,6 +703,7 @@ def test_access_that_lapses_after_a_record_was_opened_no_longer_opens_it(kind, m
     if kind != "restricted":  # (a restricted record's basis is its grant, asked or not)
         assert policy.access_bases(user, [child.pk], area="summary") == {child.pk: ""}
         assert policy.access_basis(user, child, area="summary") == ""
+        assert listed_basis() == ""
 
 
 @pytest.mark.parametrize("role", BREAK_GLASS_ROLES)
