@@ -280,6 +280,11 @@ def test_a_listed_childs_basis_comes_with_the_list_with_no_further_query(
         (row,) = list(listed)
         with django_assert_num_queries(0):
             assert policy.basis_of(row, listed._basis_flags) == basis
+        # A child read without the flags (not from the annotated list) is given no basis
+        # rather than one it was never shown to have (but a restricted record's grant).
+        plain = Child.objects.get(pk=child.pk)
+        unread = "restricted-grant" if child.restricted else ""
+        assert policy.basis_of(plain, listed._basis_flags) == unread, basis
 
 
 @pytest.mark.parametrize("area", sorted(roles.AREAS))
@@ -387,3 +392,405 @@ def test_a_grant_that_expires_after_a_record_was_first_shown_no_longer_opens_it(
     monkeypatch.setattr(timezone, "now", lambda: now + dt.timedelta(hours=2))
     assert policy.allowed_areas(request_for(user), child) == frozenset()
     assert visible_areas(user, child) == set()
+
+
+# --- The prepared forms of the rule ---------------------------------------------------
+# Pages run the rule through compiled queries shared by every user of the same shape
+# (core/prepared.py): visible_child, run_over_rule with rule_key, run_over_user_rule with
+# user_rule_key. Each must give exactly what the rule built afresh gives, for every basis,
+# area and shape of user, one after another in one test so that the compiled queries are
+# shared between them as on a live server.
+
+
+def _shapes():
+    """(user, child) pairs covering every basis and every shape of user the rule's SQL
+    depends on: with and without a team, team scope, break-glass, restricted grants
+    (someone else's, expired, a pharmacist's), no relationship, and no child roles."""
+    situations = _situations()
+    cases = [(user, child) for _, user, child in situations]
+    children = [child for _, _, child in situations]
+    restricted = children[3]
+    pharmacist = person(Role.PHARMACIST)
+    name_on(restricted, pharmacist)
+    expired_user = person()
+    expired = factories.child(restricted=True)
+    name_on(expired, expired_user)
+    RestrictedAccess.objects.filter(child=expired).update(expires_at=timezone.now())
+    teamless_manager = person(Role.TEAM_MANAGER)
+    other_team_manager = person(Role.TEAM_MANAGER, team_obj=factories.team(code="x", name="X"))
+    involved_police = person(Role.POLICE_OFFICER)
+    involve(involved_police, children[0], role="police_officer")
+    lapsed = person(Role.POLICE_OFFICER)
+    emergency_grant(lapsed, children[2], expires_at=timezone.now())
+    users = [user for user, _ in cases]
+    users += [pharmacist, expired_user, teamless_manager, other_team_manager]
+    users += [involved_police, lapsed, person(Role.PARTNERSHIP_ANALYST), person()]
+    children.append(expired)
+    return users, children
+
+
+def _session(user, verified: bool):
+    """A request whose second factor is (or is not) verified: its own copy of the user, so
+    that requests of one user do not share the answer."""
+    request = request_for(type(user).objects.get(pk=user.pk))
+    request.user.is_verified = lambda: verified
+    return request
+
+
+def _unverified(user):
+    return _session(user, False)
+
+
+@pytest.mark.parametrize("area", sorted(roles.AREAS))
+def test_opening_one_child_gives_what_the_list_gives_with_its_basis(area, settings):
+    # visible_child is the rule for one child (one prepared query): the child exactly when
+    # it is among visible_children in that area, with the basis access_basis gives, and
+    # nothing is audited (the caller audits what it shows).
+    users, children = _shapes()
+    before = AuditEntry.objects.count()
+    for user in users:
+        request = request_for(user)
+        listed = set(policy.visible_children(request, area=area).values_list("pk", flat=True))
+        for child in children:
+            for child_id in (child.pk, str(child.pk)):
+                got = policy.visible_child(request, child_id, area=area)
+                if child.pk in listed:
+                    expected = (child, policy.access_basis(user, child, area=area))
+                    assert got == expected, (user.role, area, child)
+                    assert got[1], (user.role, area, child)
+                    assert got[0].restricted == child.restricted
+                else:
+                    assert got is None, (user.role, area, child)
+    assert AuditEntry.objects.count() == before
+    # No child at all without a verified session, when a second factor is required.
+    settings.SAFEGUARD_REQUIRE_OTP = True
+    for user in users:
+        for child in children:
+            assert policy.visible_child(_unverified(user), child.pk, area=area) is None
+    with pytest.raises(ValueError, match="unknown area"):
+        policy.visible_child(request_for(users[0]), children[0].pk, area="everything")
+
+
+def _listed(request, area):
+    return sorted(policy.visible_children(request, area=area).values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize("area", sorted(roles.AREAS))
+def test_a_query_run_over_the_rule_gives_the_rows_built_afresh_for_every_user(area, settings):
+    # One compiled query per rule_key serves every user of that shape: whoever ran it
+    # first (both orders, each from an empty cache), each user gets their own children, as
+    # the query built afresh gives, with the other parameters late-bound too. Verified and
+    # unverified sessions, and an inactive user (whose rule is empty: a query built over
+    # it as a subquery still compiles, and must not be served to an active colleague).
+    from django.db.models import Exists, OuterRef
+
+    from safeguard.core import prepared
+    from safeguard.core.prepared import prepared_disabled
+
+    users, children = _shapes()
+    inactive = person()
+    involve(inactive, children[0])
+    inactive.is_active = False
+    inactive.save(update_fields=["is_active"])
+    users.append(inactive)
+    settings.SAFEGUARD_REQUIRE_OTP = True
+    requests = []
+    for user in users:
+        requests += [_session(user, True), _session(user, False)]
+    every = sorted(c.pk for c in children)
+
+    def by_request(request, p):
+        visible = policy.visible_children(request, area=area)
+        return visible.filter(pk__in=p["child_ids"]).order_by("pk").values_list("pk", flat=True)
+
+    def by_user(user, p):
+        visible = policy.visible_children_for_user(user, area=area).filter(pk=OuterRef("pk"))
+        return (
+            Child.objects.filter(pk__in=p["child_ids"])
+            .filter(Exists(visible))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+
+    for order in (requests, list(reversed(requests))):
+        prepared.clear()
+        for request in order:
+            for ids in (every, every[1:]):
+                with prepared_disabled():
+                    expected = list(by_request(request, {"child_ids": ids}))
+                    expected_user = list(by_user(request.user, {"child_ids": ids}))
+                got = policy.run_over_rule(
+                    request,
+                    ("probe", policy.rule_key(request, area)),
+                    lambda p, request=request: by_request(request, p),
+                    child_ids=ids,
+                )
+                assert got == expected, (request.user.role, area)
+                got = policy.run_over_user_rule(
+                    request.user,
+                    ("probe-user", policy.user_rule_key(request.user, area)),
+                    lambda p, request=request: by_user(request.user, p),
+                    child_ids=ids,
+                )
+                assert got == expected_user, (request.user.role, area)
+
+
+def test_a_query_run_over_the_rule_is_the_rule_at_the_moment_given(settings):
+    # run_over_rule(now=...) is the rule as of that moment (its day and time), as
+    # visible_children_for_user(now=...) gives it; with no moment, the present.
+    from safeguard.core.prepared import prepared_disabled
+
+    users, _ = _shapes()
+    settings.SAFEGUARD_REQUIRE_OTP = False
+    # An involvement that ends today and a break-glass grant that expires within the hour.
+    sw, officer = person(), person(Role.POLICE_OFFICER)
+    ending, emergency = factories.child(), factories.child()
+    involve(sw, ending, end=timezone.localdate())
+    emergency_grant(officer, emergency, expires_at=timezone.now() + dt.timedelta(minutes=30))
+    now = timezone.now()
+    moments = [None, now, now + dt.timedelta(hours=1), now + dt.timedelta(days=2)]
+    for user in [*users, sw, officer]:
+        request = request_for(user)
+        for moment in moments:
+            got = policy.run_over_rule(
+                request,
+                ("probe-at", policy.rule_key(request, "summary")),
+                lambda p, request=request: (
+                    policy.visible_children(request, area="summary")
+                    .order_by("pk")
+                    .values_list("pk", flat=True)
+                ),
+                now=moment,
+            )
+            with prepared_disabled():
+                expected = sorted(
+                    policy.visible_children_for_user(user, area="summary", now=moment).values_list(
+                        "pk", flat=True
+                    )
+                )
+            assert got == expected, (user.role, moment)
+    request = request_for(sw)
+    key = ("probe-at", policy.rule_key(request, "summary"))
+
+    def build(p):
+        return policy.visible_children(request, area="summary").values_list("pk", flat=True)
+
+    assert ending.pk in policy.run_over_rule(request, key, build)
+    assert ending.pk not in policy.run_over_rule(request, key, build, now=moments[-1])
+    request = request_for(officer)
+    assert emergency.pk in policy.run_over_rule(request, key, build, now=now)
+    assert emergency.pk not in policy.run_over_rule(request, key, build, now=moments[2])
+
+
+def test_the_rule_key_is_shared_by_users_of_one_shape_and_names_the_rule(settings):
+    # Users of the same role and kind of team membership share one compiled query (the
+    # point of preparing it); anything that changes the rule's SQL changes the key: the
+    # role, team scope with or without a team, a verified session, the rule in force.
+    settings.SAFEGUARD_REQUIRE_OTP = False
+    team = factories.team(code="k", name="K")
+    a, b = person(team_obj=team), person()
+    m1, m2 = person(Role.TEAM_MANAGER, team_obj=team), person(Role.TEAM_MANAGER, team_obj=team)
+    lone_manager = person(Role.TEAM_MANAGER)
+    police = person(Role.POLICE_OFFICER)
+    areas = sorted(roles.AREAS)
+    key = policy.rule_key
+    assert key(request_for(a), *areas) == key(request_for(b), *areas)
+    assert key(request_for(m1), *areas) == key(request_for(m2), *areas)
+    assert key(request_for(m1), *areas) != key(request_for(lone_manager), *areas)
+    assert key(request_for(a), *areas) != key(request_for(police), *areas)
+    assert key(request_for(a), "summary") != key(request_for(a), "export")
+    assert key(request_for(a), "summary") == key(request_for(a), "summary", rule=None)
+    assert key(request_for(a), "summary") == key(
+        request_for(a), "summary", rule=policy.visible_children
+    )
+    assert key(request_for(a), "summary") != key(request_for(a), "summary", rule=len)
+    assert key(request_for(a), "summary", rule=len)[-1] is len
+    settings.SAFEGUARD_REQUIRE_OTP = True
+    unverified = key(_unverified(a), *areas)
+    assert unverified == key(_unverified(police), *areas) == key(request_for(None), "summary")
+    assert unverified != key(_session(a, True), *areas)
+    assert key(_unverified(a), "summary", rule=len) != unverified
+    assert key(_unverified(a), "summary", rule=len)[-1] is len
+    assert unverified[-1] is policy.visible_children
+    user_key = policy.user_rule_key
+    assert user_key(a, *areas) == user_key(b, *areas)
+    assert user_key(m1, *areas) != user_key(lone_manager, *areas)
+    assert user_key(a, "summary") != user_key(a, "export")
+    assert user_key(a, "summary") != user_key(police, "summary")
+
+
+def test_a_session_is_verified_only_when_signed_in_active_and_past_the_second_factor(settings):
+    # session_verified gates every form of the rule: no child, no section, without it. A
+    # missing second-factor setting fails closed (a second factor is required).
+    from django.contrib.auth.models import AnonymousUser
+    from django.test import RequestFactory
+
+    user = person()
+    child = factories.child()
+    involve(user, child)
+
+    def with_otp(answer):
+        request = request_for(type(user).objects.get(pk=user.pk))  # a fresh instance each
+        if answer is not None:
+            request.user.is_verified = lambda: answer
+        return request
+
+    inactive = person()
+    involve(inactive, child)
+    inactive.is_active = False
+    cases = [
+        (True, RequestFactory().get("/"), False),
+        (True, request_for(AnonymousUser()), False),
+        (False, request_for(AnonymousUser()), False),
+        (False, request_for(inactive), False),
+        (True, with_otp(None), False),
+        (True, with_otp(False), False),
+        (True, with_otp(True), True),
+        (False, with_otp(None), True),
+        (False, with_otp(False), True),
+        ("missing", with_otp(None), False),
+        ("missing", with_otp(True), True),
+    ]
+    for required, request, verified in cases:
+        if required == "missing":
+            del settings.SAFEGUARD_REQUIRE_OTP
+        else:
+            settings.SAFEGUARD_REQUIRE_OTP = required
+        assert policy.session_verified(request) is verified, (required, verified)
+        shown = {child.pk} if verified else set()
+        listed = set(policy.visible_children(request, area="summary").values_list("pk", flat=True))
+        assert listed == shown, (required, verified)
+        assert (policy.visible_child(request, child.pk, area="summary") is not None) == verified
+        areas = policy.allowed_areas(request, child)
+        assert areas == (set(roles.areas_for(user.role)) if verified else set())
+
+
+@pytest.mark.parametrize("kind", ["restricted", "break-glass", "involvement"])
+def test_access_that_lapses_after_a_record_was_opened_no_longer_opens_it(kind, monkeypatch):
+    # The prepared queries are compiled once and reused: the day and time must be
+    # parameters of each run, in every form of the rule (not the moment it was built).
+    user = person()
+    now = timezone.now()
+    if kind == "involvement":
+        child = factories.child()
+        involve(user, child, end=timezone.localdate(now))
+        later = now + dt.timedelta(days=2)
+    else:
+        child, grant = _grant(kind, user)
+        type(grant).objects.filter(pk=grant.pk).update(expires_at=now + dt.timedelta(hours=1))
+        later = now + dt.timedelta(hours=2)
+    basis = {"restricted": "restricted-grant"}.get(kind, kind)
+    areas = set(roles.areas_for(user.role)) - (
+        roles.BREAK_GLASS_EXCLUDED_AREAS if kind == "break-glass" else set()
+    )
+    request = request_for(user)
+    assert policy.visible_child(request, child.pk, area="summary") == (child, basis)
+    assert policy.open_child(request, child.pk, area="summary") == child
+    assert policy.allowed_areas(request, child) == areas
+    assert policy.access_bases(user, [child.pk], area="summary") == {child.pk: basis}
+
+    def listed_basis():
+        listed = policy.with_bases(user, Child.objects.filter(pk=child.pk), area="summary")
+        return policy.basis_of(list(listed)[0], listed._basis_flags)
+
+    assert listed_basis() == basis
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert policy.visible_child(request, child.pk, area="summary") is None
+    with pytest.raises(Http404):
+        policy.open_child(request, child.pk, area="summary")
+    assert policy.allowed_areas(request, child) == frozenset()
+    assert not policy.visible_children(request, area="summary").filter(pk=child.pk).exists()
+    if kind != "restricted":  # (a restricted record's basis is its grant, asked or not)
+        assert policy.access_bases(user, [child.pk], area="summary") == {child.pk: ""}
+        assert policy.access_basis(user, child, area="summary") == ""
+        assert listed_basis() == ""
+
+
+@pytest.mark.parametrize("role", BREAK_GLASS_ROLES)
+def test_one_record_opened_in_every_area_in_turn_opens_exactly_the_areas_of_its_basis(role):
+    # The prepared query of one area (and shape of the rule) is never served for another:
+    # break-glass opens every area of the role but the export, whatever was opened before.
+    user = person(role)
+    child = factories.child()
+    emergency_grant(user, child)
+    opens = set(roles.areas_for(role)) - roles.BREAK_GLASS_EXCLUDED_AREAS
+    for area in [*sorted(roles.AREAS), *reversed(sorted(roles.AREAS))]:
+        got = policy.visible_child(request_for(user), child.pk, area=area)
+        assert got == ((child, "break-glass") if area in opens else None), area
+        if area in opens:
+            opened = policy.open_child(request_for(user), child.pk, area=area)
+            opened.refresh_from_db()  # a model instance of the default database
+            assert (opened.pk, opened.local_id) == (child.pk, child.local_id)
+            assert AuditEntry.objects.latest("seq").basis == "break-glass"
+        else:
+            with pytest.raises(Http404):
+                policy.open_child(request_for(user), child.pk, area=area)
+
+
+def test_the_bases_of_many_children_are_each_the_basis_of_one():
+    # access_bases (one query for a list) gives every id asked for the basis access_basis
+    # gives for that child, in every area and for every shape of user: "" for a child
+    # not visible and for an id of no child, and "" for everything when no one is asking.
+    from django.contrib.auth.models import AnonymousUser
+
+    users, children = _shapes()
+    missing = max(c.pk for c in children) + 1000
+    ids = [c.pk for c in children] + [missing, children[0].pk]
+    for area in sorted(roles.AREAS):
+        for user in users:
+            expected = {c.pk: policy.access_basis(user, c, area=area) for c in children}
+            expected[missing] = ""
+            assert policy.access_bases(user, ids, area=area) == expected, (user.role, area)
+        for nobody in (None, AnonymousUser()):
+            assert policy.access_bases(nobody, ids, area=area) == dict.fromkeys(ids, "")
+            assert policy.access_bases(nobody, [], area=area) == {}
+
+
+def test_every_refusal_to_open_a_record_is_the_same_whatever_the_reason(settings):
+    # A refusal must not tell a record that exists from one that does not (nor why it was
+    # refused): the same 404, with the same text, for a malformed id, an unverified
+    # session, a role without the area, no relationship, no such child, or a write the
+    # role may not make.
+    settings.SAFEGUARD_REQUIRE_OTP = False
+    user = person(Role.POLICE_OFFICER)
+    child, stranger = factories.child(), factories.child()
+    involve(user, child, role="police_officer")
+    missing = stranger.pk + 1000
+    refused_write = next(w for w in WRITE_KINDS if not roles.may_write(user.role, w))
+    refusals = [
+        lambda: policy.open_child(request_for(user), "not-a-number", area="summary"),
+        lambda: policy.open_child(request_for(user), None, area="summary"),
+        lambda: policy.open_child(_unverified(user), child.pk, area="summary"),
+        lambda: policy.open_child(request_for(user), child.pk, area="health"),
+        lambda: policy.open_child(request_for(user), stranger.pk, area="summary"),
+        lambda: policy.open_child(request_for(user), missing, area="summary"),
+        lambda: policy.open_child_for_write(request_for(user), child.pk, what=refused_write),
+    ]
+    texts = []
+    for refuse in refusals:
+        settings.SAFEGUARD_REQUIRE_OTP = refuse is refusals[2]
+        with pytest.raises(Http404) as refused:
+            refuse()
+        texts.append(str(refused.value))
+    assert texts == [texts[0]] * len(refusals)
+    assert texts[0] == "No child found"
+
+
+@pytest.mark.parametrize("role", CHILD_ROLES)
+def test_every_read_of_a_record_is_audited_as_a_view_or_an_export(role):
+    # open_child audits each read before returning the child: an export in the export
+    # area, a view in every other, with the area and the basis.
+    user = person(role)
+    child = factories.child()
+    involve(user, child, role="other")
+    for area in sorted(roles.areas_for(role)):
+        assert policy.open_child(request_for(user), str(child.pk), area=area) == child
+        entry = AuditEntry.objects.latest("seq")
+        action = "export" if area == "export" else "view"
+        assert (entry.child_id, entry.area, entry.action, entry.basis) == (
+            child.pk,
+            area,
+            action,
+            "involvement",
+        ), area
+        assert entry.actor_id == user.pk
