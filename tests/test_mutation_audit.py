@@ -467,3 +467,479 @@ def test_no_checkpoint_is_written_of_a_trail_with_no_entries(head, settings, tmp
         )
     assert audit.checkpoint_now() == []
     assert not path.exists()
+
+
+# --- verify: what it reports, exactly (issue 15: mutation testing of the lanes) ---------
+# The report is what an administrator acts on (docs/security.md, "When verify fails"): it
+# must name the row, what was expected of it and what the damage means, and say nothing on
+# a sound trail. Each case below damages a trail spread over three lanes in one way and
+# states the whole report.
+
+LANES = (1, 2, 3)
+
+
+def _lanes(settings, tmp_path, capture=None, *, every=1, per_lane=3, checkpoint_file=True):
+    """`per_lane` entries in each of three lanes, appended in turn; with `capture`, each
+    append's checkpoint (every `every` entries of a lane) is written to the file."""
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path) if checkpoint_file else ""
+    settings.SAFEGUARD_AUDIT_LANES = len(LANES)
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = every
+    child = factories.child()
+    for _ in range(per_lane):
+        for lane in LANES:
+            if capture is None:
+                audit.hold_lane(lane)
+                audit.record_command_read(child, area="summary", action="export", via="test")
+            else:
+                with capture(execute=True):
+                    audit.hold_lane(lane)
+                    audit.record_command_read(child, area="summary", action="export", via="test")
+    by_lane = {lane: list(AuditEntry.objects.filter(lane=lane).order_by("seq")) for lane in LANES}
+    assert audit.verify_chain().ok
+    return by_lane, path
+
+
+def _anchors():
+    from safeguard.access.models import AuditAnchor
+
+    return list(AuditAnchor.objects.order_by("seq"))
+
+
+def _line_of(lane, seq):
+    return next(c for c in audit.read_checkpoints()[0] if (c.lane, c.seq) == (lane, seq))
+
+
+def _line_of_anchor(anchor_seq):
+    return next(c for c in audit.read_checkpoints()[0] if c.anchor_seq == anchor_seq)
+
+
+def _resign_lane(lane, *, from_seq, reason="rewritten"):
+    """What someone with the key does: rewrite a lane from `from_seq`, re-sign and relink it
+    to its end, and move its head to the new last hash."""
+    from safeguard.access.models import AuditChainHead
+
+    entries = list(AuditEntry.objects.filter(lane=lane).order_by("seq"))
+    prev = audit.GENESIS_HASH
+    for entry in entries:
+        if entry.seq == from_seq:
+            entry.reason = reason
+        entry.prev_hash = prev
+        entry.hash = prev = audit.entry_hash(entry)
+        tamper(
+            "UPDATE access_auditentry SET reason = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [entry.reason, entry.prev_hash, entry.hash, entry.pk],
+        )
+    AuditChainHead.objects.filter(pk=lane).update(last_hash=prev)
+
+
+def test_a_sound_trail_verifies_and_the_report_counts_what_was_checked(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    by_lane, path = _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    report = audit.verify_chain()
+    lines = audit.read_checkpoints()[0]
+    assert report.problems == []
+    assert report.checked == AuditEntry.objects.count()
+    assert report.lanes == 3
+    assert report.anchors_checked == len(_anchors()) > 3
+    # Checkpoint lines matched: the distinct (lane, entry) pairs the file names (anchors,
+    # which also vouch for entries, are not counted).
+    assert report.checkpoints_matched == len({(c.lane, c.seq) for c in lines}) == len(lines)
+    assert (report.last_checkpoint_seq, report.last_checkpoint_lane) == (
+        lines[-1].seq,
+        lines[-1].lane,
+    )
+    assert (lines[-1].lane, lines[-1].seq) == (3, by_lane[3][-1].seq)
+    assert report.checkpoint_file == str(path)
+    assert (report.first_broken_seq, report.first_broken_id, report.first_broken_lane) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_an_empty_trail_with_no_head_rows_verifies():
+    from safeguard.access.models import AuditAnchor, AuditChainHead
+
+    tamper("DELETE FROM access_auditentry")
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.all().delete()
+    assert AuditAnchor.objects.count() == 0
+    report = audit.verify_chain()
+    assert (report.problems, report.checked, report.lanes, report.anchors_checked) == ([], 0, 0, 0)
+
+
+def _broken(report):
+    return (report.first_broken_lane, report.first_broken_seq, report.first_broken_id)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_entries_deleted_from_a_lane_are_named_with_the_gap(settings, tmp_path, lane):
+    by_lane, _ = _lanes(settings, tmp_path, per_lane=4, checkpoint_file=False)
+    gone, after = by_lane[lane][-3:-1], by_lane[lane][-1]
+    tamper("DELETE FROM access_auditentry WHERE id IN (%s, %s)", [gone[0].pk, gone[1].pk])
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {after.pk} (seq {after.seq}): entries seq {gone[0].seq} to {gone[1].seq} "
+        f"are missing (deleted rows) [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, after.seq, after.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_an_entry_relinked_elsewhere_is_named_with_the_hash_it_should_follow(
+    settings, tmp_path, lane
+):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    before, entry = by_lane[lane][-3], by_lane[lane][-2]
+    tamper("UPDATE access_auditentry SET prev_hash = %s WHERE id = %s", ["f" * 64, entry.pk])
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): prev_hash {'f' * 64} does not match the hash "
+        f"of the entry before it ({before.hash}) [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_an_entry_signed_with_a_key_not_configured_is_named(settings, tmp_path, lane):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    entry = by_lane[lane][-2]
+    tamper("UPDATE access_auditentry SET key_id = %s WHERE id = %s", ["gone", entry.pk])
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): signed with audit key id 'gone', which is not "
+        f"configured (SAFEGUARD_AUDIT_RETIRED_KEYS) [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_a_changed_entry_is_named_with_its_stored_and_recomputed_hash(settings, tmp_path, lane):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    entry = by_lane[lane][-2]
+    tamper("UPDATE access_auditentry SET reason = %s WHERE id = %s", ["edited", entry.pk])
+    recomputed = audit.entry_hash(AuditEntry.objects.get(pk=entry.pk))
+    assert recomputed != entry.hash
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): stored hash {entry.hash} does not match its "
+        f"contents (recomputed {recomputed}): the row was changed [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_a_lane_re_signed_with_the_key_is_caught_by_the_checkpoint_line_of_that_entry(
+    settings, tmp_path, lane, django_capture_on_commit_callbacks
+):
+    by_lane, _ = _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    entry = by_lane[lane][-2]
+    line = _line_of(lane, entry.seq)
+    _resign_lane(lane, from_seq=entry.seq)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): its hash is not the one checkpointed at "
+        f"{line.at} (checkpoint file line {line.line}): the lane was rewritten from here or "
+        f"earlier [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_a_lane_re_signed_with_the_key_is_caught_by_the_anchor_that_recorded_it(
+    settings, tmp_path, lane
+):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    entry = by_lane[lane][-2]
+    # The first anchor that recorded this entry as its lane's head (every=1: its own append's).
+    anchor = next(a for a in _anchors() if a.heads.get(str(lane), [0])[0] == entry.seq)
+    _resign_lane(lane, from_seq=entry.seq)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): its hash is not the one recorded by anchor "
+        f"{anchor.seq} at {audit._utc_iso(anchor.at)}: the lane was rewritten from here or "
+        f"earlier [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+def test_an_anchor_before_a_checkpointed_one_is_vouched_for_by_that_line(settings, tmp_path):
+    # No automatic checkpoint (every=100): the lanes' first entries are anchored as they are
+    # written; `audit checkpoint` then anchors every head and writes one line per lane, which
+    # vouch for that anchor and, through the anchor chain, for every anchor before it.
+    by_lane, _ = _lanes(settings, tmp_path, every=100)
+    lines = audit.checkpoint_now()
+    assert len(lines) == 3
+    first = audit.read_checkpoints()[0][0]  # the first line naming the last anchor
+    entry = by_lane[2][0]
+    anchor = next(a for a in _anchors() if a.heads.get("2", [0])[0] == entry.seq)
+    assert anchor.seq < first.anchor_seq
+    _resign_lane(2, from_seq=entry.seq)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): its hash is not the one checkpointed at "
+        f"{first.at} (anchor {anchor.seq} (checkpoint file line {first.line})): the lane was "
+        "rewritten from here or earlier [lane 2]"
+    ]
+
+
+def test_an_entry_from_before_lanes_found_in_another_lane_was_moved(settings, tmp_path):
+    # Version 1 entries (before lanes) were all chained in lane 1, and their hash does not
+    # cover the lane: one found in lane 2 was moved there, even if its hash still matches.
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, every=100, checkpoint_file=False)
+    last = by_lane[2][-1]  # recorded by no anchor (every=100: only first entries are)
+    last.hash_version = 1
+    last.hash = audit.entry_hash(last)
+    tamper(
+        "UPDATE access_auditentry SET hash_version = 1, hash = %s WHERE id = %s",
+        [last.hash, last.pk],
+    )
+    AuditChainHead.objects.filter(pk=2).update(last_hash=last.hash)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {last.pk} (seq {last.seq}): written before lanes (hash version 1) but in "
+        "lane 2: the row was moved [lane 2]"
+    ]
+    assert _broken(report) == (2, last.seq, last.pk)
+    # The same entry in lane 1 would be sound: a version 1 hash leaves out lane and version.
+    payload = json.loads(audit.entry_payload(last))
+    assert set(payload) == set(audit.HASHED_FIELDS_V1)
+
+
+@pytest.mark.parametrize("witness", ["checkpoint file", "anchor"])
+def test_a_lane_tail_dropped_is_named_by_its_strongest_witness(
+    settings, tmp_path, witness, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    capture = django_capture_on_commit_callbacks if witness == "checkpoint file" else None
+    by_lane, _ = _lanes(settings, tmp_path, capture, checkpoint_file=capture is not None)
+    # One more append in lane 3, anchored but never checkpointed (its on-commit hook does
+    # not run): that anchor, after the last checkpointed one, also records lane 2's tail.
+    audit.hold_lane(3)
+    audit.record_command_read(factories.child(), area="summary", action="view", via="test")
+    dropped = {}
+    for lane in (2, 1):  # two lanes damaged: the first (in lane order) is reported
+        last = by_lane[lane][-1]
+        tamper("DELETE FROM access_auditentry WHERE id = %s", [last.pk])
+        AuditChainHead.objects.filter(pk=lane).update(seq=last.seq - 1, last_hash=last.prev_hash)
+        dropped[lane] = last
+    last = dropped[1]
+    report = audit.verify_chain()
+    if witness == "checkpoint file":
+        line = _line_of(1, last.seq)
+        said = (
+            f"the checkpoint file says entry seq {last.seq} existed at {line.at} "
+            f"(checkpoint file line {line.line})"
+        )
+    else:
+        anchor = next(a for a in _anchors() if a.heads.get("1", [0])[0] == last.seq)
+        said = (
+            f"anchor {anchor.seq} says entry seq {last.seq} existed at {audit._utc_iso(anchor.at)}"
+        )
+    assert report.problems == [
+        f"lane 1: {said}, but the last entry is seq {last.seq - 1}: entries were removed from "
+        "the end"
+    ]
+    assert report.checked == AuditEntry.objects.count()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "reset"])
+def test_a_lane_head_deleted_or_reset_is_named_for_every_lane_it_happened_to(
+    settings, tmp_path, damage
+):
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    heads = AuditChainHead.objects.filter(pk__in=[1, 3])
+    if damage == "deleted":
+        heads.delete()
+    else:
+        heads.update(seq=0, last_hash=audit.GENESIS_HASH)
+    problems = []
+    for lane in (1, 3):
+        last = by_lane[lane][-1]
+        if damage == "deleted":
+            problems.append(
+                f"lane {lane}: the chain head row is missing, but {last.seq} entries exist: the "
+                "head was deleted (the service refuses audited pages until it is repaired)"
+            )
+        else:
+            problems.append(
+                f"lane {lane}: the chain head says the last entry is seq 0 with hash "
+                f"{audit.GENESIS_HASH}, but the last entry found is seq {last.seq} ({last.hash}): "
+                "entries were removed from the end"
+            )
+    assert audit.verify_chain().problems == problems
+
+
+@pytest.mark.parametrize("damage", ["deleted", "reset"])
+def test_the_anchor_head_deleted_or_reset_is_named(settings, tmp_path, damage):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, checkpoint_file=False)
+    last = _anchors()[-1]
+    head = AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS)
+    if damage == "deleted":
+        head.delete()
+        expected = (
+            f"the anchor chain's head row is missing, but {last.seq} anchors exist: the head "
+            "was deleted"
+        )
+    else:
+        head.update(seq=0, last_hash=audit.GENESIS_HASH)
+        expected = (
+            f"the anchor chain's head says the last anchor is seq 0 with hash "
+            f"{audit.GENESIS_HASH}, but the last anchor found is seq {last.seq} ({last.hash}): "
+            "anchors were removed from the end"
+        )
+    assert audit.verify_chain().problems == [expected]
+
+
+ANCHOR_DAMAGE = ["deleted", "relinked", "unknown key", "changed"]
+
+
+@pytest.mark.parametrize("damage", ANCHOR_DAMAGE)
+def test_a_damaged_anchor_is_named(settings, tmp_path, damage):
+    _lanes(settings, tmp_path, checkpoint_file=False)
+    anchors = _anchors()
+    before, anchor, after = anchors[3], anchors[4], anchors[6]
+    where = f"anchor id {anchor.pk} (seq {anchor.seq})"
+    if damage == "deleted":  # two in a row
+        tamper("DELETE FROM access_auditanchor WHERE seq IN (%s, %s)", [anchor.seq, anchor.seq + 1])
+        expected = (
+            f"anchor id {after.pk} (seq {after.seq}): anchors seq {anchor.seq} to "
+            f"{anchor.seq + 1} are missing (deleted rows)"
+        )
+    elif damage == "relinked":
+        tamper("UPDATE access_auditanchor SET prev_hash = %s WHERE id = %s", ["f" * 64, anchor.pk])
+        expected = (
+            f"{where}: prev_hash {'f' * 64} does not match the hash of the anchor before it "
+            f"({before.hash})"
+        )
+    elif damage == "unknown key":
+        tamper("UPDATE access_auditanchor SET key_id = %s WHERE id = %s", ["gone", anchor.pk])
+        expected = (
+            f"{where}: signed with audit key id 'gone', which is not configured "
+            "(SAFEGUARD_AUDIT_RETIRED_KEYS)"
+        )
+    else:
+        heads = dict(anchor.heads)
+        heads["1"] = [heads["1"][0], "f" * 64]
+        tamper(
+            "UPDATE access_auditanchor SET heads = %s WHERE id = %s", [json.dumps(heads), anchor.pk]
+        )
+        from safeguard.access.models import AuditAnchor
+
+        recomputed = audit.anchor_hash(AuditAnchor.objects.get(pk=anchor.pk))
+        expected = (
+            f"{where}: stored hash {anchor.hash} does not match its contents (recomputed "
+            f"{recomputed}): the row was changed"
+        )
+    report = audit.verify_chain()
+    assert report.problems == [expected]
+    assert report.anchors_checked == 4  # those before it
+
+
+def test_anchors_re_signed_with_the_key_are_caught_by_the_checkpoint_file(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    anchor = _anchors()[-1]
+    line = _line_of_anchor(anchor.seq)
+    anchor.heads = {**anchor.heads, "1": [anchor.heads["1"][0], "f" * 64]}
+    anchor.hash = audit.anchor_hash(anchor)
+    tamper(
+        "UPDATE access_auditanchor SET heads = %s, hash = %s WHERE id = %s",
+        [json.dumps(anchor.heads), anchor.hash, anchor.pk],
+    )
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).update(last_hash=anchor.hash)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"anchor id {anchor.pk} (seq {anchor.seq}): its hash is not the one checkpointed at "
+        f"{line.at} (checkpoint file line {line.line}): the anchors were rewritten from here "
+        "or earlier"
+    ]
+
+
+def test_anchors_dropped_from_the_end_are_caught_by_the_checkpoint_file(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    anchors = _anchors()
+    kept = anchors[-3]
+    line = _line_of_anchor(anchors[-1].seq)
+    tamper("DELETE FROM access_auditanchor WHERE seq > %s", [kept.seq])
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).update(
+        seq=kept.seq, last_hash=kept.hash
+    )
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"the checkpoint file says anchor seq {anchors[-1].seq} existed at {line.at} (line "
+        f"{line.line}), but the last anchor is seq {kept.seq}: anchors were removed from the end"
+    ]
+
+
+# --- The checkpoint file, line by line ---------------------------------------------------
+
+
+def _signed(body, key):
+    import hashlib
+    import hmac
+
+    return f"{body} {hmac.new(key, b'checkpoint ' + body.encode(), hashlib.sha256).hexdigest()}"
+
+
+def test_each_checkpoint_line_is_read_or_reported_by_its_number(settings, tmp_path):
+    # Every shape of line the file can hold: each valid one read (v1: lane 1, no anchor),
+    # blank lines skipped, every other one reported by its line number and the reading
+    # carries on: a damaged line never hides the lines after it, nor stops verify crashing.
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    settings.SAFEGUARD_AUDIT_RETIRED_KEYS = {"old": "an old key"}
+    key, old = audit.audit_keys()["k1"], audit.audit_keys()["old"]
+    h, a, at = "ab" * 32, "cd" * 32, "2026-01-02T03:04:05.000000+00:00"
+    lines = [
+        _signed(f"v1 7 {h} {at} k1", key),  # 1: read
+        "",  # 2: skipped
+        _signed(f"v2 12 {h} {at} k1 3 40 {a}", key),  # 3: read
+        _signed(f"v2 12 {h} {at} k1 3 40 {a}", key)[:-1] + "0",  # 4: bad mac
+        _signed(f"v2 12 {h} {at} k9 3 40 {a}", key),  # 5: a key not configured
+        _signed(f"v2 12 {h} {at} k1 3 40 {a} 5", key),  # 6: a field too many
+        _signed(f"v1 7 {h} {at}", key),  # 7: a field too few
+        _signed(f"v3 12 {h} {at} k1 3 40 {a}", key),  # 8: an unknown version
+        _signed(f"v2 12 {h} {at} k1 x 40 {a}", key),  # 9: the lane not a number
+        _signed(f"v2 12 {h} {at} k1 3 x {a}", key),  # 10: the anchor seq not a number
+        _signed(f"v2 x {h} {at} k1 3 40 {a}", key),  # 11: the seq not a number
+        _signed(f"v1 x {h} {at} k1", key),  # 12: the seq not a number (v1)
+        "v2 \udcff garbage",  # 13: not even text (written below as raw bytes)
+        _signed(f"v2 13 {h} {at} old 2 41 {a}", old),  # 14: read (a retired key)
+        _signed(f"v1 12 {h} {at} k1", key)[:-1] + "0",  # 15: bad mac (v1)
+    ]
+    path.write_bytes("\n".join(lines).encode("utf-8", "surrogateescape") + b"\n")
+    checkpoints, problems = audit.read_checkpoints()
+    assert checkpoints == [
+        audit.Checkpoint(1, 7, h, at),
+        audit.Checkpoint(3, 12, h, at, lane=3, anchor_seq=40, anchor_hash=a),
+        audit.Checkpoint(14, 13, h, at, lane=2, anchor_seq=41, anchor_hash=a),
+    ]
+    assert checkpoints[0].lane == audit.LEGACY_LANE and checkpoints[0].anchor_seq is None
+    unsigned = [4, 5, 15]
+    assert problems == [
+        f"checkpoint file line {n} is not signed by a configured audit key"
+        if n in unsigned
+        else f"checkpoint file line {n} is not a checkpoint"
+        for n in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
+    ]
+    # verify reports the file's problems and nothing else (it cannot trust the file).
+    report = audit.verify_chain()
+    assert report.problems == problems
+    assert (report.checked, report.anchors_checked) == (0, 0)
