@@ -943,3 +943,181 @@ def test_each_checkpoint_line_is_read_or_reported_by_its_number(settings, tmp_pa
     report = audit.verify_chain()
     assert report.problems == problems
     assert (report.checked, report.anchors_checked) == (0, 0)
+
+
+# --- Appending: the lane a transaction writes in, the anchors, a damaged head -------------
+
+
+def _heads():
+    from safeguard.access.models import AuditChainHead
+
+    return {h.pk: (h.seq, h.last_hash) for h in AuditChainHead.objects.all()}
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 3])
+def test_a_transaction_takes_the_lowest_lane_and_every_missing_lane_head_is_created(
+    settings, lanes
+):
+    # A flushed database, or SAFEGUARD_AUDIT_LANES raised: the heads of lanes 1..lanes that
+    # do not exist yet are created (at the start of their chains), and no others.
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_LANES = lanes
+    tamper("DELETE FROM access_auditentry")
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.all().delete()
+    child = factories.child()
+    entry = audit.record_command_read(child, area="summary", action="export", via="test")
+    assert entry.lane == 1
+    heads = _heads()
+    assert set(heads) == {AuditChainHead.ANCHORS, *range(1, lanes + 1)}
+    assert {pk: heads[pk] for pk in range(2, lanes + 1)} == {
+        pk: (0, audit.GENESIS_HASH) for pk in range(2, lanes + 1)
+    }
+    assert heads[1] == (entry.seq, entry.hash)
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.parametrize(("held", "lanes", "expected"), [(3, 3, 3), (2, 2, 2), (3, 2, 1)])
+def test_a_transaction_keeps_its_lane_unless_there_are_now_fewer_lanes(
+    settings, held, lanes, expected
+):
+    settings.SAFEGUARD_AUDIT_LANES = 3
+    child = factories.child()
+    audit.hold_lane(held)
+    settings.SAFEGUARD_AUDIT_LANES = lanes
+    entries = [
+        audit.record_command_read(child, area="summary", action="export", via="test")
+        for _ in range(2)
+    ]
+    assert [e.lane for e in entries] == [expected, expected]
+    assert entries[1].seq == entries[0].seq + 1
+    assert audit.verify_chain().ok
+
+
+def test_hold_lane_outside_a_transaction_is_refused():
+    from django.db import connection
+
+    from safeguard.access.models import AuditChainHead
+
+    in_block = connection.in_atomic_block
+    try:
+        connection.in_atomic_block = False  # as outside the test's transaction
+        with pytest.raises(RuntimeError) as refused:
+            audit.hold_lane(2)
+    finally:
+        connection.in_atomic_block = in_block
+    assert str(refused.value) == "hold_lane must run inside a transaction"
+    assert not AuditChainHead.objects.filter(pk=2, seq__gt=0).exists()
+
+
+class _Connection:
+    """Only what the lane memory reads of a connection: its atomic blocks."""
+
+    def __init__(self, *blocks):
+        self.atomic_blocks = list(blocks)
+
+    @property
+    def in_atomic_block(self):
+        return bool(self.atomic_blocks)
+
+
+def test_the_lane_held_is_remembered_for_its_outermost_transaction_until_it_commits(
+    django_capture_on_commit_callbacks,
+):
+    outer, inner, other = object(), object(), object()
+    conn = _Connection(outer)
+    assert audit._held_lane(conn) is None  # nothing remembered yet
+    with django_capture_on_commit_callbacks() as callbacks:
+        audit._remember_lane(conn, 2)
+        audit._remember_lane(conn, 2)  # already remembered: once is enough
+        assert audit._held_lane(conn) == 2
+        conn.atomic_blocks = [outer, inner]  # a savepoint inside the same transaction
+        assert audit._held_lane(conn) == 2
+        conn.atomic_blocks = [other]  # another transaction on the connection
+        assert audit._held_lane(conn) is None
+        conn.atomic_blocks = []  # none at all
+        assert audit._held_lane(conn) is None
+    assert len(callbacks) == 1
+    conn.atomic_blocks = [outer]
+    with django_capture_on_commit_callbacks() as more:
+        audit._remember_lane(conn, 3)  # another lane (hold_lane): remembered instead
+        assert audit._held_lane(conn) == 3
+    assert len(more) == 1
+    for callback in callbacks + more:  # the transaction commits: its lane is forgotten
+        callback()
+    assert audit._held_lane(conn) is None
+    assert getattr(conn, audit._LANE_ATTR) is None
+
+
+def test_each_anchor_records_every_lane_head_that_has_entries(settings):
+    from safeguard.access.models import AuditAnchor
+
+    settings.SAFEGUARD_AUDIT_LANES = 4  # lane 4's head is created but never written to
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = 1  # every append anchors
+    child = factories.child()
+    for lane in (3, 1, 2, 2):
+        audit.hold_lane(lane)
+        entry = audit.record_command_read(child, area="summary", action="export", via="test")
+        anchor = AuditAnchor.objects.order_by("seq").last()
+        heads = _heads()
+        assert anchor.heads == {
+            str(pk): [seq, last_hash] for pk, (seq, last_hash) in heads.items() if pk and seq
+        }
+        assert anchor.heads[str(lane)] == [entry.seq, entry.hash]
+        assert (anchor.lane, anchor.key_id) == (lane, settings.SAFEGUARD_AUDIT_KEY_ID)
+        assert anchor.hash == audit.anchor_hash(anchor)
+        assert heads[0] == (anchor.seq, anchor.hash)
+    anchors = list(AuditAnchor.objects.order_by("seq"))
+    assert [a.seq for a in anchors] == list(range(1, len(anchors) + 1))
+    assert [a.prev_hash for a in anchors] == [audit.GENESIS_HASH] + [a.hash for a in anchors[:-1]]
+    assert "4" not in anchors[-1].heads
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.parametrize("damage", ["deleted", "reset"])
+def test_a_lane_head_behind_the_last_anchor_stops_the_next_anchor_even_at_its_first_entry(
+    settings, damage
+):
+    # Lane 3 has one entry, recorded by an anchor; its head then deleted or reset.
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_LANES = 3
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = 1
+    child = factories.child()
+    audit.hold_lane(3)
+    audit.record_command_read(child, area="summary", action="export", via="test")
+    head = AuditChainHead.objects.filter(pk=3)
+    head.delete() if damage == "deleted" else head.update(seq=0, last_hash=audit.GENESIS_HASH)
+    audit.hold_lane(1)
+    with pytest.raises(audit.AuditChainBroken) as refused:
+        audit.record_command_read(child, area="summary", action="export", via="test")
+    assert str(refused.value) == audit.BROKEN_HEAD_MESSAGE
+
+
+def test_a_head_reset_behind_its_entries_is_refused_and_logged(caplog):
+    import logging
+
+    from safeguard.access.models import AuditChainHead
+
+    child = factories.child()
+    lane = AuditEntry.objects.order_by("-id").first().lane
+    AuditChainHead.objects.filter(pk=lane).update(seq=0, last_hash=audit.GENESIS_HASH)
+    audit.hold_lane(lane)
+    with (
+        caplog.at_level(logging.ERROR, logger="safeguard.access.audit"),
+        pytest.raises(audit.AuditChainBroken) as refused,
+    ):
+        audit.record_command_read(child, area="summary", action="export", via="test")
+    assert str(refused.value) == audit.BROKEN_HEAD_MESSAGE
+    [record] = [r for r in caplog.records if r.name == "safeguard.access.audit"]
+    assert record.getMessage().startswith("audit chain head is behind its entries: ")
+    assert record.getMessage() != "audit chain head is behind its entries: "
+
+
+def test_appending_nothing_writes_nothing():
+    child = factories.child()
+    before = (AuditEntry.objects.count(), _heads())
+    assert audit._append([]) == []
+    assert (AuditEntry.objects.count(), _heads()) == before
+    del child
