@@ -1121,3 +1121,90 @@ def test_appending_nothing_writes_nothing():
     assert audit._append([]) == []
     assert (AuditEntry.objects.count(), _heads()) == before
     del child
+
+
+# --- What the hash covers, as docs/security.md documents it -------------------------------
+# "canonical JSON of the entry's fields ...: sorted keys, no spaces, UTF-8, times in UTC to
+# the microsecond", HMAC-SHA256 under the key `key_id` names: so that anyone holding the
+# key can check an entry without this code. Built here from the documented recipe.
+
+
+def _documented(data):
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _mac(key, payload):
+    import hashlib
+    import hmac
+
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+SUMMER = dt.datetime(2026, 7, 1, 12, 30, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_entry_hash_is_the_documented_hmac_of_its_documented_canonical_json(version):
+    entry = AuditEntry(
+        seq=7,
+        at=SUMMER,  # British Summer Time: hashed as the UTC time, 11:30
+        actor_id=None,
+        actor_label="system",
+        via="test",
+        action="update",
+        child_id=3,
+        area="",
+        basis="",
+        path="/children/3/",
+        ip="10.1.2.3",
+        user_agent="pytest",
+        model="children.Child",
+        object_id="3",
+        changes={"given_name": {"before": "Zoe", "after": "Zoë"}, "age": {"after": 9}},
+        reason="Spelling «corrected»",
+        key_id="k1",
+        prev_hash="a" * 64,
+        lane=1 if version == 1 else 2,
+        hash_version=version,
+    )
+    fields = audit.HASHED_FIELDS_V1 if version == 1 else audit.HASHED_FIELDS
+    expected = {name: getattr(entry, name) for name in fields}
+    expected["at"] = "2026-07-01T11:30:00.000001+00:00"
+    payload = audit.entry_payload(entry)
+    assert payload == _documented(expected)
+    assert "Zoë".encode() in payload and "«corrected»".encode() in payload
+    assert list(json.loads(payload)) == sorted(json.loads(payload))
+    key = audit.audit_keys()["k1"]
+    assert audit.entry_hash(entry) == _mac(key, payload)
+    # The keys given are the keys used (verify passes them once for the whole trail).
+    assert audit.entry_hash(entry, {"k1": b"another key"}) == _mac(b"another key", payload)
+    with pytest.raises(audit.UnknownAuditKey):
+        audit.entry_hash(entry, {"k2": key})
+
+
+def test_an_anchor_hash_is_the_documented_hmac_of_its_documented_canonical_json():
+    from safeguard.access.models import AuditAnchor
+
+    anchor = AuditAnchor(
+        seq=4,
+        at=SUMMER,
+        lane=2,
+        heads={"2": [5, "b" * 64], "10": [1, "c" * 64]},
+        key_id="k1",
+        prev_hash="d" * 64,
+    )
+    payload = audit.anchor_payload(anchor)
+    assert payload == _documented(
+        {
+            "kind": "anchor",
+            "seq": 4,
+            "at": "2026-07-01T11:30:00.000001+00:00",
+            "lane": 2,
+            "heads": {"2": [5, "b" * 64], "10": [1, "c" * 64]},
+            "key_id": "k1",
+            "prev_hash": "d" * 64,
+        }
+    )
+    key = audit.audit_keys()["k1"]
+    assert audit.anchor_hash(anchor) == _mac(key, payload)
+    assert audit.anchor_hash(anchor, {"k1": b"another key"}) == _mac(b"another key", payload)
