@@ -1208,3 +1208,22 @@ def test_an_anchor_hash_is_the_documented_hmac_of_its_documented_canonical_json(
     key = audit.audit_keys()["k1"]
     assert audit.anchor_hash(anchor) == _mac(key, payload)
     assert audit.anchor_hash(anchor, {"k1": b"another key"}) == _mac(b"another key", payload)
+
+
+def test_a_lane_of_one_entry_dropped_whole_with_its_head_is_caught(settings):
+    # The smallest lane there is: one entry, recorded by the anchor its append wrote.
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_LANES = 3
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = 100
+    child = factories.child()
+    audit.hold_lane(3)
+    entry = audit.record_command_read(child, area="summary", action="export", via="test")
+    assert entry.seq == 1
+    anchor = next(a for a in _anchors() if a.heads.get("3", [0])[0] == 1)
+    tamper("DELETE FROM access_auditentry WHERE lane = 3")
+    AuditChainHead.objects.filter(pk=3).delete()
+    assert audit.verify_chain().problems == [
+        f"lane 3: anchor {anchor.seq} says entry seq 1 existed at {audit._utc_iso(anchor.at)}, "
+        "but the last entry is seq 0: entries were removed from the end"
+    ]
