@@ -1227,3 +1227,23 @@ def test_a_lane_of_one_entry_dropped_whole_with_its_head_is_caught(settings):
         f"lane 3: anchor {anchor.seq} says entry seq 1 existed at {audit._utc_iso(anchor.at)}, "
         "but the last entry is seq 0: entries were removed from the end"
     ]
+
+
+def test_a_lane_dropped_whole_is_named_at_the_last_entry_any_witness_vouched_for(
+    settings, tmp_path
+):
+    # The checkpoint file (written last) names lane 2's last entry; anchors read after it
+    # name earlier ones. The report names the furthest: everything up to it was removed.
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, every=100)
+    audit.checkpoint_now()
+    last = by_lane[2][-1]
+    line = _line_of(2, last.seq)
+    tamper("DELETE FROM access_auditentry WHERE lane = 2")
+    AuditChainHead.objects.filter(pk=2).delete()
+    assert audit.verify_chain().problems == [
+        f"lane 2: the checkpoint file says entry seq {last.seq} existed at {line.at} "
+        f"(checkpoint file line {line.line}), but the last entry is seq 0: entries were "
+        "removed from the end"
+    ]
