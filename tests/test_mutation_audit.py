@@ -1247,3 +1247,33 @@ def test_a_lane_dropped_whole_is_named_at_the_last_entry_any_witness_vouched_for
         f"(checkpoint file line {line.line}), but the last entry is seq 0: entries were "
         "removed from the end"
     ]
+
+
+def test_a_lane_head_deleted_with_the_anchors_and_the_lanes_first_entry_is_refused(
+    settings, tmp_path
+):
+    # What is left of lane 2 (its entries after the first) is enough: the head is not
+    # re-created at the start of a chain that had entries.
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    tamper("DELETE FROM access_auditentry WHERE id = %s", [by_lane[2][0].pk])
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.filter(pk__in=[0, 2]).delete()
+    with pytest.raises(audit.AuditChainBroken):
+        audit.hold_lane(2)
+    assert not AuditChainHead.objects.filter(pk=2).exists()
+
+
+def test_the_anchor_head_deleted_with_every_anchor_is_refused_when_the_file_names_one(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).delete()
+    audit.hold_lane(1)
+    with pytest.raises(audit.AuditChainBroken):  # every=1: this append anchors
+        audit.record_command_read(factories.child(), area="summary", action="view", via="t")
+    assert not AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).exists()
