@@ -9,6 +9,9 @@ tests/mutation_equivalents.md, which this script reads and reports against.
     python scripts/mutation.py                 # every module below, one after another
     python scripts/mutation.py access.audit    # one module (keys below)
     python scripts/mutation.py --list          # the modules and their test selections
+    python scripts/mutation.py access.audit --names 'safeguard.access.audit.x_verify*'
+                                               # only these mutants (accumulates with the
+                                               # module's previous run, if any)
 
 The score is killed / (killed + survived + no tests + timeout + suspicious), the share of
 mutants some test notices. Equivalent mutants (listed in the equivalents file) are shown
@@ -295,10 +298,28 @@ def prepare(key: str, path: str, tests: list[str]) -> Path:
     return work
 
 
-def run_module(key: str) -> dict:
+def run_module(key: str, only: list[str] | None = None) -> dict:
+    """Run the module's mutants; with `only` (mutant-name globs), just those, in the scratch
+    copy of a previous run if there is one (so that runs of parts add up: the slow
+    functions can be run first, or one by one, on a busy machine)."""
     path, names, tests = MODULES[key]
     tests = [t for t in tests if not t.endswith(".py") or (ROOT / t).exists()]
-    work = prepare(key, path, tests)
+    work = WORK / key
+    meta = work / "mutants" / f"{path}.meta"
+    if only and meta.exists():
+        # Only those not run yet (mutmut re-runs every mutant it is given by name).
+        data = json.loads(meta.read_text())["exit_code_by_key"]
+        patterns = [re.compile(fnmatch_to_regex(glob)) for glob in only]
+        only = sorted(k for k, v in data.items() if v is None and any(p.match(k) for p in patterns))
+        if not only:
+            print(f"== {key}: every mutant named has been run", flush=True)
+            return report(key)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+        for target in (work / "tests", work / "mutants" / "tests"):
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.copytree(ROOT / "tests", target, ignore=ignore)
+    else:
+        work = prepare(key, path, tests)
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
     env["SAFEGUARD_MODE"] = "test"
     # tests/conftest.py: clear the compiled-query cache before each test (else a cached
@@ -310,9 +331,9 @@ def run_module(key: str) -> dict:
     # not a migration.
     env["SAFEGUARD_TEST_DATABASE_NAME"] = str(work / "test-db.sqlite3")
     mutmut = str(Path(sys.executable).with_name("mutmut"))
-    command = [mutmut, "run", "--max-children", "1"] + ([names] if names else [])
+    command = [mutmut, "run", "--max-children", "1", *(only or ([names] if names else []))]
     print(f"== {key}: mutating {path} against {' '.join(tests)}", flush=True)
-    with open(work / "mutmut.log", "w") as log:
+    with open(work / "mutmut.log", "a" if only else "w") as log:
         code = subprocess.call(  # noqa: S603 - our own fixed command
             command, cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -411,6 +432,12 @@ def main() -> int:
         "--survivors", action="store_true", help="re-run only the mutants not killed last time"
     )
     parser.add_argument(
+        "--names",
+        nargs="+",
+        metavar="GLOB",
+        help="run only the mutants with these names (e.g. 'safeguard.access.audit.x_verify*')",
+    )
+    parser.add_argument(
         "--skip-equivalents",
         action="store_true",
         help="with --survivors: leave out the mutants explained in the equivalents file",
@@ -428,7 +455,7 @@ def main() -> int:
     if args.survivors:
         results = [recheck_survivors(k, args.skip_equivalents) for k in args.modules or MODULES]
     else:
-        results = [run_module(key) for key in args.modules or MODULES]
+        results = [run_module(key, args.names) for key in args.modules or MODULES]
     print(f"\nMutation score per module (target {TARGET:.0f}%):")
     below = 0
     for r in results:

@@ -110,3 +110,57 @@ def test_two_transactions_append_in_different_lanes_without_waiting(settings):
     assert report.ok, report.problems
     assert report.lanes == 2
     assert report.checked == AuditEntry.objects.count()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite serialises writers at BEGIN IMMEDIATE; threads need PostgreSQL",
+)
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("lanes", [1, 2])
+def test_when_every_lane_is_held_a_writer_waits_for_one_and_the_chain_stays_whole(settings, lanes):
+    # Every lane held by an open transaction: the next writer queues on one of them (as
+    # every writer did before lanes) and appends once it is released, in a lane that exists.
+    settings.SAFEGUARD_AUDIT_LANES = lanes
+    child = factories.child()  # commits; the lanes' head rows exist from here
+    held, release, done = threading.Barrier(lanes + 1), threading.Event(), threading.Event()
+    got, errors = {}, []
+
+    def holder(lane):
+        try:
+            with transaction.atomic():
+                audit.hold_lane(lane)
+                audit.record_command_read(child, area="summary", action="export", via="t")
+                held.wait(timeout=20)
+                assert release.wait(timeout=20)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    def waiter():
+        try:
+            held.wait(timeout=20)
+            with transaction.atomic():
+                got["entry"] = audit.record_command_read(
+                    child, area="summary", action="export", via="t"
+                )
+            done.set()
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=holder, args=(lane,)) for lane in range(1, lanes + 1)]
+    threads.append(threading.Thread(target=waiter))
+    for t in threads:
+        t.start()
+    assert not done.wait(timeout=1), "the writer did not wait for a held lane"
+    release.set()
+    for t in threads:
+        t.join(timeout=60)
+    assert errors == []
+    assert 1 <= got["entry"].lane <= lanes
+    report = audit.verify_chain()
+    assert report.ok, report.problems
+    assert report.checked == AuditEntry.objects.count()

@@ -467,3 +467,814 @@ def test_no_checkpoint_is_written_of_a_trail_with_no_entries(head, settings, tmp
         )
     assert audit.checkpoint_now() == []
     assert not path.exists()
+
+
+# --- verify: what it reports, exactly (issue 15: mutation testing of the lanes) ---------
+# The report is what an administrator acts on (docs/security.md, "When verify fails"): it
+# must name the row, what was expected of it and what the damage means, and say nothing on
+# a sound trail. Each case below damages a trail spread over three lanes in one way and
+# states the whole report.
+
+LANES = (1, 2, 3)
+
+
+def _lanes(settings, tmp_path, capture=None, *, every=1, per_lane=3, checkpoint_file=True):
+    """`per_lane` entries in each of three lanes, appended in turn; with `capture`, each
+    append's checkpoint (every `every` entries of a lane) is written to the file."""
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path) if checkpoint_file else ""
+    settings.SAFEGUARD_AUDIT_LANES = len(LANES)
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = every
+    child = factories.child()
+    for _ in range(per_lane):
+        for lane in LANES:
+            if capture is None:
+                audit.hold_lane(lane)
+                audit.record_command_read(child, area="summary", action="export", via="test")
+            else:
+                with capture(execute=True):
+                    audit.hold_lane(lane)
+                    audit.record_command_read(child, area="summary", action="export", via="test")
+    by_lane = {lane: list(AuditEntry.objects.filter(lane=lane).order_by("seq")) for lane in LANES}
+    assert audit.verify_chain().ok
+    return by_lane, path
+
+
+def _anchors():
+    from safeguard.access.models import AuditAnchor
+
+    return list(AuditAnchor.objects.order_by("seq"))
+
+
+def _line_of(lane, seq):
+    return next(c for c in audit.read_checkpoints()[0] if (c.lane, c.seq) == (lane, seq))
+
+
+def _line_of_anchor(anchor_seq):
+    return next(c for c in audit.read_checkpoints()[0] if c.anchor_seq == anchor_seq)
+
+
+def _resign_lane(lane, *, from_seq, reason="rewritten"):
+    """What someone with the key does: rewrite a lane from `from_seq`, re-sign and relink it
+    to its end, and move its head to the new last hash."""
+    from safeguard.access.models import AuditChainHead
+
+    entries = list(AuditEntry.objects.filter(lane=lane).order_by("seq"))
+    prev = audit.GENESIS_HASH
+    for entry in entries:
+        if entry.seq == from_seq:
+            entry.reason = reason
+        entry.prev_hash = prev
+        entry.hash = prev = audit.entry_hash(entry)
+        tamper(
+            "UPDATE access_auditentry SET reason = %s, prev_hash = %s, hash = %s WHERE id = %s",
+            [entry.reason, entry.prev_hash, entry.hash, entry.pk],
+        )
+    AuditChainHead.objects.filter(pk=lane).update(last_hash=prev)
+
+
+def test_a_sound_trail_verifies_and_the_report_counts_what_was_checked(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    by_lane, path = _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    report = audit.verify_chain()
+    lines = audit.read_checkpoints()[0]
+    assert report.problems == []
+    assert report.checked == AuditEntry.objects.count()
+    assert report.lanes == 3
+    assert report.anchors_checked == len(_anchors()) > 3
+    # Checkpoint lines matched: the distinct (lane, entry) pairs the file names (anchors,
+    # which also vouch for entries, are not counted).
+    assert report.checkpoints_matched == len({(c.lane, c.seq) for c in lines}) == len(lines)
+    assert (report.last_checkpoint_seq, report.last_checkpoint_lane) == (
+        lines[-1].seq,
+        lines[-1].lane,
+    )
+    assert (lines[-1].lane, lines[-1].seq) == (3, by_lane[3][-1].seq)
+    assert report.checkpoint_file == str(path)
+    assert (report.first_broken_seq, report.first_broken_id, report.first_broken_lane) == (
+        None,
+        None,
+        None,
+    )
+
+
+def test_an_empty_trail_with_no_head_rows_verifies():
+    from safeguard.access.models import AuditAnchor, AuditChainHead
+
+    tamper("DELETE FROM access_auditentry")
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.all().delete()
+    assert AuditAnchor.objects.count() == 0
+    report = audit.verify_chain()
+    assert (report.problems, report.checked, report.lanes, report.anchors_checked) == ([], 0, 0, 0)
+
+
+def _broken(report):
+    return (report.first_broken_lane, report.first_broken_seq, report.first_broken_id)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_entries_deleted_from_a_lane_are_named_with_the_gap(settings, tmp_path, lane):
+    by_lane, _ = _lanes(settings, tmp_path, per_lane=4, checkpoint_file=False)
+    gone, after = by_lane[lane][-3:-1], by_lane[lane][-1]
+    tamper("DELETE FROM access_auditentry WHERE id IN (%s, %s)", [gone[0].pk, gone[1].pk])
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {after.pk} (seq {after.seq}): entries seq {gone[0].seq} to {gone[1].seq} "
+        f"are missing (deleted rows) [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, after.seq, after.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_an_entry_relinked_elsewhere_is_named_with_the_hash_it_should_follow(
+    settings, tmp_path, lane
+):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    before, entry = by_lane[lane][-3], by_lane[lane][-2]
+    tamper("UPDATE access_auditentry SET prev_hash = %s WHERE id = %s", ["f" * 64, entry.pk])
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): prev_hash {'f' * 64} does not match the hash "
+        f"of the entry before it ({before.hash}) [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_an_entry_signed_with_a_key_not_configured_is_named(settings, tmp_path, lane):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    entry = by_lane[lane][-2]
+    tamper("UPDATE access_auditentry SET key_id = %s WHERE id = %s", ["gone", entry.pk])
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): signed with audit key id 'gone', which is not "
+        f"configured (SAFEGUARD_AUDIT_RETIRED_KEYS) [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_a_changed_entry_is_named_with_its_stored_and_recomputed_hash(settings, tmp_path, lane):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    entry = by_lane[lane][-2]
+    tamper("UPDATE access_auditentry SET reason = %s WHERE id = %s", ["edited", entry.pk])
+    recomputed = audit.entry_hash(AuditEntry.objects.get(pk=entry.pk))
+    assert recomputed != entry.hash
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): stored hash {entry.hash} does not match its "
+        f"contents (recomputed {recomputed}): the row was changed [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_a_lane_re_signed_with_the_key_is_caught_by_the_checkpoint_line_of_that_entry(
+    settings, tmp_path, lane, django_capture_on_commit_callbacks
+):
+    by_lane, _ = _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    entry = by_lane[lane][-2]
+    line = _line_of(lane, entry.seq)
+    _resign_lane(lane, from_seq=entry.seq)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): its hash is not the one checkpointed at "
+        f"{line.at} (checkpoint file line {line.line}): the lane was rewritten from here or "
+        f"earlier [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_a_lane_re_signed_with_the_key_is_caught_by_the_anchor_that_recorded_it(
+    settings, tmp_path, lane
+):
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    entry = by_lane[lane][-2]
+    # The first anchor that recorded this entry as its lane's head (every=1: its own append's).
+    anchor = next(a for a in _anchors() if a.heads.get(str(lane), [0])[0] == entry.seq)
+    _resign_lane(lane, from_seq=entry.seq)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): its hash is not the one recorded by anchor "
+        f"{anchor.seq} at {audit._utc_iso(anchor.at)}: the lane was rewritten from here or "
+        f"earlier [lane {lane}]"
+    ]
+    assert _broken(report) == (lane, entry.seq, entry.pk)
+
+
+def test_an_anchor_before_a_checkpointed_one_is_vouched_for_by_that_line(settings, tmp_path):
+    # No automatic checkpoint (every=100): the lanes' first entries are anchored as they are
+    # written; `audit checkpoint` then anchors every head and writes one line per lane, which
+    # vouch for that anchor and, through the anchor chain, for every anchor before it.
+    by_lane, _ = _lanes(settings, tmp_path, every=100)
+    lines = audit.checkpoint_now()
+    assert len(lines) == 3
+    first = audit.read_checkpoints()[0][0]  # the first line naming the last anchor
+    entry = by_lane[2][0]
+    anchor = next(a for a in _anchors() if a.heads.get("2", [0])[0] == entry.seq)
+    assert anchor.seq < first.anchor_seq
+    _resign_lane(2, from_seq=entry.seq)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {entry.pk} (seq {entry.seq}): its hash is not the one checkpointed at "
+        f"{first.at} (anchor {anchor.seq} (checkpoint file line {first.line})): the lane was "
+        "rewritten from here or earlier [lane 2]"
+    ]
+
+
+def test_an_entry_from_before_lanes_found_in_another_lane_was_moved(settings, tmp_path):
+    # Version 1 entries (before lanes) were all chained in lane 1, and their hash does not
+    # cover the lane: one found in lane 2 was moved there, even if its hash still matches.
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, every=100, checkpoint_file=False)
+    last = by_lane[2][-1]  # recorded by no anchor (every=100: only first entries are)
+    last.hash_version = 1
+    last.hash = audit.entry_hash(last)
+    tamper(
+        "UPDATE access_auditentry SET hash_version = 1, hash = %s WHERE id = %s",
+        [last.hash, last.pk],
+    )
+    AuditChainHead.objects.filter(pk=2).update(last_hash=last.hash)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"entry id {last.pk} (seq {last.seq}): written before lanes (hash version 1) but in "
+        "lane 2: the row was moved [lane 2]"
+    ]
+    assert _broken(report) == (2, last.seq, last.pk)
+    # The same entry in lane 1 would be sound: a version 1 hash leaves out lane and version.
+    payload = json.loads(audit.entry_payload(last))
+    assert set(payload) == set(audit.HASHED_FIELDS_V1)
+
+
+@pytest.mark.parametrize("witness", ["checkpoint file", "anchor"])
+def test_a_lane_tail_dropped_is_named_by_its_strongest_witness(
+    settings, tmp_path, witness, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    capture = django_capture_on_commit_callbacks if witness == "checkpoint file" else None
+    by_lane, _ = _lanes(settings, tmp_path, capture, checkpoint_file=capture is not None)
+    # One more append in lane 3, anchored but never checkpointed (its on-commit hook does
+    # not run): that anchor, after the last checkpointed one, also records lane 2's tail.
+    audit.hold_lane(3)
+    audit.record_command_read(factories.child(), area="summary", action="view", via="test")
+    dropped = {}
+    for lane in (2, 1):  # two lanes damaged: the first (in lane order) is reported
+        last = by_lane[lane][-1]
+        tamper("DELETE FROM access_auditentry WHERE id = %s", [last.pk])
+        AuditChainHead.objects.filter(pk=lane).update(seq=last.seq - 1, last_hash=last.prev_hash)
+        dropped[lane] = last
+    last = dropped[1]
+    report = audit.verify_chain()
+    if witness == "checkpoint file":
+        line = _line_of(1, last.seq)
+        said = (
+            f"the checkpoint file says entry seq {last.seq} existed at {line.at} "
+            f"(checkpoint file line {line.line})"
+        )
+    else:
+        anchor = next(a for a in _anchors() if a.heads.get("1", [0])[0] == last.seq)
+        said = (
+            f"anchor {anchor.seq} says entry seq {last.seq} existed at {audit._utc_iso(anchor.at)}"
+        )
+    assert report.problems == [
+        f"lane 1: {said}, but the last entry is seq {last.seq - 1}: entries were removed from "
+        "the end"
+    ]
+    assert report.checked == AuditEntry.objects.count()
+
+
+@pytest.mark.parametrize("damage", ["deleted", "reset"])
+def test_a_lane_head_deleted_or_reset_is_named_for_every_lane_it_happened_to(
+    settings, tmp_path, damage
+):
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    heads = AuditChainHead.objects.filter(pk__in=[1, 3])
+    if damage == "deleted":
+        heads.delete()
+    else:
+        heads.update(seq=0, last_hash=audit.GENESIS_HASH)
+    problems = []
+    for lane in (1, 3):
+        last = by_lane[lane][-1]
+        if damage == "deleted":
+            problems.append(
+                f"lane {lane}: the chain head row is missing, but {last.seq} entries exist: the "
+                "head was deleted (the service refuses audited pages until it is repaired)"
+            )
+        else:
+            problems.append(
+                f"lane {lane}: the chain head says the last entry is seq 0 with hash "
+                f"{audit.GENESIS_HASH}, but the last entry found is seq {last.seq} ({last.hash}): "
+                "entries were removed from the end"
+            )
+    assert audit.verify_chain().problems == problems
+
+
+@pytest.mark.parametrize("damage", ["deleted", "reset"])
+def test_the_anchor_head_deleted_or_reset_is_named(settings, tmp_path, damage):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, checkpoint_file=False)
+    last = _anchors()[-1]
+    head = AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS)
+    if damage == "deleted":
+        head.delete()
+        expected = (
+            f"the anchor chain's head row is missing, but {last.seq} anchors exist: the head "
+            "was deleted"
+        )
+    else:
+        head.update(seq=0, last_hash=audit.GENESIS_HASH)
+        expected = (
+            f"the anchor chain's head says the last anchor is seq 0 with hash "
+            f"{audit.GENESIS_HASH}, but the last anchor found is seq {last.seq} ({last.hash}): "
+            "anchors were removed from the end"
+        )
+    assert audit.verify_chain().problems == [expected]
+
+
+ANCHOR_DAMAGE = ["deleted", "relinked", "unknown key", "changed"]
+
+
+@pytest.mark.parametrize("damage", ANCHOR_DAMAGE)
+def test_a_damaged_anchor_is_named(settings, tmp_path, damage):
+    _lanes(settings, tmp_path, checkpoint_file=False)
+    anchors = _anchors()
+    before, anchor, after = anchors[3], anchors[4], anchors[6]
+    where = f"anchor id {anchor.pk} (seq {anchor.seq})"
+    if damage == "deleted":  # two in a row
+        tamper("DELETE FROM access_auditanchor WHERE seq IN (%s, %s)", [anchor.seq, anchor.seq + 1])
+        expected = (
+            f"anchor id {after.pk} (seq {after.seq}): anchors seq {anchor.seq} to "
+            f"{anchor.seq + 1} are missing (deleted rows)"
+        )
+    elif damage == "relinked":
+        tamper("UPDATE access_auditanchor SET prev_hash = %s WHERE id = %s", ["f" * 64, anchor.pk])
+        expected = (
+            f"{where}: prev_hash {'f' * 64} does not match the hash of the anchor before it "
+            f"({before.hash})"
+        )
+    elif damage == "unknown key":
+        tamper("UPDATE access_auditanchor SET key_id = %s WHERE id = %s", ["gone", anchor.pk])
+        expected = (
+            f"{where}: signed with audit key id 'gone', which is not configured "
+            "(SAFEGUARD_AUDIT_RETIRED_KEYS)"
+        )
+    else:
+        heads = dict(anchor.heads)
+        heads["1"] = [heads["1"][0], "f" * 64]
+        tamper(
+            "UPDATE access_auditanchor SET heads = %s WHERE id = %s", [json.dumps(heads), anchor.pk]
+        )
+        from safeguard.access.models import AuditAnchor
+
+        recomputed = audit.anchor_hash(AuditAnchor.objects.get(pk=anchor.pk))
+        expected = (
+            f"{where}: stored hash {anchor.hash} does not match its contents (recomputed "
+            f"{recomputed}): the row was changed"
+        )
+    report = audit.verify_chain()
+    assert report.problems == [expected]
+    assert report.anchors_checked == 4  # those before it
+
+
+def test_anchors_re_signed_with_the_key_are_caught_by_the_checkpoint_file(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    anchor = _anchors()[-1]
+    line = _line_of_anchor(anchor.seq)
+    anchor.heads = {**anchor.heads, "1": [anchor.heads["1"][0], "f" * 64]}
+    anchor.hash = audit.anchor_hash(anchor)
+    tamper(
+        "UPDATE access_auditanchor SET heads = %s, hash = %s WHERE id = %s",
+        [json.dumps(anchor.heads), anchor.hash, anchor.pk],
+    )
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).update(last_hash=anchor.hash)
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"anchor id {anchor.pk} (seq {anchor.seq}): its hash is not the one checkpointed at "
+        f"{line.at} (checkpoint file line {line.line}): the anchors were rewritten from here "
+        "or earlier"
+    ]
+
+
+def test_anchors_dropped_from_the_end_are_caught_by_the_checkpoint_file(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    anchors = _anchors()
+    kept = anchors[-3]
+    line = _line_of_anchor(anchors[-1].seq)
+    tamper("DELETE FROM access_auditanchor WHERE seq > %s", [kept.seq])
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).update(
+        seq=kept.seq, last_hash=kept.hash
+    )
+    report = audit.verify_chain()
+    assert report.problems == [
+        f"the checkpoint file says anchor seq {anchors[-1].seq} existed at {line.at} (line "
+        f"{line.line}), but the last anchor is seq {kept.seq}: anchors were removed from the end"
+    ]
+
+
+# --- The checkpoint file, line by line ---------------------------------------------------
+
+
+def _signed(body, key):
+    import hashlib
+    import hmac
+
+    return f"{body} {hmac.new(key, b'checkpoint ' + body.encode(), hashlib.sha256).hexdigest()}"
+
+
+def test_each_checkpoint_line_is_read_or_reported_by_its_number(settings, tmp_path):
+    # Every shape of line the file can hold: each valid one read (v1: lane 1, no anchor),
+    # blank lines skipped, every other one reported by its line number and the reading
+    # carries on: a damaged line never hides the lines after it, nor stops verify crashing.
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    settings.SAFEGUARD_AUDIT_RETIRED_KEYS = {"old": "an old key"}
+    key, old = audit.audit_keys()["k1"], audit.audit_keys()["old"]
+    h, a, at = "ab" * 32, "cd" * 32, "2026-01-02T03:04:05.000000+00:00"
+    lines = [
+        _signed(f"v1 7 {h} {at} k1", key),  # 1: read
+        "",  # 2: skipped
+        _signed(f"v2 12 {h} {at} k1 3 40 {a}", key),  # 3: read
+        _signed(f"v2 12 {h} {at} k1 3 40 {a}", key)[:-1] + "0",  # 4: bad mac
+        _signed(f"v2 12 {h} {at} k9 3 40 {a}", key),  # 5: a key not configured
+        _signed(f"v2 12 {h} {at} k1 3 40 {a} 5", key),  # 6: a field too many
+        _signed(f"v1 7 {h} {at}", key),  # 7: a field too few
+        _signed(f"v3 12 {h} {at} k1 3 40 {a}", key),  # 8: an unknown version
+        _signed(f"v2 12 {h} {at} k1 x 40 {a}", key),  # 9: the lane not a number
+        _signed(f"v2 12 {h} {at} k1 3 x {a}", key),  # 10: the anchor seq not a number
+        _signed(f"v2 x {h} {at} k1 3 40 {a}", key),  # 11: the seq not a number
+        _signed(f"v1 x {h} {at} k1", key),  # 12: the seq not a number (v1)
+        "v2 \udcff garbage",  # 13: not even text (written below as raw bytes)
+        _signed(f"v2 13 {h} {at} old 2 41 {a}", old),  # 14: read (a retired key)
+        _signed(f"v1 12 {h} {at} k1", key)[:-1] + "0",  # 15: bad mac (v1)
+    ]
+    path.write_bytes("\n".join(lines).encode("utf-8", "surrogateescape") + b"\n")
+    checkpoints, problems = audit.read_checkpoints()
+    assert checkpoints == [
+        audit.Checkpoint(1, 7, h, at),
+        audit.Checkpoint(3, 12, h, at, lane=3, anchor_seq=40, anchor_hash=a),
+        audit.Checkpoint(14, 13, h, at, lane=2, anchor_seq=41, anchor_hash=a),
+    ]
+    assert checkpoints[0].lane == audit.LEGACY_LANE and checkpoints[0].anchor_seq is None
+    unsigned = [4, 5, 15]
+    assert problems == [
+        f"checkpoint file line {n} is not signed by a configured audit key"
+        if n in unsigned
+        else f"checkpoint file line {n} is not a checkpoint"
+        for n in (4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)
+    ]
+    # verify reports the file's problems and nothing else (it cannot trust the file).
+    report = audit.verify_chain()
+    assert report.problems == problems
+    assert (report.checked, report.anchors_checked) == (0, 0)
+
+
+# --- Appending: the lane a transaction writes in, the anchors, a damaged head -------------
+
+
+def _heads():
+    from safeguard.access.models import AuditChainHead
+
+    return {h.pk: (h.seq, h.last_hash) for h in AuditChainHead.objects.all()}
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 3])
+def test_a_transaction_takes_the_lowest_lane_and_every_missing_lane_head_is_created(
+    settings, lanes
+):
+    # A flushed database, or SAFEGUARD_AUDIT_LANES raised: the heads of lanes 1..lanes that
+    # do not exist yet are created (at the start of their chains), and no others.
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_LANES = lanes
+    tamper("DELETE FROM access_auditentry")
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.all().delete()
+    child = factories.child()
+    entry = audit.record_command_read(child, area="summary", action="export", via="test")
+    assert entry.lane == 1
+    heads = _heads()
+    assert set(heads) == {AuditChainHead.ANCHORS, *range(1, lanes + 1)}
+    assert {pk: heads[pk] for pk in range(2, lanes + 1)} == {
+        pk: (0, audit.GENESIS_HASH) for pk in range(2, lanes + 1)
+    }
+    assert heads[1] == (entry.seq, entry.hash)
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.parametrize(("held", "lanes", "expected"), [(3, 3, 3), (2, 2, 2), (3, 2, 1)])
+def test_a_transaction_keeps_its_lane_unless_there_are_now_fewer_lanes(
+    settings, held, lanes, expected
+):
+    settings.SAFEGUARD_AUDIT_LANES = 3
+    child = factories.child()
+    audit.hold_lane(held)
+    settings.SAFEGUARD_AUDIT_LANES = lanes
+    entries = [
+        audit.record_command_read(child, area="summary", action="export", via="test")
+        for _ in range(2)
+    ]
+    assert [e.lane for e in entries] == [expected, expected]
+    assert entries[1].seq == entries[0].seq + 1
+    assert audit.verify_chain().ok
+
+
+def test_hold_lane_outside_a_transaction_is_refused():
+    from django.db import connection
+
+    from safeguard.access.models import AuditChainHead
+
+    in_block = connection.in_atomic_block
+    try:
+        connection.in_atomic_block = False  # as outside the test's transaction
+        with pytest.raises(RuntimeError) as refused:
+            audit.hold_lane(2)
+    finally:
+        connection.in_atomic_block = in_block
+    assert str(refused.value) == "hold_lane must run inside a transaction"
+    assert not AuditChainHead.objects.filter(pk=2, seq__gt=0).exists()
+
+
+class _Connection:
+    """Only what the lane memory reads of a connection: its atomic blocks."""
+
+    def __init__(self, *blocks):
+        self.atomic_blocks = list(blocks)
+
+    @property
+    def in_atomic_block(self):
+        return bool(self.atomic_blocks)
+
+
+def test_the_lane_held_is_remembered_for_its_outermost_transaction_until_it_commits(
+    django_capture_on_commit_callbacks,
+):
+    outer, inner, other = object(), object(), object()
+    conn = _Connection(outer)
+    assert audit._held_lane(conn) is None  # nothing remembered yet
+    with django_capture_on_commit_callbacks() as callbacks:
+        audit._remember_lane(conn, 2)
+        audit._remember_lane(conn, 2)  # already remembered: once is enough
+        assert audit._held_lane(conn) == 2
+        conn.atomic_blocks = [outer, inner]  # a savepoint inside the same transaction
+        assert audit._held_lane(conn) == 2
+        conn.atomic_blocks = [other]  # another transaction on the connection
+        assert audit._held_lane(conn) is None
+        conn.atomic_blocks = []  # none at all
+        assert audit._held_lane(conn) is None
+    assert len(callbacks) == 1
+    conn.atomic_blocks = [outer]
+    with django_capture_on_commit_callbacks() as more:
+        audit._remember_lane(conn, 3)  # another lane (hold_lane): remembered instead
+        assert audit._held_lane(conn) == 3
+    assert len(more) == 1
+    for callback in callbacks + more:  # the transaction commits: its lane is forgotten
+        callback()
+    assert audit._held_lane(conn) is None
+    assert getattr(conn, audit._LANE_ATTR) is None
+
+
+def test_each_anchor_records_every_lane_head_that_has_entries(settings):
+    from safeguard.access.models import AuditAnchor
+
+    settings.SAFEGUARD_AUDIT_LANES = 4  # lane 4's head is created but never written to
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = 1  # every append anchors
+    child = factories.child()
+    for lane in (3, 1, 2, 2):
+        audit.hold_lane(lane)
+        entry = audit.record_command_read(child, area="summary", action="export", via="test")
+        anchor = AuditAnchor.objects.order_by("seq").last()
+        heads = _heads()
+        assert anchor.heads == {
+            str(pk): [seq, last_hash] for pk, (seq, last_hash) in heads.items() if pk and seq
+        }
+        assert anchor.heads[str(lane)] == [entry.seq, entry.hash]
+        assert (anchor.lane, anchor.key_id) == (lane, settings.SAFEGUARD_AUDIT_KEY_ID)
+        assert anchor.hash == audit.anchor_hash(anchor)
+        assert heads[0] == (anchor.seq, anchor.hash)
+    anchors = list(AuditAnchor.objects.order_by("seq"))
+    assert [a.seq for a in anchors] == list(range(1, len(anchors) + 1))
+    assert [a.prev_hash for a in anchors] == [audit.GENESIS_HASH] + [a.hash for a in anchors[:-1]]
+    assert "4" not in anchors[-1].heads
+    assert audit.verify_chain().ok
+
+
+@pytest.mark.parametrize("damage", ["deleted", "reset"])
+def test_a_lane_head_behind_the_last_anchor_stops_the_next_anchor_even_at_its_first_entry(
+    settings, damage
+):
+    # Lane 3 has one entry, recorded by an anchor; its head then deleted or reset.
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_LANES = 3
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = 1
+    child = factories.child()
+    audit.hold_lane(3)
+    audit.record_command_read(child, area="summary", action="export", via="test")
+    head = AuditChainHead.objects.filter(pk=3)
+    head.delete() if damage == "deleted" else head.update(seq=0, last_hash=audit.GENESIS_HASH)
+    audit.hold_lane(1)
+    with pytest.raises(audit.AuditChainBroken) as refused:
+        audit.record_command_read(child, area="summary", action="export", via="test")
+    assert str(refused.value) == audit.BROKEN_HEAD_MESSAGE
+
+
+def test_a_head_reset_behind_its_entries_is_refused_and_logged(caplog):
+    import logging
+
+    from safeguard.access.models import AuditChainHead
+
+    child = factories.child()
+    lane = AuditEntry.objects.order_by("-id").first().lane
+    AuditChainHead.objects.filter(pk=lane).update(seq=0, last_hash=audit.GENESIS_HASH)
+    audit.hold_lane(lane)
+    with (
+        caplog.at_level(logging.ERROR, logger="safeguard.access.audit"),
+        pytest.raises(audit.AuditChainBroken) as refused,
+    ):
+        audit.record_command_read(child, area="summary", action="export", via="test")
+    assert str(refused.value) == audit.BROKEN_HEAD_MESSAGE
+    [record] = [r for r in caplog.records if r.name == "safeguard.access.audit"]
+    assert record.getMessage().startswith("audit chain head is behind its entries: ")
+    # ... followed by the database's own words (the unique (lane, seq) clash).
+    assert "unique" in record.getMessage().lower()
+
+
+def test_appending_nothing_writes_nothing():
+    child = factories.child()
+    before = (AuditEntry.objects.count(), _heads())
+    assert audit._append([]) == []
+    assert (AuditEntry.objects.count(), _heads()) == before
+    del child
+
+
+# --- What the hash covers, as docs/security.md documents it -------------------------------
+# "canonical JSON of the entry's fields ...: sorted keys, no spaces, UTF-8, times in UTC to
+# the microsecond", HMAC-SHA256 under the key `key_id` names: so that anyone holding the
+# key can check an entry without this code. Built here from the documented recipe.
+
+
+def _documented(data):
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _mac(key, payload):
+    import hashlib
+    import hmac
+
+    return hmac.new(key, payload, hashlib.sha256).hexdigest()
+
+
+SUMMER = dt.datetime(2026, 7, 1, 12, 30, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_an_entry_hash_is_the_documented_hmac_of_its_documented_canonical_json(version):
+    entry = AuditEntry(
+        seq=7,
+        at=SUMMER,  # British Summer Time: hashed as the UTC time, 11:30
+        actor_id=None,
+        actor_label="system",
+        via="test",
+        action="update",
+        child_id=3,
+        area="",
+        basis="",
+        path="/children/3/",
+        ip="10.1.2.3",
+        user_agent="pytest",
+        model="children.Child",
+        object_id="3",
+        changes={"given_name": {"before": "Zoe", "after": "Zoë"}, "age": {"after": 9}},
+        reason="Spelling «corrected»",
+        key_id="k1",
+        prev_hash="a" * 64,
+        lane=1 if version == 1 else 2,
+        hash_version=version,
+    )
+    fields = audit.HASHED_FIELDS_V1 if version == 1 else audit.HASHED_FIELDS
+    expected = {name: getattr(entry, name) for name in fields}
+    expected["at"] = "2026-07-01T11:30:00.000001+00:00"
+    payload = audit.entry_payload(entry)
+    assert payload == _documented(expected)
+    assert "Zoë".encode() in payload and "«corrected»".encode() in payload
+    assert list(json.loads(payload)) == sorted(json.loads(payload))
+    key = audit.audit_keys()["k1"]
+    assert audit.entry_hash(entry) == _mac(key, payload)
+    # The keys given are the keys used (verify passes them once for the whole trail).
+    assert audit.entry_hash(entry, {"k1": b"another key"}) == _mac(b"another key", payload)
+    with pytest.raises(audit.UnknownAuditKey):
+        audit.entry_hash(entry, {"k2": key})
+
+
+def test_an_anchor_hash_is_the_documented_hmac_of_its_documented_canonical_json():
+    from safeguard.access.models import AuditAnchor
+
+    anchor = AuditAnchor(
+        seq=4,
+        at=SUMMER,
+        lane=2,
+        heads={"2": [5, "b" * 64], "10": [1, "c" * 64]},
+        key_id="k1",
+        prev_hash="d" * 64,
+    )
+    payload = audit.anchor_payload(anchor)
+    assert payload == _documented(
+        {
+            "kind": "anchor",
+            "seq": 4,
+            "at": "2026-07-01T11:30:00.000001+00:00",
+            "lane": 2,
+            "heads": {"2": [5, "b" * 64], "10": [1, "c" * 64]},
+            "key_id": "k1",
+            "prev_hash": "d" * 64,
+        }
+    )
+    key = audit.audit_keys()["k1"]
+    assert audit.anchor_hash(anchor) == _mac(key, payload)
+    assert audit.anchor_hash(anchor, {"k1": b"another key"}) == _mac(b"another key", payload)
+
+
+def test_a_lane_of_one_entry_dropped_whole_with_its_head_is_caught(settings):
+    # The smallest lane there is: one entry, recorded by the anchor its append wrote.
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_LANES = 3
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = 100
+    child = factories.child()
+    audit.hold_lane(3)
+    entry = audit.record_command_read(child, area="summary", action="export", via="test")
+    assert entry.seq == 1
+    anchor = next(a for a in _anchors() if a.heads.get("3", [0])[0] == 1)
+    tamper("DELETE FROM access_auditentry WHERE lane = 3")
+    AuditChainHead.objects.filter(pk=3).delete()
+    assert audit.verify_chain().problems == [
+        f"lane 3: anchor {anchor.seq} says entry seq 1 existed at {audit._utc_iso(anchor.at)}, "
+        "but the last entry is seq 0: entries were removed from the end"
+    ]
+
+
+def test_a_lane_dropped_whole_is_named_at_the_last_entry_any_witness_vouched_for(
+    settings, tmp_path
+):
+    # The checkpoint file (written last) names lane 2's last entry; anchors read after it
+    # name earlier ones. The report names the furthest: everything up to it was removed.
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, every=100)
+    audit.checkpoint_now()
+    last = by_lane[2][-1]
+    line = _line_of(2, last.seq)
+    tamper("DELETE FROM access_auditentry WHERE lane = 2")
+    AuditChainHead.objects.filter(pk=2).delete()
+    assert audit.verify_chain().problems == [
+        f"lane 2: the checkpoint file says entry seq {last.seq} existed at {line.at} "
+        f"(checkpoint file line {line.line}), but the last entry is seq 0: entries were "
+        "removed from the end"
+    ]
+
+
+def test_a_lane_head_deleted_with_the_anchors_and_the_lanes_first_entry_is_refused(
+    settings, tmp_path
+):
+    # What is left of lane 2 (its entries after the first) is enough: the head is not
+    # re-created at the start of a chain that had entries.
+    from safeguard.access.models import AuditChainHead
+
+    by_lane, _ = _lanes(settings, tmp_path, checkpoint_file=False)
+    tamper("DELETE FROM access_auditentry WHERE id = %s", [by_lane[2][0].pk])
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.filter(pk__in=[0, 2]).delete()
+    with pytest.raises(audit.AuditChainBroken):
+        audit.hold_lane(2)
+    assert not AuditChainHead.objects.filter(pk=2).exists()
+
+
+def test_the_anchor_head_deleted_with_every_anchor_is_refused_when_the_file_names_one(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    from safeguard.access.models import AuditChainHead
+
+    _lanes(settings, tmp_path, django_capture_on_commit_callbacks)
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).delete()
+    audit.hold_lane(1)
+    with pytest.raises(audit.AuditChainBroken):  # every=1: this append anchors
+        audit.record_command_read(factories.child(), area="summary", action="view", via="t")
+    assert not AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).exists()
