@@ -298,6 +298,30 @@ def prepare(key: str, path: str, tests: list[str]) -> Path:
     return work
 
 
+def _refresh_tests(work: Path) -> None:
+    """Copy the tests as they are now into a previous run's scratch copy (both places
+    mutmut reads them from), so that a partial run or a re-check uses the new tests."""
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for target in (work / "tests", work / "mutants" / "tests"):
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(ROOT / "tests", target, ignore=ignore)
+
+
+def _mutmut_env(work: Path) -> dict:
+    """The environment mutmut runs the tests in."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
+    env["SAFEGUARD_MODE"] = "test"
+    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
+    # query hides a mutant in the code that builds it).
+    env["SAFEGUARD_MUTATION"] = "1"
+    # The mutated copy, ahead of any installed (editable) safeguard.
+    env["PYTHONPATH"] = str(work / "mutants")
+    # A test database file kept between mutants (--reuse-db): each mutant costs its tests,
+    # not a migration.
+    env["SAFEGUARD_TEST_DATABASE_NAME"] = str(work / "test-db.sqlite3")
+    return env
+
+
 def run_module(key: str, only: list[str] | None = None) -> dict:
     """Run the module's mutants; with `only` (mutant-name globs), just those, in the scratch
     copy of a previous run if there is one (so that runs of parts add up: the slow
@@ -314,22 +338,10 @@ def run_module(key: str, only: list[str] | None = None) -> dict:
         if not only:
             print(f"== {key}: every mutant named has been run", flush=True)
             return report(key)
-        ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-        for target in (work / "tests", work / "mutants" / "tests"):
-            shutil.rmtree(target, ignore_errors=True)
-            shutil.copytree(ROOT / "tests", target, ignore=ignore)
+        _refresh_tests(work)
     else:
         work = prepare(key, path, tests)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
-    env["SAFEGUARD_MODE"] = "test"
-    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
-    # query hides a mutant in the code that builds it).
-    env["SAFEGUARD_MUTATION"] = "1"
-    # The mutated copy, ahead of any installed (editable) safeguard.
-    env["PYTHONPATH"] = str(work / "mutants")
-    # A test database file kept between mutants (--reuse-db): each mutant costs its tests,
-    # not a migration.
-    env["SAFEGUARD_TEST_DATABASE_NAME"] = str(work / "test-db.sqlite3")
+    env = _mutmut_env(work)
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     command = [mutmut, "run", "--max-children", "1", *(only or ([names] if names else []))]
     print(f"== {key}: mutating {path} against {' '.join(tests)}", flush=True)
@@ -395,17 +407,8 @@ def recheck_survivors(key: str, skip_equivalents: bool = False) -> dict:
     if not names:  # (mutmut given no names would run every mutant)
         print(f"== {key}: no mutant left to re-check", flush=True)
         return report(key)
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for target in (work / "tests", work / "mutants" / "tests"):
-        shutil.rmtree(target, ignore_errors=True)
-        shutil.copytree(ROOT / "tests", target, ignore=ignore)
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DATABASE_URL")}
-    env["SAFEGUARD_MODE"] = "test"
-    # tests/conftest.py: clear the compiled-query cache before each test (else a cached
-    # query hides a mutant in the code that builds it).
-    env["SAFEGUARD_MUTATION"] = "1"
-    env["PYTHONPATH"] = str(work / "mutants")
-    env["SAFEGUARD_TEST_DATABASE_NAME"] = str(work / "test-db.sqlite3")
+    _refresh_tests(work)
+    env = _mutmut_env(work)
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     print(f"== {key}: re-checking {len(names)} mutants not killed before", flush=True)
     with open(work / "mutmut-recheck.log", "w") as log:
