@@ -52,3 +52,30 @@ def tamper(sql, params=()):
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = DEFAULT")
+
+
+def lanes_trail(settings, lanes=(1, 2, 3), *, per_lane=3, every=1, capture=None):
+    """An audit trail spread over `lanes`: `per_lane` entries in each, appended in turn
+    (lane 1, 2, 3, 1, ...), anchored every `every` entries of a lane; with `capture`
+    (django_capture_on_commit_callbacks), each append's on-commit work (the checkpoint
+    line) runs. Returns {lane: its new entries, oldest first}; the trail verifies."""
+    from safeguard.access import audit
+    from safeguard.access.models import AuditEntry
+
+    settings.SAFEGUARD_AUDIT_LANES = len(lanes)
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = every
+    child = factories.child()
+    start = AuditEntry.objects.count()
+    for _ in range(per_lane):
+        for lane in lanes:
+            if capture is None:
+                audit.hold_lane(lane)
+                audit.record_command_read(child, area="summary", action="export", via="test")
+            else:
+                with capture(execute=True):
+                    audit.hold_lane(lane)
+                    audit.record_command_read(child, area="summary", action="export", via="test")
+    new = AuditEntry.objects.order_by("id")[start:]
+    report = audit.verify_chain()
+    assert report.ok, report.problems
+    return {lane: [e for e in new if e.lane == lane] for lane in lanes}

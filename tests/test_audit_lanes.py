@@ -17,7 +17,7 @@ from django.core.management import call_command
 from safeguard.access import audit
 from safeguard.access.models import AuditAnchor, AuditChainHead, AuditEntry
 from tests import factories
-from tests.access_helpers import tamper
+from tests.access_helpers import lanes_trail, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -26,24 +26,7 @@ LANES = (1, 2, 3)
 
 def _lanes_trail(settings, *, per_lane=3, every=1, capture=None):
     """`per_lane` entries in each of three lanes, appended in turn (lane 1, 2, 3, 1, ...)."""
-    settings.SAFEGUARD_AUDIT_LANES = len(LANES)
-    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = every
-    child = factories.child()
-    start = AuditEntry.objects.count()
-    for _ in range(per_lane):
-        for lane in LANES:
-            if capture is None:
-                audit.hold_lane(lane)
-                audit.record_command_read(child, area="summary", action="export", via="test")
-            else:
-                with capture(execute=True):
-                    audit.hold_lane(lane)
-                    audit.record_command_read(child, area="summary", action="export", via="test")
-    new = AuditEntry.objects.order_by("id")[start:]
-    by_lane = {lane: [e for e in new if e.lane == lane] for lane in LANES}
-    report = audit.verify_chain()
-    assert report.ok, report.problems
-    return by_lane
+    return lanes_trail(settings, LANES, per_lane=per_lane, every=every, capture=capture)
 
 
 def test_entries_spread_over_lanes_each_a_chain_and_all_verify(settings):

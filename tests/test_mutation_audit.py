@@ -15,7 +15,7 @@ from django.db import connection
 from safeguard.access import audit
 from safeguard.access.models import AuditAction, AuditEntry
 from tests import factories
-from tests.access_helpers import involve, person, request_for, tamper
+from tests.access_helpers import involve, lanes_trail, person, request_for, tamper
 
 pytestmark = pytest.mark.django_db
 
@@ -483,20 +483,8 @@ def _lanes(settings, tmp_path, capture=None, *, every=1, per_lane=3, checkpoint_
     append's checkpoint (every `every` entries of a lane) is written to the file."""
     path = tmp_path / "audit.log"
     settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path) if checkpoint_file else ""
-    settings.SAFEGUARD_AUDIT_LANES = len(LANES)
-    settings.SAFEGUARD_AUDIT_CHECKPOINT_EVERY = every
-    child = factories.child()
-    for _ in range(per_lane):
-        for lane in LANES:
-            if capture is None:
-                audit.hold_lane(lane)
-                audit.record_command_read(child, area="summary", action="export", via="test")
-            else:
-                with capture(execute=True):
-                    audit.hold_lane(lane)
-                    audit.record_command_read(child, area="summary", action="export", via="test")
+    lanes_trail(settings, LANES, per_lane=per_lane, every=every, capture=capture)
     by_lane = {lane: list(AuditEntry.objects.filter(lane=lane).order_by("seq")) for lane in LANES}
-    assert audit.verify_chain().ok
     return by_lane, path
 
 
