@@ -111,6 +111,37 @@ MODULES: dict[str, tuple[str, str, list[str]]] = {
     ),
 }
 
+# Every other module of the check catalogue, each against the test files that name one of
+# its checks' ids (they call the check's findings directly, so mutmut runs only the tests
+# that reach the mutated function). The replays load whole scenarios (minutes a mutant)
+# and are left out; the scenario's alerts are stated by the check's own tests.
+CATALOGUE = ROOT / "safeguard" / "checks" / "catalogue"
+SLOW_TESTS = {"test_replay.py", "test_lac_replay.py"}
+
+
+def _catalogue_modules() -> dict[str, tuple[str, str, list[str]]]:
+    tests = {
+        path.name: path.read_text()
+        for path in sorted((ROOT / "tests").glob("test_*.py"))
+        if path.name not in SLOW_TESTS
+    }
+    found = {}
+    for module in sorted(CATALOGUE.glob("[a-z]*.py")):
+        key = f"checks.{module.stem}"
+        if key in MODULES:
+            continue
+        ids = re.findall(r'^    id = "([A-Z0-9-]+)"', module.read_text(), re.MULTILINE)
+        naming = [
+            f"tests/{name}"
+            for name, text in tests.items()
+            if any(re.search(rf"\b{re.escape(i)}\b", text) for i in ids)
+        ]
+        found[key] = (str(module.relative_to(ROOT)), "", naming)
+    return found
+
+
+MODULES.update(_catalogue_modules())
+
 # access/rules.py is declarations only (no functions), which mutmut does not mutate: the
 # URL matrix test (tests/test_access_urls.py) checks it against the views both ways.
 
