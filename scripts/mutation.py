@@ -142,6 +142,25 @@ def _catalogue_modules() -> dict[str, tuple[str, str, list[str]]]:
 
 MODULES.update(_catalogue_modules())
 
+# Checks that the general engine tests also reach: those files run every check's findings
+# (run_checks, evaluate), so each surviving mutant would run all of them (minutes each).
+# Their own rules are stated in the named tests; the general files add only the tests
+# about these checks.
+_SWEEP_FILES = ["tests/test_checks.py", "tests/test_checks_boundaries.py"]
+for _key, _words in {
+    "checks.medicine_collection": "medicine or prescription or supply or collect or pharmacy",
+    "checks.cawn_s20": "cawn or adult or options",
+    "checks.health_assessment": "health_assessment or initial or review or refusal or care",
+    "checks.nhs_number": "nhs",
+}.items():
+    _path, _names, _ = MODULES[_key]
+    _files = ["tests/test_mutation_health.py", *_SWEEP_FILES]
+    if _key == "checks.health_assessment":
+        _files.append("tests/test_checks_ended.py")
+    # (-k also matches a test's file name: every test of test_mutation_health.py is kept.)
+    _words = f"mutation_health or {_words}"
+    MODULES[_key] = (_path, _names, [*_files, "-k", _words])
+
 # access/rules.py is declarations only (no functions), which mutmut does not mutate: the
 # URL matrix test (tests/test_access_urls.py) checks it against the views both ways.
 
@@ -303,6 +322,8 @@ def prepare(key: str, path: str, tests: list[str]) -> Path:
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "node_modules")
     shutil.copytree(ROOT / "safeguard", work / "safeguard", ignore=ignore)
     shutil.copytree(ROOT / "tests", work / "tests", ignore=ignore)
+    # Some selected tests read the generated docs (test_checks_alerts: docs/checks.md).
+    shutil.copytree(ROOT / "docs", work / "docs", ignore=ignore)
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
     pytest_ini = project["tool"]["pytest"]["ini_options"]
     lines = ["[tool.pytest.ini_options]"]
@@ -331,8 +352,21 @@ def prepare(key: str, path: str, tests: list[str]) -> Path:
 
 def _refresh_tests(work: Path) -> None:
     """Copy the tests as they are now into a previous run's scratch copy (both places
-    mutmut reads them from), so that a partial run or a re-check uses the new tests."""
+    mutmut reads them from), so that a partial run or a re-check uses the new tests.
+    The code must be as it was: the run's mutants were made from it."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    changed = [
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "safeguard").rglob("*.py"))
+        if not (work / path.relative_to(ROOT)).exists()
+        or (work / path.relative_to(ROOT)).read_bytes() != path.read_bytes()
+    ]
+    if changed:
+        sys.exit(
+            f"the code changed since this module's last run ({', '.join(changed[:5])}"
+            f"{', ...' if len(changed) > 5 else ''}): its mutants are of the old code; "
+            "run the module afresh (without --names or --survivors)"
+        )
     for target in (work / "tests", work / "mutants" / "tests"):
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(ROOT / "tests", target, ignore=ignore)
