@@ -947,3 +947,24 @@ def test_unseen_visits_count_for_a_living_child_on_a_plan_and_only_their_own():
     assert flagged(NOT_SEEN, D(2024, 1, 19)) == {cp.pk, cin.pk, dead.pk}
     assert flagged(NOT_SEEN, D(2024, 1, 20)) == {cp.pk, cin.pk}
     assert flagged(NOT_SEEN, D(2024, 1, 19), [cin.pk, none.pk, sibling.pk]) == {cin.pk}
+
+
+def test_the_cp_visit_clock_starts_with_the_child_protection_plan_not_a_later_cin_plan():
+    child = factories.child()
+    plan(child, start=PLAN_START)
+    plan(child, kind="child_in_need", start=D(2024, 1, 10))
+    due = add_working_days(PLAN_START, 10)
+    assert flagged(CP_VISITS, due) == set()
+    (f,) = found(CP_VISITS, due + day(1))
+    assert f.due_date == due and "the plan started on 2 January 2024 " in f.detail
+
+
+def test_the_visit_before_the_latest_is_the_one_just_before_it_in_time_not_in_recording():
+    child = factories.child()
+    plan(child)
+    visit(child, D(2024, 1, 10), outcome="not_seen")
+    visit(child, D(2024, 1, 3))  # recorded late: seen, but before the unseen visit
+    visit(child, D(2024, 1, 17), outcome="no_access")
+    (f,) = found(NOT_SEEN, D(2024, 1, 20))
+    assert f.child_id == child.pk
+    assert "(10 January 2024 and 17 January 2024, the last no access)" in f.detail
