@@ -968,3 +968,11 @@ def test_the_visit_before_the_latest_is_the_one_just_before_it_in_time_not_in_re
     (f,) = found(NOT_SEEN, D(2024, 1, 20))
     assert f.child_id == child.pk
     assert "(10 January 2024 and 17 January 2024, the last no access)" in f.detail
+
+
+def test_a_new_adult_with_one_name_is_named_without_a_trailing_space():
+    child = factories.child(given_name="Tam")
+    plan(child)
+    member(child, given="Rob", family="")
+    (f,) = found(NEW_ADULT, add_working_days(MON, 6))
+    assert f.detail.startswith("Rob came to live with Tam on 15 January 2024 and no police ")
