@@ -976,3 +976,12 @@ def test_a_new_adult_with_one_name_is_named_without_a_trailing_space():
     member(child, given="Rob", family="")
     (f,) = found(NEW_ADULT, add_working_days(MON, 6))
     assert f.detail.startswith("Rob came to live with Tam on 15 January 2024 and no police ")
+
+
+def test_the_latest_closure_is_the_latest_by_date_whatever_order_they_were_recorded_in():
+    child = factories.child()
+    assessment(child, started=D(2024, 1, 10))
+    latest = close(child, D(2024, 2, 10))
+    close(child, D(2024, 2, 1))  # recorded afterwards, dated earlier
+    (f,) = found(CLOSED, D(2024, 2, 12))
+    assert f.subject_key == f"closure:{latest.pk}" and f.due_date == D(2024, 2, 10)
