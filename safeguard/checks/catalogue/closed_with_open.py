@@ -73,8 +73,11 @@ class ClosedWithOpen(Check):
                 subject_key=f"closure:{pk}",
                 due_date=closed,
                 detail=(
-                    f"{name}'s case was closed on {closed:%-d %B %Y} while work was open "
-                    + ("(" + "; ".join(i["label"] for i in items) + ")" if items else "")
+                    # The space belongs to the list: with nothing listed (work recorded
+                    # after the closure, dated before it) the sentence reads "open." not
+                    # "open ." (test_work_recorded_after_the_closure_but_dated_before_it...).
+                    f"{name}'s case was closed on {closed:%-d %B %Y} while work was open"
+                    + (" (" + "; ".join(i["label"] for i in items) + ")" if items else "")
                     + ". Complete or close what is still open, or reopen the case."
                 ),
             )
