@@ -1116,3 +1116,82 @@ def test_school_exclusion_for_a_living_child_under_18_theirs_only():
     assert flagged(EX, D(2018, 10, 1)) == {turns_18.pk, dead.pk, stays.pk}
     assert flagged(EX, D(2018, 10, 2)) == {stays.pk}
     assert flagged(EX, D(2018, 10, 1), [dead.pk]) == {dead.pk}
+
+
+# --- Each young person judged on their own: one not (yet) due does not hide the next ------
+
+
+def test_needs_assessment_one_not_yet_eligible_or_not_yet_due_does_not_hide_another():
+    eligible(start=D(2018, 8, 1))  # eligible 31 October: not yet
+    eligible(start=D(2018, 4, 1))  # due 1 October: not yet
+    overdue = eligible()  # due 10 August
+    assert flagged(NA, D(2018, 9, 1)) == {overdue.pk}
+
+
+def test_pathway_review_one_not_yet_due_does_not_hide_another():
+    recent = looked_after_child(start=D(2018, 1, 1))
+    pathway(recent, D(2018, 12, 1))
+    overdue = looked_after_child(start=D(2018, 1, 1))
+    pathway(overdue, D(2018, 8, 1))
+    assert flagged(PW, D(2019, 3, 1)) == {overdue.pk}
+
+
+def test_out_of_area_one_not_yet_due_does_not_hide_another():
+    out_of_area(start=D(2018, 9, 10))
+    child, _ = out_of_area()
+    assert flagged(OA, D(2018, 9, 12)) == {child.pk}
+
+
+# --- Records of another kind, another child or after the day do not count ---------------
+
+
+def test_needs_assessment_eligibility_counts_looked_after_episodes_only():
+    child = eligible(start=D(2018, 4, 1))  # eligible 1 July: due 1 October
+    record_episode(actor=None, child=child, kind="child_in_need", start_date=D(2017, 1, 1))
+    assert flagged(NA, D(2018, 10, 1)) == set()
+    assert only(NA, D(2018, 10, 2), child).due_date == D(2018, 10, 1)
+
+
+def test_pathway_review_needs_a_looked_after_or_pathway_episode_open_on_the_day():
+    from tests.meetings_helpers import meeting
+
+    in_need = factories.child(date_of_birth=D(2002, 5, 10))
+    record_episode(actor=None, child=in_need, kind="child_in_need", start_date=D(2018, 1, 1))
+    pathway(in_need, D(2018, 5, 1))
+    starts_later = looked_after_child(start=D(2018, 1, 1))
+    end_episode(actor=None, episode=starts_later.episodes.get(), end_date=D(2018, 11, 1))
+    record_episode(actor=None, child=starts_later, kind="pathway_plan", start_date=D(2018, 12, 1))
+    pathway(starts_later, D(2018, 5, 1))
+    reviewed_later = looked_after_child(start=D(2018, 1, 1))
+    pathway(reviewed_later, D(2018, 5, 1))
+    meeting("cla_review", reviewed_later, held_on=D(2018, 12, 3))
+    assert flagged(PW, D(2018, 11, 30)) == {reviewed_later.pk}
+    assert only(PW, D(2018, 11, 30), reviewed_later).due_date == D(2018, 11, 1)
+
+
+def test_pep_looked_after_since_before_the_term_means_a_looked_after_episode():
+    child = pupil_in_care(start=D(2018, 9, 1))
+    record_episode(actor=None, child=child, kind="child_in_need", start_date=D(2018, 1, 1))
+    assert flagged(PE, D(2018, 11, 1)) == set()
+
+
+def test_health_information_shared_on_another_placements_plan_is_not_shared_for_this_one():
+    child, current = placed_with_condition(start=D(2018, 2, 1))
+    earlier = place(child, D(2018, 1, 1), end=D(2018, 1, 31), provider_name="Before")
+    plan(child, earlier, shared=D(2018, 1, 1))
+    assert only(PH, D(2018, 3, 5), child).detail == "Fay" + HEALTH_INFO_TEXT.format(
+        where="Oak House", start="1 February 2018", missing=NEITHER
+    )
+
+
+def test_an_appointment_attended_by_another_child_does_not_clear_a_childs_missed_ones():
+    child = missing_appointments()
+    other = looked_after_child(start=D(2018, 1, 1))
+    appointment(other, D(2018, 10, 5), "attended")
+    assert flagged(AM, D(2018, 10, 6)) == {child.pk}
+
+
+def test_a_stability_review_of_another_child_does_not_clear_a_childs_alert():
+    child, other = moving(), moving()
+    event(other, "placement_stability_review", "2018-09-16T10:00", outcome="Stay")
+    assert flagged(PS, D(2018, 9, 16)) == {child.pk}
