@@ -1195,3 +1195,16 @@ def test_a_stability_review_of_another_child_does_not_clear_a_childs_alert():
     child, other = moving(), moving()
     event(other, "placement_stability_review", "2018-09-16T10:00", outcome="Stay")
     assert flagged(PS, D(2018, 9, 16)) == {child.pk}
+
+
+def test_school_exclusion_stays_through_a_change_of_legal_status():
+    """A change of legal status ends one looked-after episode on the day the next starts
+    (SSDA903): the child never left care, so the exclusion still needs the virtual school."""
+    child = looked_after_child(start=D(2018, 3, 1), legal_status="V2")
+    made = excluded(child, "2018-10-01T10:00")
+    end_episode(actor=None, episode=child.episodes.get(), end_date=D(2018, 10, 5))
+    record_episode(
+        actor=None, child=child, kind="looked_after", start_date=D(2018, 10, 5), legal_status="C2"
+    )
+    for day in (D(2018, 10, 4), D(2018, 10, 5), D(2018, 10, 6), D(2018, 11, 1)):
+        assert keys(EX, day) == {(child.pk, f"exclusion:{made.pk}")}, day
