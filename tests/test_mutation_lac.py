@@ -1208,3 +1208,28 @@ def test_school_exclusion_stays_through_a_change_of_legal_status():
     )
     for day in (D(2018, 10, 4), D(2018, 10, 5), D(2018, 10, 6), D(2018, 11, 1)):
         assert keys(EX, day) == {(child.pk, f"exclusion:{made.pk}")}, day
+
+
+def test_pep_due_through_a_change_of_legal_status_in_the_term():
+    """Looked after since before the term through a change of legal status (one episode
+    ending the day the next starts): the PEP is still due; a return to care is not."""
+    changed = pupil_in_care(start=D(2018, 1, 1))
+    end_episode(actor=None, episode=changed.episodes.get(), end_date=D(2018, 10, 1))
+    record_episode(
+        actor=None,
+        child=changed,
+        kind="looked_after",
+        start_date=D(2018, 10, 1),
+        legal_status="C2",
+    )
+    returned = pupil_in_care(start=D(2018, 1, 1))
+    end_episode(actor=None, episode=returned.episodes.get(), end_date=D(2018, 9, 30))
+    record_episode(
+        actor=None,
+        child=returned,
+        kind="looked_after",
+        start_date=D(2018, 10, 1),
+        legal_status="C2",
+    )
+    assert flagged(PE, D(2018, 10, 28)) == {changed.pk}
+    assert flagged(PE, D(2018, 10, 28), [returned.pk]) == set()
