@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 
 from safeguard.care.models import EducationSetting, PersonalEducationPlan
 from safeguard.children.models import Child, InvolvementRole
-from safeguard.episodes.models import Episode, EpisodeKind
 
-from ..engine import Check, Finding, Resolution, Source, Threshold, alive_on, register, years_before
+from ..engine import (
+    Check,
+    Finding,
+    Resolution,
+    Source,
+    Threshold,
+    alive_on,
+    looked_after_on,
+    register,
+    years_before,
+)
 from ..models import Severity
+from .health_assessment import care_period_start
 
 
 def term_of(day: dt.date) -> tuple[str, dt.date]:
@@ -45,8 +55,9 @@ class PepNotReviewed(Check):
         InvolvementRole.IRO,
     )
     description = (
-        "A child aged 3 to 17 looked after on the day and since before the term began, once "
-        "the configured days of the term have passed, with no PEP or PEP review "
+        "A child aged 3 to 17 looked after on the day and since before the term began (a "
+        "change of legal status does not interrupt it), once the configured days of the term "
+        "have passed, with no PEP or PEP review "
         "(`care.PersonalEducationPlan`) dated in the term up to the day. Only children whose "
         "education is recorded (a setting or an earlier PEP) are checked. Terms by calendar: "
         "autumn from 1 September, spring from 1 January, summer from 1 April."
@@ -64,9 +75,6 @@ class PepNotReviewed(Check):
             return []
 
         def query(child_ids):
-            since_before = Episode.objects.filter(
-                child_id=OuterRef("pk"), kind=EpisodeKind.LOOKED_AFTER, start_date__lt=term_start
-            ).filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
             reviewed = PersonalEducationPlan.objects.filter(
                 child_id=OuterRef("pk"), date__gte=term_start, date__lte=as_of
             )
@@ -77,7 +85,12 @@ class PepNotReviewed(Check):
                     date_of_birth__lte=years_before(as_of, 3),
                     date_of_birth__gt=years_before(as_of, 18),
                 )
-                .filter(Exists(since_before), ~Exists(reviewed))
+                # Looked after on the day, in a period of care that began before the term (a
+                # change of legal status ends one episode the day the next starts, SSDA903:
+                # the period of care runs on).
+                .filter(looked_after_on(as_of))
+                .annotate(care_since=care_period_start(as_of))
+                .filter(~Exists(reviewed), care_since__lt=term_start)
                 # Only children whose education is recorded here (a setting or a PEP): a record
                 # without education data says nothing about the PEP.
                 .filter(

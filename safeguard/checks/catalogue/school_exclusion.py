@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef
 
 from safeguard.children.models import InvolvementRole
-from safeguard.episodes.models import Episode, EpisodeKind
 
 from ..engine import (
     Check,
@@ -22,6 +21,7 @@ from ..engine import (
     under_18_on,
 )
 from ..models import Severity
+from .health_assessment import care_period_start
 
 
 @register
@@ -67,7 +67,8 @@ class SchoolExclusion(Check):
     }
     description = (
         "A `school_exclusion` chronology entry for a child under 18, dated while they are "
-        "looked after (within the looked-after episode open on the day), with no "
+        "looked after (within the current period of care: a change of legal status does not "
+        "start a new one), with no "
         "`virtual_school_involved` entry on or after the exclusion's date. One alert per "
         "exclusion, due `days` days after it; a permanent exclusion is high severity. It "
         "ends if the child leaves care."
@@ -75,12 +76,10 @@ class SchoolExclusion(Check):
 
     def findings(self, as_of, child_ids=None):
         def query(child_ids):
-            episode_start = (
-                Episode.objects.open_on(as_of)
-                .filter(child_id=OuterRef("child_id"), kind=EpisodeKind.LOOKED_AFTER)
-                .order_by("start_date")
-                .values("start_date")[:1]
-            )
+            # The start of the current period of care, not of the episode open on the day: a
+            # change of legal status ends one episode on the day the next starts (SSDA903),
+            # and the child, who never left care, still needs the virtual school.
+            episode_start = care_period_start(as_of, "child_id")
             involved = current_events("virtual_school_involved", as_of).filter(
                 child_id=OuterRef("child_id"), occurred_on__gte=OuterRef("occurred_on")
             )
@@ -88,7 +87,7 @@ class SchoolExclusion(Check):
                 self.restrict(current_events("school_exclusion", as_of), child_ids)
                 .filter(alive_on(as_of, "child__"), under_18_on(as_of, "child__"))
                 .filter(looked_after_on(as_of, child_ref="child_id"))
-                .annotate(since=Subquery(episode_start))
+                .annotate(since=episode_start)
                 .filter(occurred_on__gte=F("since"))
                 .filter(~Exists(involved))
                 .values_list("pk", "child_id", "child__given_name", "occurred_on", "details")
