@@ -166,12 +166,18 @@ class CawnNotAvailable(Check):
             .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
             .values_list("child_id", "person_id")
         )
+        # In scope as `findings` has it: a plan at home counts only with no open
+        # looked-after episode (a care order with a plan left open makes a CAWN available:
+        # the status changed, not a record resolved it).
+        looked_after = Episode.objects.open_on(as_of).filter(
+            child_id=OuterRef("child_id"), kind=EpisodeKind.LOOKED_AFTER
+        )
         in_scope = set(
             Episode.objects.open_on(as_of)
             .filter(child_id__in=sorted({c for c, _ in people.values()}))
             .filter(
                 Q(kind=EpisodeKind.LOOKED_AFTER, legal_status__in=NO_CAWN_STATUSES)
-                | Q(kind__in=AT_HOME_PLANS)
+                | Q(kind__in=AT_HOME_PLANS) & ~Exists(looked_after)
             )
             .values_list("child_id", flat=True)
         )

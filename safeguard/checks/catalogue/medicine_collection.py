@@ -327,13 +327,17 @@ class MedicineNotCollected(Check):
             lambda ids: (
                 self.restrict(current_events("prescription_not_collected", as_of), ids)
                 .filter(occurred_on__gte=window_start)
-                .values_list("pk", "child_id", "details")
+                .values_list("child_id", "occurred_on", "details")
             ),
         )
-        for pk, child_id, details in reported:
+        for child_id, on, details in reported:
             details = details or {}
-            missed[(child_id, first_word_py(details.get("medicine", "")))].add(
-                details.get("prescription_ref") or f"report:{pk}"
+            medicine = details.get("medicine", "")
+            # Each prescription once (Recommendation 7): an unreferenced report is keyed as
+            # its own alert is, so a report that is an alert now is not counted twice.
+            missed[(child_id, first_word_py(medicine))].add(
+                details.get("prescription_ref")
+                or f"not-collected:{_normal(medicine)}:{on.isoformat()}"
             )
         out = []
         for f in findings:
