@@ -794,3 +794,41 @@ def test_every_read_of_a_record_is_audited_as_a_view_or_an_export(role):
             "involvement",
         ), area
         assert entry.actor_id == user.pk
+
+
+# --- The rule's entry points: unknown areas, the default area (mutation: _check_area,
+# visible_children, visible_children_for_user) -------------------------------------------
+
+
+def test_an_unknown_area_is_refused_naming_every_area_there_is():
+    user = person()
+    child = factories.child()
+    involve(user, child)
+    request = request_for(user)
+    expected = f"unknown area 'everything' (areas: {', '.join(roles.AREAS)})"
+    calls = [
+        lambda: policy.visible_children(request, area="everything"),
+        lambda: policy.visible_children_for_user(user, area="everything"),
+        lambda: policy.visible_child(request, child.pk, area="everything"),
+        lambda: policy.open_child(request, child.pk, area="everything"),
+    ]
+    for call in calls:
+        with pytest.raises(ValueError) as refused:
+            call()
+        assert str(refused.value) == expected
+    for area in roles.AREAS:  # every known area is accepted
+        policy.visible_children(request, area=area)
+        policy.visible_children_for_user(user, area=area)
+
+
+def test_the_rule_with_no_area_named_is_the_rule_for_the_summary(settings):
+    settings.SAFEGUARD_REQUIRE_OTP = False
+    users, children = _shapes()
+    for user in users:
+        request = request_for(user)
+        assert _listed(request, "summary") == sorted(
+            policy.visible_children(request).values_list("pk", flat=True)
+        ), user.role
+        assert sorted(
+            policy.visible_children_for_user(user, area="summary").values_list("pk", flat=True)
+        ) == sorted(policy.visible_children_for_user(user).values_list("pk", flat=True))

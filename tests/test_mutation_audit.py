@@ -8,6 +8,7 @@ field, so a field added to the model and left out of the hash fails here too.
 
 import datetime as dt
 import json
+import os
 
 import pytest
 from django.db import connection
@@ -1266,3 +1267,311 @@ def test_the_anchor_head_deleted_with_every_anchor_is_refused_when_the_file_name
     with pytest.raises(audit.AuditChainBroken):  # every=1: this append anchors
         audit.record_command_read(factories.child(), area="summary", action="view", via="t")
     assert not AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).exists()
+
+
+# --- Checkpoint lines written, where, and for which database (mutation: write_checkpoint,
+# checkpoint_now, _checkpoint_path, _checkpoint_mac) -------------------------------------
+
+AT = dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
+
+
+def _mac(key, body):
+    import hashlib
+    import hmac
+
+    return hmac.new(key, b"checkpoint " + body.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_checkpoint_line_is_appended_whole_in_the_documented_form(
+    settings, tmp_path, monkeypatch
+):
+    # `v2 <seq> <hash> <utc time> <key id> <lane> <anchor seq> <anchor hash> <mac>`, one
+    # line, appended after whatever the file holds (never over it), read back as written.
+    from django.utils import timezone
+
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = path  # (a Path is accepted as a str)
+    settings.SAFEGUARD_AUDIT_KEY_ID = "k7"
+    settings.SAFEGUARD_AUDIT_KEY = "the seventh key"
+    settings.SAFEGUARD_AUDIT_RETIRED_KEYS = {"k1": "an older key"}
+    monkeypatch.setattr(timezone, "now", lambda: AT.astimezone(dt.timezone(dt.timedelta(hours=5))))
+    assert audit._checkpoint_path() == str(path)
+    h, a = "ab" * 32, "cd" * 32
+    earlier = "an earlier line that is much longer than the one written after it " * 3 + "\n"
+    path.write_text(earlier)
+    line = audit.write_checkpoint(3, 12, h, 40, a)
+    body = f"v2 12 {h} 2026-01-02T03:04:05.000006+00:00 k7 3 40 {a}"
+    assert line == f"{body} {_mac(b'the seventh key', body)}\n"
+    second = audit.write_checkpoint(2, 5, a, 41, h)
+    assert path.read_text() == earlier + line + second
+    checkpoints, problems = audit.read_checkpoints()
+    assert checkpoints == [
+        audit.Checkpoint(2, 12, h, "2026-01-02T03:04:05.000006+00:00", 3, 40, a),
+        audit.Checkpoint(3, 5, a, "2026-01-02T03:04:05.000006+00:00", 2, 41, h),
+    ]
+    assert problems == ["checkpoint file line 1 is not a checkpoint"]
+
+
+def test_a_checkpoint_file_is_created_readable_by_its_group_only(settings, tmp_path):
+    path = tmp_path / "new"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert audit.write_checkpoint(1, 1, "ab" * 32, 1, "cd" * 32)
+    assert path.stat().st_mode & 0o777 == 0o640 & ~umask
+    assert len(path.read_text().splitlines()) == 1
+
+
+def test_a_checkpoint_that_cannot_be_written_is_logged_not_raised(settings, tmp_path, caplog):
+    # The entry it follows is already committed: the failure is logged for the operator.
+    path = tmp_path / "no such directory" / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    with caplog.at_level("ERROR", logger=audit.logger.name):
+        assert audit.write_checkpoint(1, 1, "ab" * 32, 1, "cd" * 32) is None
+    assert [r.getMessage() for r in caplog.records] == [
+        f"could not write the audit checkpoint to {path}"
+    ]
+    assert not path.exists()
+
+
+def test_no_checkpoint_is_written_or_read_for_another_database(settings, tmp_path, monkeypatch):
+    # Replay's scratch database (and the like) has its own chain: it is never
+    # checkpointed into, nor verified against, the configured database's file.
+    from types import SimpleNamespace
+
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    factories.child()
+    key = audit.audit_keys()["k1"]
+    body = f"v1 1 {'ab' * 32} 2026-01-02T03:04:05.000000+00:00 k1"
+    path.write_text(f"{body} {_mac(key, body)}\nnot a checkpoint\n")
+    assert len(audit.read_checkpoints()[0]) == 1
+    scratch = {**settings.DATABASES["default"], "NAME": "scratch-replay"}
+    monkeypatch.setattr(audit, "connections", {"default": SimpleNamespace(settings_dict=scratch)})
+    assert audit._checkpoint_path() is None
+    assert audit.write_checkpoint(1, 1, "ab" * 32, 1, "cd" * 32) is None
+    assert audit.checkpoint_now() == []
+    assert audit.read_checkpoints() == ([], [])
+    assert path.read_text() == f"{body} {_mac(key, body)}\nnot a checkpoint\n"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = ""
+    monkeypatch.undo()
+    assert audit._checkpoint_path() is None
+
+
+def test_checkpoint_now_checkpoints_a_trail_of_one_entry(settings, tmp_path):
+    # The smallest trail there is: one entry, in lane 1.
+    from safeguard.access.models import AuditAnchor, AuditChainHead
+
+    path = tmp_path / "audit.log"
+    child = factories.child()
+    tamper("DELETE FROM access_auditentry")
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.all().delete()
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    entry = audit.record_command_read(child, area="summary", action="view", via="t")
+    assert (entry.lane, entry.seq) == (1, 1)
+    lines = audit.checkpoint_now()
+    anchor = AuditAnchor.objects.order_by("-seq").first()
+    assert len(lines) == 1
+    parts = lines[0].split()
+    assert parts[1:3] == ["1", entry.hash]
+    assert parts[5:8] == ["1", str(anchor.seq), anchor.hash]
+    assert path.read_text() == lines[0]
+    assert audit.verify_chain().ok
+
+
+def test_checkpoint_now_writes_one_line_a_lane_in_lane_order_with_one_anchor(settings, tmp_path):
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    lanes_trail(settings, lanes=(1, 2, 3), per_lane=2, every=100)
+    path.write_text("")
+    lines = audit.checkpoint_now()
+    parts = [line.split() for line in lines]
+    assert [p[5] for p in parts] == ["1", "2", "3"]
+    for p in parts:
+        head = AuditEntry.objects.filter(lane=int(p[5])).order_by("-seq").first()
+        assert (int(p[1]), p[2]) == (head.seq, head.hash)
+    assert len({(p[6], p[7]) for p in parts}) == 1
+    assert path.read_text() == "".join(lines)
+    report = audit.verify_chain()
+    assert report.ok and report.checkpoints_matched == 3, report.problems
+
+
+def test_checkpoint_now_refuses_when_a_lane_head_is_behind_its_entries(settings, tmp_path):
+    from safeguard.access.models import AuditChainHead
+
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    lanes_trail(settings, lanes=(1, 2), per_lane=2, every=100)
+    path.write_text("")
+    from safeguard.access.models import AuditAnchor
+
+    last = AuditAnchor.objects.order_by("-seq").first()
+    AuditChainHead.objects.filter(pk=AuditChainHead.ANCHORS).update(
+        seq=last.seq - 1, last_hash=last.prev_hash
+    )
+    with pytest.raises(audit.AuditChainBroken) as refused:
+        audit.checkpoint_now()
+    assert str(refused.value) == audit.BROKEN_HEAD_MESSAGE
+    assert path.read_text() == ""
+
+
+# --- What a new entry holds when nothing more is said (mutation: _new_entry,
+# record_write, record_read, _request_details, snapshot) ----------------------------------
+
+
+def _stored(entry):
+    stored = AuditEntry.objects.get(pk=entry.pk)
+    return {f.attname: getattr(stored, f.attname) for f in FIELDS if f.attname != "seq"}
+
+
+def test_a_write_outside_a_request_holds_only_what_it_was_given(monkeypatch):
+    from django.db import transaction
+    from django.utils import timezone
+
+    from safeguard.children.models import Child
+
+    sw = person(username="writer")
+    child = factories.child()
+    monkeypatch.setattr(timezone, "now", lambda: AT)
+    with transaction.atomic():
+        entry = audit.record_write(
+            sw, child, AuditAction.UPDATE, Child, None, {"a": 1, "b": 2}, {"a": 1, "b": 3}
+        )
+        bare = audit.record_write(None, None, AuditAction.CREATE, "x.Y", 0, None, None)
+    got = _stored(entry)
+    assert got == {
+        **got,
+        "at": AT,
+        "actor_id": sw.pk,
+        "actor_label": "writer",
+        "via": "command",
+        "action": AuditAction.UPDATE,
+        "child_id": child.pk,
+        "area": "",
+        "basis": "",
+        "path": "",
+        "ip": None,
+        "user_agent": "",
+        "model": "children.Child",
+        "object_id": "",
+        "changes": {"b": {"before": 2, "after": 3}},
+        "reason": "",
+    }
+    got = _stored(bare)
+    assert (got["child_id"], got["model"], got["object_id"], got["changes"]) == (
+        None,
+        "x.Y",
+        "",
+        {},
+    )
+    assert (got["actor_id"], got["actor_label"], got["via"]) == (None, "system", "system")
+    assert audit.verify_chain().ok
+
+
+def test_a_read_holds_the_request_it_was_made_in_and_nothing_it_was_not_given(monkeypatch):
+    from django.utils import timezone
+
+    sw = person(username="reader")
+    child = factories.child()
+    monkeypatch.setattr(timezone, "now", lambda: AT)
+    request = request_for(sw, path="/children/7/?tab=health")
+    with audit.audit_context(request=request):
+        entry = audit.record_read(request, child, area="health")
+    got = _stored(entry)
+    assert got == {
+        **got,
+        "at": AT,
+        "actor_id": sw.pk,
+        "actor_label": "reader",
+        "via": "web",
+        "action": AuditAction.VIEW,
+        "child_id": child.pk,
+        "area": "health",
+        "basis": "",
+        "path": "/children/7/?tab=health",
+        "ip": "10.1.2.3",
+        "user_agent": "pytest",
+        "model": "",
+        "object_id": "",
+        "changes": {},
+        "reason": "",
+    }
+    # record_reads: the basis one string for all, or by child id (else "").
+    other = factories.child()
+    entries = audit.record_reads(
+        request, [child, other], area="summary", action="view", basis={other.pk: "team"}
+    )
+    assert [(e.child_id, e.basis, e.reason) for e in entries] == [
+        (child.pk, "", ""),
+        (other.pk, "team", ""),
+    ]
+    entries = audit.record_reads(
+        request, [child, other], area="summary", action="export", basis="involvement", reason="r"
+    )
+    assert [(e.action, e.basis, e.reason, e.area) for e in entries] == [
+        ("export", "involvement", "r", "summary")
+    ] * 2
+
+
+def test_where_an_entry_came_from_is_empty_for_a_request_without_details():
+    # A request object with no META or path (as some internal callers build): no address,
+    # agent or path, rather than a crash; no request at all: none of them.
+    from types import SimpleNamespace
+
+    assert audit._request_details(None) == {}
+    bare = SimpleNamespace()
+    assert audit._request_details(bare) == {"ip": None, "user_agent": "", "path": ""}
+
+
+def test_a_snapshot_is_the_stored_values_as_json():
+    child = factories.child(date_of_birth=dt.date(2015, 3, 4))
+    involvement = involve(person(), child)
+    data = audit.snapshot(involvement)
+    assert data["child_id"] == child.pk and "child" not in data
+    assert data["start_date"] == "2020-01-01"
+    assert data["end_date"] is None
+    assert set(data) == {f.attname for f in type(involvement)._meta.concrete_fields}
+    assert audit.snapshot(child)["date_of_birth"] == "2015-03-04"
+    assert audit.field_changes({"d": dt.date(2020, 1, 2)}, {"d": "2020-01-02"}) == {}
+
+
+def test_several_lists_on_one_page_are_recorded_in_order_in_one_append():
+    # audit_lists: each (children, area, basis) list in turn, basis None asking the rule,
+    # every entry a search result, all chained in one append (consecutive in one lane).
+    from safeguard.children.models import Child
+    from tests.test_mutation_access import _situations
+
+    situations = _situations()
+    _, user, own = next(s for s in situations if s[0] == "involvement")
+    everyone = list(Child.objects.order_by("pk"))
+    before = AuditEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+    lists = [
+        (Child.objects.filter(pk=own.pk), "summary", None),
+        (everyone[:2], "identity", "caseload-review"),
+        ([own], "export", None),
+        ([], "summary", None),
+    ]
+    audit.audit_lists(request_for(user), lists)
+    entries = list(AuditEntry.objects.filter(seq__gt=before).order_by("seq"))
+    assert [(e.child_id, e.area, e.basis) for e in entries] == [
+        (own.pk, "summary", "involvement"),
+        (everyone[0].pk, "identity", "caseload-review"),
+        (everyone[1].pk, "identity", "caseload-review"),
+        (own.pk, "export", "involvement"),
+    ]
+    assert {(e.action, e.actor_id, e.lane) for e in entries} == {
+        (AuditAction.SEARCH_RESULT, user.pk, entries[0].lane)
+    }
+    assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + 4))
+    # One list, its action and area given or by default (identity), the children returned.
+    shown = audit.audit_search_results(request_for(user), [own], action=AuditAction.EXPORT)
+    entry = AuditEntry.objects.latest("seq")
+    assert shown == [own]
+    assert (entry.child_id, entry.area, entry.action, entry.basis) == (
+        own.pk,
+        "identity",
+        AuditAction.EXPORT,
+        "involvement",
+    )
+    assert audit.verify_chain().ok
