@@ -1178,3 +1178,13 @@ def test_minutes_are_due_only_for_a_meeting_held_by_the_day_and_a_child_alive():
     assert flagged(MINUTES, D(2024, 6, 11)) == {kept.pk, other.pk, dies_later.pk}
     assert flagged(MINUTES, D(2024, 6, 11), [kept.pk, died.pk]) == {kept.pk}
     assert flagged(MINUTES, D(2024, 6, 11), []) == set()
+
+
+def test_the_second_review_waits_for_its_own_months_whatever_the_later_interval(settings):
+    settings.SAFEGUARD_CHECKS = {LAC_REVIEW: {"second_months": 3, "then_months": 1}}
+    child = la_child(start=D(2024, 6, 3))
+    cla_review(child, D(2024, 6, 28))
+    for as_of in (D(2024, 7, 29), D(2024, 8, 29), D(2024, 9, 28)):
+        assert flagged(LAC_REVIEW, as_of) == set(), as_of
+    [f] = findings(LAC_REVIEW, D(2024, 9, 29))
+    assert (f.subject_key, f.due_date) == ("second:2024-06-28", D(2024, 9, 28))
