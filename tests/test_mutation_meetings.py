@@ -1188,3 +1188,13 @@ def test_the_second_review_waits_for_its_own_months_whatever_the_later_interval(
         assert flagged(LAC_REVIEW, as_of) == set(), as_of
     [f] = findings(LAC_REVIEW, D(2024, 9, 29))
     assert (f.subject_key, f.due_date) == ("second:2024-06-28", D(2024, 9, 28))
+
+
+def test_an_episode_beginning_after_the_review_does_not_count_for_it():
+    child = la_child(start=LONG_IN_CARE)
+    Episode.objects.filter(child=child).update(end_date=D(2024, 6, 3))
+    record_episode(
+        actor=None, child=child, kind="looked_after", start_date=D(2024, 6, 4), legal_status="C2"
+    )
+    cla_review(child, D(2024, 6, 3))  # looked after since 2023: an assessment was due
+    assert flagged(LAC_HEALTH, D(2024, 6, 5)) == {child.pk}
