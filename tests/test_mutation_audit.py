@@ -1275,7 +1275,7 @@ def test_the_anchor_head_deleted_with_every_anchor_is_refused_when_the_file_name
 AT = dt.datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=dt.UTC)
 
 
-def _mac(key, body):
+def _line_mac(key, body):
     import hashlib
     import hmac
 
@@ -1301,7 +1301,7 @@ def test_a_checkpoint_line_is_appended_whole_in_the_documented_form(
     path.write_text(earlier)
     line = audit.write_checkpoint(3, 12, h, 40, a)
     body = f"v2 12 {h} 2026-01-02T03:04:05.000006+00:00 k7 3 40 {a}"
-    assert line == f"{body} {_mac(b'the seventh key', body)}\n"
+    assert line == f"{body} {_line_mac(b'the seventh key', body)}\n"
     second = audit.write_checkpoint(2, 5, a, 41, h)
     assert path.read_text() == earlier + line + second
     checkpoints, problems = audit.read_checkpoints()
@@ -1344,7 +1344,7 @@ def test_no_checkpoint_is_written_or_read_for_another_database(settings, tmp_pat
     factories.child()
     key = audit.audit_keys()["k1"]
     body = f"v1 1 {'ab' * 32} 2026-01-02T03:04:05.000000+00:00 k1"
-    path.write_text(f"{body} {_mac(key, body)}\nnot a checkpoint\n")
+    path.write_text(f"{body} {_line_mac(key, body)}\nnot a checkpoint\n")
     assert len(audit.read_checkpoints()[0]) == 1
     scratch = {**settings.DATABASES["default"], "NAME": "scratch-replay"}
     monkeypatch.setattr(audit, "connections", {"default": SimpleNamespace(settings_dict=scratch)})
@@ -1352,7 +1352,7 @@ def test_no_checkpoint_is_written_or_read_for_another_database(settings, tmp_pat
     assert audit.write_checkpoint(1, 1, "ab" * 32, 1, "cd" * 32) is None
     assert audit.checkpoint_now() == []
     assert audit.read_checkpoints() == ([], [])
-    assert path.read_text() == f"{body} {_mac(key, body)}\nnot a checkpoint\n"
+    assert path.read_text() == f"{body} {_line_mac(key, body)}\nnot a checkpoint\n"
     settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = ""
     monkeypatch.undo()
     assert audit._checkpoint_path() is None
