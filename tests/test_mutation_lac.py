@@ -1233,3 +1233,87 @@ def test_pep_due_through_a_change_of_legal_status_in_the_term():
     )
     assert flagged(PE, D(2018, 10, 28)) == {changed.pk}
     assert flagged(PE, D(2018, 10, 28), [returned.pk]) == set()
+
+
+# --- Rules the first mutation runs left unstated ------------------------------------------
+
+
+def test_only_an_attended_appointment_after_the_last_missed_one_clears_the_alert():
+    """A booked or cancelled appointment after the last one missed is not one kept: the
+    alert stays until the child is seen (LAC-APPOINTMENTS-MISSED)."""
+    booked = missing_appointments(name="Bo")
+    appointment(booked, D(2018, 10, 5), "booked")
+    cancelled = missing_appointments(name="Cy")
+    appointment(cancelled, D(2018, 10, 5), "cancelled")
+    seen = missing_appointments(name="Di")
+    appointment(seen, D(2018, 10, 5), "attended")
+    assert flagged(AM, D(2018, 10, 4)) == {booked.pk, cancelled.pk, seen.pk}
+    assert flagged(AM, D(2018, 10, 6)) == {booked.pk, cancelled.pk}
+
+
+def test_placement_stability_counts_each_childs_own_placements():
+    """The count and the latest start are the child's own: another child's placements
+    neither raise nor change a child's PLACEMENT-STABILITY alert."""
+    three = moving(name="Tia")
+    four = moving(name="Fox", starts=(D(2018, 3, 1), D(2018, 5, 1), D(2018, 6, 1), D(2018, 9, 1)))
+    one = looked_after_child(start=D(2018, 1, 1), given_name="Uma")
+    place(one, D(2018, 1, 1), provider_name="Home")
+    assert flagged(PS, D(2018, 9, 15)) == {three.pk, four.pk}
+    assert only(PS, D(2018, 9, 15), three).detail.startswith(
+        "Tia has had 3 placements in the 12 months to 15 September 2018, the latest from 15 "
+        "September 2018."
+    )
+    found = only(PS, D(2018, 9, 15), four)
+    assert found.due_date == D(2018, 9, 1)
+    assert found.detail.startswith(
+        "Fox has had 4 placements in the 12 months to 15 September 2018, the latest from 1 "
+        "September 2018."
+    )
+
+
+def test_health_information_end_reasons_are_for_the_alerts_own_placements():
+    """Only the placements of the alerts that went are asked whether they ended: a child's
+    earlier placement that ended, or another child's, gives no reason (and no error)."""
+    check = get_check(PH)
+    child, current = placed_with_condition(start=D(2018, 3, 1))
+    place(child, D(2018, 1, 1), end=D(2018, 2, 28), provider_name="Before")
+    other, other_placement = placed_with_condition()
+    from safeguard.episodes.services import end_placement
+
+    end_placement(actor=None, placement=other_placement, end_date=D(2018, 4, 30))
+    gone = {(child.pk, f"placement:{current.pk}")}
+    assert check.more_end_reasons(D(2018, 5, 1), gone) == {}
+    cond = child.conditions.get()
+    health.resolve_condition(actor=None, condition=cond, resolved_on=D(2018, 5, 1))
+    assert check.more_end_reasons(D(2018, 5, 1), gone) == {
+        (child.pk, f"placement:{current.pk}"): "the condition resolved"
+    }
+
+
+def test_health_information_condition_resolved_even_with_a_condition_that_is_not_chronic():
+    """The duty is for a chronic condition: once it is resolved, the alert ended because the
+    condition resolved, even if the child still has a condition that is not chronic."""
+    check = get_check(PH)
+    child, made = placed_with_condition()
+    health.record_condition(
+        actor=None, child=child, name="Sprained ankle", diagnosed_on=D(2018, 4, 1), chronic=False
+    )
+    cond = child.conditions.get(chronic=True)
+    health.resolve_condition(actor=None, condition=cond, resolved_on=D(2018, 5, 1))
+    gone = {(child.pk, f"placement:{made.pk}")}
+    assert check.more_end_reasons(D(2018, 5, 1), gone) == {
+        (child.pk, f"placement:{made.pk}"): "the condition resolved"
+    }
+    assert check.more_end_reasons(D(2018, 4, 30), gone) == {}
+
+
+def test_needs_assessment_eligibility_counts_from_the_14th_birthday(settings):
+    """A child looked after since 13 is looked after "since the 14th birthday" from that
+    birthday: eligible once the configured days after it have passed. (With the default 91
+    days the count's start cannot move the due date past the 16th birthday, so the days are
+    made longer than a year here.)"""
+    settings.SAFEGUARD_CHECKS = {NA: {"eligible_days": 400}}
+    # 14 on 10 May 2016; eligible 14 June 2017, before 16 (10 May 2018): due 10 August 2018.
+    child = eligible(start=D(2015, 6, 1))
+    assert flagged(NA, D(2018, 8, 10)) == set()
+    assert only(NA, D(2018, 8, 11), child).due_date == D(2018, 8, 10)
