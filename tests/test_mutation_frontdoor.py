@@ -568,6 +568,20 @@ def test_the_earliest_uncovered_absence_on_the_day_is_the_one_reported(settings)
     assert found(ABSENCE, D(2024, 1, 11)) == []
 
 
+def test_of_two_uncovered_absences_from_the_same_day_the_first_recorded_is_reported(settings):
+    settings.SAFEGUARD_CHECKS = {ABSENCE: {"working_days": 1}}
+    child = factories.child()
+    plan(child)
+    worker = factories.user("fd-same-day")
+    allocated(child, worker)
+    first = away(worker, start=D(2024, 1, 8))
+    away(worker, start=D(2024, 1, 8), end=D(2024, 1, 31))
+    for _ in range(3):  # the same subject every sweep (the alert keeps its identity)
+        (f,) = found(ABSENCE, D(2024, 1, 12))
+        assert f.subject_key == f"absence:{first.pk}" and f.prefill == {"absence": first.pk}
+        assert f.due_date == D(2024, 1, 9)
+
+
 def test_only_the_allocated_social_worker_of_a_living_child_on_a_plan_counts():
     worker = factories.user("fd-away")
     other = factories.user("fd-other")

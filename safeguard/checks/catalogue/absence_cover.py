@@ -49,7 +49,9 @@ class AbsenceNoCover(Check):
                     start_date__lte=as_of,
                 )
                 .filter(Q(end_date__isnull=True) | Q(end_date__gte=as_of))
-                .order_by("start_date")
+                # Two absences from the same day: the first recorded, in both subqueries, so
+                # the alert's subject (and the absence it prefills) is the same every sweep.
+                .order_by("start_date", "pk")
             )
             return (
                 self.restrict(
