@@ -161,6 +161,34 @@ for _key, _words in {
     _words = f"mutation_health or {_words}"
     MODULES[_key] = (_path, _names, [*_files, "-k", _words])
 
+
+def _catalogue_helpers() -> dict[str, tuple[str, str, list[str]]]:
+    """The catalogue's shared helper modules (`_home.py`: the front door's "on a plan",
+    "seen"), each against the test files of every check module that imports it. A helper
+    of constants only (`_meeting_sources.py`) has nothing mutmut mutates."""
+    found = {}
+    for helper in sorted(CATALOGUE.glob("_[a-z]*.py")):
+        if not re.search(r"^def ", helper.read_text(), re.MULTILINE):
+            continue
+        users = [
+            module
+            for module in sorted(CATALOGUE.glob("[a-z]*.py"))
+            if re.search(rf"^from \.{helper.stem} import", module.read_text(), re.MULTILINE)
+        ]
+        files = sorted(
+            {
+                test
+                for module in users
+                for test in MODULES[f"checks.{module.stem}"][2]
+                if test.endswith(".py")
+            }
+        )
+        found[f"checks.{helper.stem}"] = (str(helper.relative_to(ROOT)), "", files)
+    return found
+
+
+MODULES.update(_catalogue_helpers())
+
 # access/rules.py is declarations only (no functions), which mutmut does not mutate: the
 # URL matrix test (tests/test_access_urls.py) checks it against the views both ways.
 

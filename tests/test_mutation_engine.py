@@ -221,6 +221,29 @@ def test_an_unknown_check_threshold_or_setting_is_refused_by_name(settings):
     )
 
 
+@pytest.mark.parametrize("value", [-1, 1.5, "5", None, True])
+def test_a_threshold_that_is_not_a_whole_number_of_0_or_more_is_refused(settings, value):
+    """A negative grace (or a typed fraction or text) would make a check look past as_of."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from safeguard.checks.engine import check_settings, get_check
+
+    settings.SAFEGUARD_CHECKS = {"MEETING-ACTION-OVERDUE": {"grace_days": 0}}
+    assert check_settings() == settings.SAFEGUARD_CHECKS  # 0 is a threshold
+    settings.SAFEGUARD_CHECKS = {
+        "LAC-SW-VISITS": {"first_year_weeks": 6},
+        "MEETING-ACTION-OVERDUE": {"grace_days": value},
+    }
+    with pytest.raises(ImproperlyConfigured) as refused:
+        check_settings()
+    assert str(refused.value) == (
+        f"SAFEGUARD_CHECKS['MEETING-ACTION-OVERDUE']['grace_days']: {value!r} is not a whole "
+        "number of 0 or more"
+    )
+    with pytest.raises(ImproperlyConfigured):
+        get_check("MEETING-ACTION-OVERDUE").threshold("grace_days")
+
+
 # --- Why a duty stopped applying (Check.end_reasons), generated over checks' scopes ------
 
 # The generic reasons, in the order they are tried.

@@ -11,6 +11,7 @@ import pytest
 
 from safeguard.checks.catalogue.medicine_collection import REPEAT_TELLS
 from safeguard.checks.engine import get_check
+from safeguard.children.services import record_relationship
 from safeguard.chronology.services import record_event
 from safeguard.episodes.services import end_episode, record_episode
 from tests import factories
@@ -671,6 +672,47 @@ def test_a_cawn_alert_ends_saying_why_unless_the_options_were_recorded():
     }
 
 
+def test_at_home_the_plan_that_began_first_counts_whichever_was_recorded_first():
+    child = _cawn_child("child_protection", start=D(2018, 3, 1))
+    # Recorded second, begun first (a plan recorded late): the first plan is the CIN one.
+    record_episode(actor=None, child=child, kind="child_in_need", start_date=D(2018, 1, 8))
+    rel = adult_of_concern(child, D(2017, 6, 1))
+    (f,) = get_check(CAWN).findings(D(2018, 6, 1), [child.pk])
+    assert f.due_date == D(2018, 1, 8)
+    _considered(child, rel.person, D(2018, 2, 1))
+    assert keys(CAWN, D(2018, 6, 1), [child.pk]) == set()
+
+
+def test_a_cawn_alert_resolved_by_the_options_is_not_ended_whatever_else_is_recorded():
+    """Only this adult's adult-of-concern relationship, current on the day (undated counts),
+    and only this young person's own episodes decide whether the duty stopped applying."""
+    check = get_check(CAWN)
+    undated = _cawn_child()
+    rel_undated = adult_of_concern(undated, None)
+    at_home = _cawn_child("child_in_need")
+    rel_home = adult_of_concern(at_home, D(2018, 1, 1))
+    # Another young person in care under a care order: not this one's episode.
+    _cawn_child("C2")
+    # The adult of concern relationship ended, the same adult still a partner.
+    partner = _cawn_child()
+    rel_partner = adult_of_concern(partner, D(2018, 1, 1), end=D(2018, 5, 31))
+    record_relationship(
+        actor=None,
+        child=partner,
+        person=rel_partner.person,
+        relationship="partner",
+        start_date=D(2018, 6, 1),
+    )
+    gone = {
+        (undated.pk, f"adult:{rel_undated.person_id}"),
+        (at_home.pk, f"adult:{rel_home.person_id}"),
+        (partner.pk, f"adult:{rel_partner.person_id}"),
+    }
+    assert check.more_end_reasons(D(2018, 6, 1), gone) == {
+        (partner.pk, f"adult:{rel_partner.person_id}"): "the adult of concern relationship ended"
+    }
+
+
 # --- LAC-HEALTH-ASSESSMENT ---------------------------------------------------------------
 
 
@@ -844,6 +886,21 @@ def test_the_nhs_number_alert_ends_when_the_child_is_no_longer_covered():
         (cin.pk, "nhs-number"): reason,
     }
     assert check.more_end_reasons(D(2017, 6, 1), gone) == {(cin.pk, "nhs-number"): reason}
+
+
+def test_the_nhs_number_check_asked_about_some_children_finds_only_theirs_and_ends_by_child():
+    # Children recorded first with no episode: the children's ids are then unlike their
+    # episodes' ids (on SQLite, where each test starts from the same ids; on PostgreSQL the
+    # sequences are shared by every test, and the ids only differ by chance).
+    for _ in range(5):
+        factories.child(date_of_birth=D(2010, 1, 1))
+    first = looked_after_child(start=D(2017, 1, 9))
+    second = looked_after_child(start=D(2017, 1, 9))
+    assert keys(NHS, D(2017, 6, 1), [second.pk]) == {(second.pk, "nhs-number")}
+    assert keys(NHS, D(2017, 6, 1), [first.pk]) == {(first.pk, "nhs-number")}
+    assert keys(NHS, D(2017, 6, 1)) == {(first.pk, "nhs-number"), (second.pk, "nhs-number")}
+    gone = {(first.pk, "nhs-number"), (second.pk, "nhs-number")}
+    assert get_check(NHS).more_end_reasons(D(2017, 6, 1), gone) == {}
 
 
 # --- LAC-HEALTH-RECOMMENDATION-OVERDUE ---------------------------------------------------

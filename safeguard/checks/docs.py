@@ -66,8 +66,8 @@ ENGINE_NOTES = """
 - **Thresholds** set by local protocol are configuration: `SAFEGUARD_CHECKS` (JSON in the
   environment, docs/configuration.md) overrides a check's defaults, e.g.
   `SAFEGUARD_CHECKS='{"LAC-HEALTH-ASSESSMENT": {"initial_working_days": 15}}'`. An unknown
-  check id or threshold name is a system check error (`safeguard check`) and stops the
-  sweep.
+  check id or threshold name, or a value that is not a whole number of 0 or more, is a
+  system check error (`safeguard check`) and stops the sweep.
 
 ## Alerts
 

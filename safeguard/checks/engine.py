@@ -267,6 +267,14 @@ def check_settings() -> dict:
                 f"SAFEGUARD_CHECKS[{check_id!r}]: unknown threshold {sorted(unknown)[0]!r} "
                 f"(known: {', '.join(REGISTRY[check_id].thresholds) or 'none'})"
             )
+        # Every threshold is a number of days, weeks, months or events: a negative one (or
+        # a fraction, or text) is a typing error, and would make a check look past as_of.
+        for name, value in sorted(overrides.items()):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ImproperlyConfigured(
+                    f"SAFEGUARD_CHECKS[{check_id!r}][{name!r}]: {value!r} is not a whole "
+                    "number of 0 or more"
+                )
     return configured
 
 
