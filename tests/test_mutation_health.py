@@ -7,6 +7,8 @@ CPIS-NHS-NUMBER-MISSING, LAC-HEALTH-RECOMMENDATION-OVERDUE,
 LAC-CHRONIC-APPOINTMENT-MISSED, WAS-NOT-BROUGHT.
 """
 
+import datetime as dt
+
 import pytest
 
 from safeguard.checks.catalogue.medicine_collection import REPEAT_TELLS
@@ -16,6 +18,7 @@ from safeguard.chronology.services import record_event
 from safeguard.episodes.services import end_episode, record_episode
 from tests import factories
 from tests.checks_helpers import (
+    SARAH_DOB,
     D,
     adult_of_concern,
     chronic_medicine,
@@ -835,6 +838,88 @@ def test_health_assessment_alerts_only_for_living_looked_after_children_asked_ab
     assert keys(HA, D(2018, 6, 1), [short.pk]) == set()
 
 
+def test_the_period_of_care_is_the_childs_own_latest_that_continues_no_care_episode():
+    """The initial assessment counts from the child's own period of care: its latest
+    looked-after episode begun by the day that does not continue another of the child's
+    looked-after episodes (a change of legal status). Another child's episodes, a plan
+    begun later, a plan that ended the day care began and a period after the day do not
+    move it."""
+    amy = looked_after_child(start=D(2017, 1, 9), given_name="Amy")
+    looked_after_child(start=D(2017, 1, 23))  # another child, in care later
+    planned = looked_after_child(start=D(2017, 1, 9), given_name="Cat")
+    record_episode(
+        actor=None,
+        child=planned,
+        kind="child_protection",
+        start_date=D(2017, 1, 16),
+        cp_category="neglect",
+    )
+    # Another child whose care ended the day Dee's began.
+    left = looked_after_child(start=D(2016, 6, 1))
+    end_episode(actor=None, episode=left.episodes.get(), end_date=D(2017, 1, 9))
+    dee = looked_after_child(start=D(2017, 1, 9), given_name="Dee")
+    # Eve's child in need plan ended the day she came into care.
+    eve = factories.child(date_of_birth=SARAH_DOB, given_name="Eve")
+    cin = record_episode(actor=None, child=eve, kind="child_in_need", start_date=D(2016, 6, 1))
+    end_episode(actor=None, episode=cin, end_date=D(2017, 1, 9))
+    record_episode(
+        actor=None, child=eve, kind="looked_after", start_date=D(2017, 1, 9), legal_status="V2"
+    )
+    ids = [amy.pk, planned.pk, dee.pk, eve.pk]
+    result = found(HA, D(2017, 2, 7), ids)
+    assert set(result) == {(pk, "initial") for pk in ids}
+    for child in (amy, planned, dee, eve):
+        f = result[(child.pk, "initial")]
+        assert f.due_date == D(2017, 2, 6)
+        assert f.detail.startswith(f"{child.given_name} has been looked after since 9 January")
+    # Asked about a day in an earlier period of care, a later one does not count.
+    back = looked_after_child(start=D(2016, 1, 11))
+    end_episode(actor=None, episode=back.episodes.get(), end_date=D(2016, 6, 1))
+    record_episode(
+        actor=None, child=back, kind="looked_after", start_date=D(2017, 1, 9), legal_status="C2"
+    )
+    (f,) = get_check(HA).findings(D(2016, 2, 10), [back.pk])
+    assert (f.subject_key, f.due_date) == ("initial", D(2016, 2, 8))
+
+
+def test_reviews_fall_due_only_after_this_periods_initial_assessment_by_the_day():
+    # An initial assessment from an earlier period of care does not count.
+    again = looked_after_child(start=D(2016, 1, 11))
+    health_assessment(again, D(2016, 1, 20), kind="initial")
+    end_episode(actor=None, episode=again.episodes.get(), end_date=D(2016, 6, 1))
+    record_episode(
+        actor=None, child=again, kind="looked_after", start_date=D(2017, 1, 9), legal_status="C2"
+    )
+    health_assessment(again, D(2017, 1, 20), by_medical_practitioner=False)
+    assert keys(HA, D(2018, 2, 1), [again.pk]) == {(again.pk, "initial")}
+    # Nor one recorded for a later day.
+    late = looked_after_child(start=D(2017, 1, 9))
+    health_assessment(late, D(2017, 1, 20), by_medical_practitioner=False)
+    health_assessment(late, D(2018, 3, 1), by_medical_practitioner=True)
+    assert keys(HA, D(2018, 2, 1), [late.pk]) == {(late.pk, "initial")}
+
+
+def test_an_assessment_on_the_fifth_birthday_is_reviewed_yearly():
+    child = looked_after_child(start=D(2018, 1, 8), dob=D(2013, 3, 1), legal_status="C2")
+    health_assessment(child, D(2018, 3, 1), kind="initial")
+    assert keys(HA, D(2018, 9, 2)) == set()
+    (f,) = get_check(HA).findings(D(2019, 3, 2), [child.pk])
+    assert (f.subject_key, f.due_date) == ("review-after:2018-03-01", D(2019, 3, 1))
+    assert "(every 12 months from age 5)" in f.detail
+
+
+def test_one_review_alert_from_the_last_assessment_whatever_order_they_were_recorded():
+    child = looked_after_child(start=D(2017, 1, 9))
+    health_assessment(child, D(2017, 6, 1), kind="review")
+    health_assessment(child, D(2017, 2, 1), kind="initial")
+    assert keys(HA, D(2018, 6, 2), [child.pk]) == {(child.pk, "review-after:2017-06-01")}
+    same_day = looked_after_child(start=D(2017, 1, 9))
+    health_assessment(same_day, D(2017, 2, 1), kind="initial")
+    health_assessment(same_day, D(2017, 6, 1), kind="review")
+    health_assessment(same_day, D(2017, 6, 1), kind="review")
+    assert len(get_check(HA).findings(D(2018, 6, 2), [same_day.pk])) == 1
+
+
 # --- CPIS-NHS-NUMBER-MISSING -------------------------------------------------------------
 
 
@@ -1129,6 +1214,40 @@ def test_a_missed_appointment_alert_ends_saying_why_unless_rebooked():
     )
 
 
+def test_only_a_later_booked_or_attended_appointment_for_the_condition_resolves_a_miss():
+    """Rebooked, it was resolved by the record, even if the condition was resolved or the
+    miss aged out since; a later miss, an earlier appointment or another condition's
+    appointment is no rebooking, and each alert is judged on its own."""
+    check = get_check(CAM)
+    child = looked_after_child(start=D(2017, 1, 9))
+    cases = {}
+    for label, rebook, resolved_on in [
+        ("rebooked, then resolved", ("booked", 3, True), D(2018, 3, 10)),
+        ("attended later, aged out", ("attended", 3, True), None),
+        ("missed again", ("not_attended", 3, True), D(2018, 3, 10)),
+        ("attended before", ("attended", -3, True), D(2018, 3, 10)),
+        ("another condition's", ("booked", 3, False), D(2018, 3, 10)),
+        ("no condition's", ("booked", 3, None), D(2018, 3, 10)),
+    ]:
+        condition = _condition(child, resolved_on=resolved_on, name=label)
+        day = D(2018, 1, 2) if resolved_on is None else D(2018, 3, 5)
+        missed = _appointment(child, condition, day)
+        status, after, same = rebook
+        other = {True: condition, False: _condition(child, name=f"{label} 2"), None: None}[same]
+        _appointment(child, other, day + dt.timedelta(days=after), status=status)
+        cases[label] = (child.pk, f"appointment:{missed.pk}")
+    resolved = "the condition is recorded as resolved"
+    expected = {
+        cases["missed again"]: resolved,
+        cases["attended before"]: resolved,
+        cases["another condition's"]: resolved,
+        cases["no condition's"]: resolved,
+    }
+    # The rebooked ones first: judging them must not stop the rest being judged.
+    gone = [cases["rebooked, then resolved"], cases["attended later, aged out"], *expected]
+    assert check.more_end_reasons(D(2018, 4, 5), gone) == expected
+
+
 # --- WAS-NOT-BROUGHT ---------------------------------------------------------------------
 
 
@@ -1230,6 +1349,53 @@ def test_a_was_not_brought_alert_ends_saying_why_unless_followed_up():
         (aged_out.pk, "was-not-brought"): "fewer than 2 appointments missed in the last 12 months",
         (early.pk, "was-not-brought"): "fewer than 2 appointments missed in the last 12 months",
         (cured.pk, "was-not-brought"): "no chronic condition is recorded now",
+    }
+
+
+def test_the_conditions_named_are_those_current_on_the_day_asked():
+    child = factories.child(date_of_birth=D(2008, 1, 1))
+    _condition(child, name="Epilepsy")
+    _condition(child, name="Asthma", resolved_on=D(2018, 3, 9))
+    _not_brought(child, D(2018, 3, 5))
+    _not_brought(child, D(2018, 3, 7))
+    (before,) = get_check(WNB).findings(D(2018, 3, 8))
+    (after,) = get_check(WNB).findings(D(2018, 3, 10))
+    assert "long-term condition (Asthma, Epilepsy)." in before.detail
+    assert "long-term condition (Epilepsy)." in after.detail
+
+
+def test_a_was_not_brought_alert_is_judged_by_its_own_due_date_and_each_child_on_its_own():
+    from safeguard.checks.models import Alert
+    from safeguard.checks.services import run_checks
+
+    # Children recorded first with no condition: the children's ids are then unlike their
+    # conditions' ids (on SQLite, where each test starts from the same ids).
+    for _ in range(5):
+        factories.child(date_of_birth=D(2008, 1, 1))
+    followed = factories.child(date_of_birth=D(2008, 1, 1))
+    still = factories.child(date_of_birth=D(2008, 1, 1))
+    for child in (followed, still):
+        _condition(child)
+        _not_brought(child, D(2018, 3, 5))
+        _not_brought(child, D(2018, 3, 7))
+    run_checks(D(2018, 3, 8))
+    # Another check's alert about the child, raised later and due later: not this one's.
+    Alert.objects.create(
+        child=followed,
+        check_id="LAC-HEALTH-ASSESSMENT",
+        subject_key="initial",
+        severity="high",
+        status="raised",
+        due_date=D(2018, 3, 20),
+        detail="Overdue",
+        first_raised_on=D(2018, 3, 8),
+        raised_on=D(2018, 3, 8),
+    )
+    _follow_up(followed, D(2018, 3, 7))
+    # The followed-up one first: judging it must not stop the next being judged.
+    gone = [(followed.pk, "was-not-brought"), (still.pk, "was-not-brought")]
+    assert get_check(WNB).more_end_reasons(D(2019, 3, 8), gone) == {
+        (still.pk, "was-not-brought"): "fewer than 2 appointments missed in the last 12 months"
     }
 
 
