@@ -1397,6 +1397,54 @@ def test_checkpoint_now_writes_one_line_a_lane_in_lane_order_with_one_anchor(set
     assert report.ok and report.checkpoints_matched == 3, report.problems
 
 
+def test_checkpoint_now_writes_lines_in_the_lanes_number_order(settings, tmp_path):
+    # Eleven lanes: in the order of their numbers (1, 2, ... 10, 11), not their text.
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    lanes_trail(settings, lanes=tuple(range(1, 12)), per_lane=1, every=100)
+    path.write_text("")
+    lines = audit.checkpoint_now()
+    assert [int(line.split()[5]) for line in lines] == list(range(1, 12))
+
+
+def test_checkpoint_now_anchors_nothing_without_a_file_or_on_an_empty_trail(settings, tmp_path):
+    from safeguard.access.models import AuditAnchor, AuditChainHead
+
+    # No checkpoint file configured: nothing is written, not even an anchor.
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = ""
+    lanes_trail(settings, lanes=(1, 2), per_lane=2, every=100)
+    anchors = list(AuditAnchor.objects.values_list("seq", flat=True))
+    assert audit.checkpoint_now() == []
+    assert list(AuditAnchor.objects.values_list("seq", flat=True)) == anchors
+    # An empty trail, as the migration leaves it (lane 1's head at 0): nothing to anchor.
+    tamper("DELETE FROM access_auditentry")
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.all().delete()
+    AuditChainHead.objects.create(pk=1, seq=0, last_hash=audit.GENESIS_HASH)
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    assert audit.checkpoint_now() == []
+    assert not AuditAnchor.objects.exists()
+    assert not path.exists()
+
+
+def test_checkpoint_now_refuses_a_trail_whose_lanes_are_gone_but_anchors_remain(settings, tmp_path):
+    # Every lane's entries and head deleted, the anchors left: a wiped trail, not an empty
+    # one. Refused, as a lane head behind its anchor is, and nothing written.
+    from safeguard.access.models import AuditChainHead
+
+    path = tmp_path / "audit.log"
+    settings.SAFEGUARD_AUDIT_CHECKPOINT_FILE = str(path)
+    lanes_trail(settings, lanes=(1, 2), per_lane=2, every=1)
+    path.write_text("")
+    tamper("DELETE FROM access_auditentry")
+    AuditChainHead.objects.exclude(pk=AuditChainHead.ANCHORS).delete()
+    with pytest.raises(audit.AuditChainBroken) as refused:
+        audit.checkpoint_now()
+    assert str(refused.value) == audit.BROKEN_HEAD_MESSAGE
+    assert path.read_text() == ""
+
+
 def test_checkpoint_now_refuses_when_a_lane_head_is_behind_its_entries(settings, tmp_path):
     from safeguard.access.models import AuditChainHead
 

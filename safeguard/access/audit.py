@@ -454,12 +454,12 @@ def checkpoint_now() -> list[str]:
     """Anchor every lane's head now and checkpoint each lane with it (`audit checkpoint`).
 
     Returns the lines written: none when no checkpoint file is configured, the trail is
-    empty, or the file could not be written.
+    empty (no head has moved), or the file could not be written. Raises AuditChainBroken
+    when a lane's head is missing or behind what the last anchor recorded.
     """
-    if (
-        _checkpoint_path() is None
-        or not AuditChainHead.objects.filter(pk__gte=1, seq__gt=0).exists()
-    ):
+    # Any head that has moved is history, the anchors' included: anchors left with every
+    # lane's head gone is a wiped trail, which _write_anchor refuses, not an empty one.
+    if _checkpoint_path() is None or not AuditChainHead.objects.filter(seq__gt=0).exists():
         return []
     keys, key_id = audit_keys(), settings.SAFEGUARD_AUDIT_KEY_ID
     try:
