@@ -363,6 +363,8 @@ def prepare(key: str, path: str, tests: list[str]) -> Path:
         "",
         "[tool.mutmut]",
         'source_paths = ["safeguard"]',
+        # mutmut runs the tests inside mutants/: what they read beside the code goes too.
+        'also_copy = ["docs"]',
         f"only_mutate = {json.dumps([path])}",
         f"pytest_add_cli_args_test_selection = {json.dumps(tests)}",
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "--reuse-db"]',

@@ -1397,6 +1397,19 @@ def test_checkpoint_now_writes_one_line_a_lane_in_lane_order_with_one_anchor(set
     assert report.ok and report.checkpoints_matched == 3, report.problems
 
 
+def test_a_read_records_the_basis_and_reason_given_and_none_when_none_is_given():
+    sw = person(username="reader")
+    child = factories.child()
+    request = request_for(sw)
+    read = audit.record_read(
+        request, child, area="summary", basis="break_glass", reason="Police at the door"
+    )
+    (listed,) = audit.record_reads(request, [child], area="chronology", action="view")
+    stored = {e.pk: (e.basis, e.reason) for e in AuditEntry.objects.filter(child=child)}
+    assert stored[read.pk] == ("break_glass", "Police at the door")
+    assert stored[listed.pk] == ("", "")
+
+
 def test_checkpoint_now_writes_lines_in_the_lanes_number_order(settings, tmp_path):
     # Eleven lanes: in the order of their numbers (1, 2, ... 10, 11), not their text.
     path = tmp_path / "audit.log"
