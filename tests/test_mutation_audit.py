@@ -1410,6 +1410,16 @@ def test_a_read_records_the_basis_and_reason_given_and_none_when_none_is_given()
     assert stored[listed.pk] == ("", "")
 
 
+def test_a_child_listed_is_recorded_with_no_reason():
+    # A list gives no reason (only a read that asks for one, e.g. break-glass, has one).
+    manager = person(role="team_manager", username="lister")
+    children = [factories.child(), factories.child()]
+    _, entries = _listed(request_for(manager), children, area="identity", basis="team")
+    assert [(e.child_id, e.basis, e.reason) for e in entries] == [
+        (c.pk, "team", "") for c in children
+    ]
+
+
 def test_checkpoint_now_writes_lines_in_the_lanes_number_order(settings, tmp_path):
     # Eleven lanes: in the order of their numbers (1, 2, ... 10, 11), not their text.
     path = tmp_path / "audit.log"
