@@ -492,6 +492,12 @@ def _cawn_child(status="V2", dob=None, start=None, **fields):
     return looked_after_child(start=start, legal_status=status, dob=dob, **fields)
 
 
+def _cp_plan(child, start, category):
+    return record_episode(
+        actor=None, child=child, kind="child_protection", start_date=start, cp_category=category
+    )
+
+
 def _considered(child, person, on):
     return record_event(
         actor=None,
@@ -603,25 +609,13 @@ def test_the_options_considered_for_that_adult_since_the_status_began_resolve_it
 
 def test_at_home_counts_from_the_first_plan_and_not_with_an_open_care_episode():
     child = _cawn_child("child_in_need", start=D(2018, 1, 8))
-    record_episode(
-        actor=None,
-        child=child,
-        kind="child_protection",
-        start_date=D(2018, 3, 1),
-        cp_category="sexual",
-    )
+    _cp_plan(child, D(2018, 3, 1), "sexual")
     rel = adult_of_concern(child, D(2017, 6, 1))
     # Considered between the two plans' starts: since the first, so it resolves.
     _considered(child, rel.person, D(2018, 2, 1))
     assert keys(CAWN, D(2018, 6, 1)) == set()
     fresh = _cawn_child("child_in_need", start=D(2018, 1, 8))
-    record_episode(
-        actor=None,
-        child=fresh,
-        kind="child_protection",
-        start_date=D(2018, 3, 1),
-        cp_category="sexual",
-    )
+    _cp_plan(fresh, D(2018, 3, 1), "sexual")
     adult_of_concern(fresh, D(2017, 6, 1))
     (f,) = get_check(CAWN).findings(D(2018, 6, 1), [fresh.pk])
     assert f.due_date == D(2018, 1, 8)
@@ -803,13 +797,21 @@ def test_a_refusal_or_a_doctors_review_is_the_initial_a_nurses_is_not():
     assert keys(HA, D(2018, 6, 1), [doctor.pk]) == {(doctor.pk, "review-after:2017-01-20")}
 
 
-def test_a_new_period_of_care_needs_its_own_initial_assessment():
+def _two_periods_of_care(initial_on=None):
+    """In care from 11 January 2016 to 1 June 2016 (an initial assessment on `initial_on`
+    if given), and again from 9 January 2017 under a care order."""
     child = looked_after_child(start=D(2016, 1, 11))
-    health_assessment(child, D(2016, 1, 20), kind="initial")
+    if initial_on:
+        health_assessment(child, initial_on, kind="initial")
     end_episode(actor=None, episode=child.episodes.get(), end_date=D(2016, 6, 1))
     record_episode(
         actor=None, child=child, kind="looked_after", start_date=D(2017, 1, 9), legal_status="C2"
     )
+    return child
+
+
+def test_a_new_period_of_care_needs_its_own_initial_assessment():
+    child = _two_periods_of_care(initial_on=D(2016, 1, 20))
     assert keys(HA, D(2017, 2, 6)) == set()
     assert keys(HA, D(2017, 2, 7)) == {(child.pk, "initial")}
     health_assessment(child, D(2017, 2, 8), kind="initial")
@@ -847,13 +849,7 @@ def test_the_period_of_care_is_the_childs_own_latest_that_continues_no_care_epis
     amy = looked_after_child(start=D(2017, 1, 9), given_name="Amy")
     looked_after_child(start=D(2017, 1, 23))  # another child, in care later
     planned = looked_after_child(start=D(2017, 1, 9), given_name="Cat")
-    record_episode(
-        actor=None,
-        child=planned,
-        kind="child_protection",
-        start_date=D(2017, 1, 16),
-        cp_category="neglect",
-    )
+    _cp_plan(planned, D(2017, 1, 16), "neglect")
     # Another child whose care ended the day Dee's began.
     left = looked_after_child(start=D(2016, 6, 1))
     end_episode(actor=None, episode=left.episodes.get(), end_date=D(2017, 1, 9))
@@ -873,23 +869,14 @@ def test_the_period_of_care_is_the_childs_own_latest_that_continues_no_care_epis
         assert f.due_date == D(2017, 2, 6)
         assert f.detail.startswith(f"{child.given_name} has been looked after since 9 January")
     # Asked about a day in an earlier period of care, a later one does not count.
-    back = looked_after_child(start=D(2016, 1, 11))
-    end_episode(actor=None, episode=back.episodes.get(), end_date=D(2016, 6, 1))
-    record_episode(
-        actor=None, child=back, kind="looked_after", start_date=D(2017, 1, 9), legal_status="C2"
-    )
+    back = _two_periods_of_care()
     (f,) = get_check(HA).findings(D(2016, 2, 10), [back.pk])
     assert (f.subject_key, f.due_date) == ("initial", D(2016, 2, 8))
 
 
 def test_reviews_fall_due_only_after_this_periods_initial_assessment_by_the_day():
     # An initial assessment from an earlier period of care does not count.
-    again = looked_after_child(start=D(2016, 1, 11))
-    health_assessment(again, D(2016, 1, 20), kind="initial")
-    end_episode(actor=None, episode=again.episodes.get(), end_date=D(2016, 6, 1))
-    record_episode(
-        actor=None, child=again, kind="looked_after", start_date=D(2017, 1, 9), legal_status="C2"
-    )
+    again = _two_periods_of_care(initial_on=D(2016, 1, 20))
     health_assessment(again, D(2017, 1, 20), by_medical_practitioner=False)
     assert keys(HA, D(2018, 2, 1), [again.pk]) == {(again.pk, "initial")}
     # Nor one recorded for a later day.
@@ -925,13 +912,7 @@ def test_one_review_alert_from_the_last_assessment_whatever_order_they_were_reco
 
 def test_the_nhs_number_alert_is_due_from_the_earliest_covering_episode_open_on_the_day():
     child = looked_after_child(start=D(2017, 1, 9), given_name="Amy")
-    record_episode(
-        actor=None,
-        child=child,
-        kind="child_protection",
-        start_date=D(2016, 5, 2),
-        cp_category="neglect",
-    )
+    _cp_plan(child, D(2016, 5, 2), "neglect")
     # A child in need plan alone is not covered; an ended plan is no longer.
     cin = factories.child(date_of_birth=D(2010, 1, 1))
     record_episode(actor=None, child=cin, kind="child_in_need", start_date=D(2016, 1, 4))
@@ -1259,6 +1240,14 @@ def _follow_up(child, day):
     return event(child, "was_not_brought_follow_up", day)
 
 
+def _missed_twice(child):
+    """A chronic condition, and not brought on 5 and 7 March 2018; returns the condition."""
+    condition = _condition(child)
+    _not_brought(child, D(2018, 3, 5))
+    _not_brought(child, D(2018, 3, 7))
+    return condition
+
+
 def test_the_was_not_brought_alert_counts_the_misses_and_names_the_conditions():
     child = factories.child(date_of_birth=D(2008, 1, 1), given_name="Amy")
     _condition(child, name="Epilepsy")
@@ -1307,17 +1296,13 @@ def test_a_follow_up_on_or_after_the_latest_miss_resolves_it():
     on_day = factories.child(date_of_birth=D(2008, 1, 1))
     before = factories.child(date_of_birth=D(2008, 1, 1))
     for child in (on_day, before):
-        _condition(child)
-        _not_brought(child, D(2018, 3, 5))
-        _not_brought(child, D(2018, 3, 7))
+        _missed_twice(child)
     _follow_up(on_day, D(2018, 3, 7))
     _follow_up(before, D(2018, 3, 6))
     assert {c for c, _ in keys(WNB, D(2018, 3, 10))} == {before.pk}
     # Recorded for the day after: not yet.
     later = factories.child(date_of_birth=D(2008, 1, 1))
-    _condition(later)
-    _not_brought(later, D(2018, 3, 5))
-    _not_brought(later, D(2018, 3, 7))
+    _missed_twice(later)
     _follow_up(later, D(2018, 3, 9))
     assert keys(WNB, D(2018, 3, 8), [later.pk]) == {(later.pk, "was-not-brought")}
     assert keys(WNB, D(2018, 3, 9), [later.pk]) == set()
@@ -1332,9 +1317,7 @@ def test_a_was_not_brought_alert_ends_saying_why_unless_followed_up():
     cured = factories.child(date_of_birth=D(2008, 1, 1))
     conditions = {}
     for child in (followed, aged_out, cured):
-        conditions[child.pk] = _condition(child)
-        _not_brought(child, D(2018, 3, 5))
-        _not_brought(child, D(2018, 3, 7))
+        conditions[child.pk] = _missed_twice(child)
     run_checks(D(2018, 3, 8))
     _follow_up(followed, D(2018, 3, 7))
     early = factories.child(date_of_birth=D(2008, 1, 1))
@@ -1375,9 +1358,7 @@ def test_a_was_not_brought_alert_is_judged_by_its_own_due_date_and_each_child_on
     followed = factories.child(date_of_birth=D(2008, 1, 1))
     still = factories.child(date_of_birth=D(2008, 1, 1))
     for child in (followed, still):
-        _condition(child)
-        _not_brought(child, D(2018, 3, 5))
-        _not_brought(child, D(2018, 3, 7))
+        _missed_twice(child)
     run_checks(D(2018, 3, 8))
     # Another check's alert about the child, raised later and due later: not this one's.
     Alert.objects.create(
