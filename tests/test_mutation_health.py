@@ -297,6 +297,21 @@ def test_a_supply_gap_alert_says_when_the_supply_ran_out():
     assert (f.record_link, f.approximate, f.severity) == ("chronology", False, None)
 
 
+def test_a_prescription_issued_again_supplies_what_its_latest_issue_says():
+    child = _supplied(looked_after_child(), 28)  # issued 4 February, collected 6 February
+    event(
+        child,
+        "prescription_issued",
+        D(2019, 2, 5),
+        medicine="Lamotrigine",
+        prescription_ref="R3",
+        days_supply=56,
+    )
+    assert keys(MED, D(2019, 3, 7)) == set()
+    (f,) = found(MED, D(2019, 4, 4)).values()
+    assert (f.subject_key, f.due_date) == ("supply:R3", D(2019, 4, 3))
+
+
 def test_the_supply_grace_is_a_threshold(settings):
     settings.SAFEGUARD_CHECKS = {MED: {"supply_grace_days": 2}}
     child = _supplied(looked_after_child(), 28)

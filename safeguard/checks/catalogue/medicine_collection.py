@@ -253,11 +253,14 @@ class MedicineNotCollected(Check):
         def query(child_ids):
             chronic_medicine = self._chronic_medicine(as_of)
             # KT (text) on both sides: PostgreSQL has no jsonb = text comparison.
+            # A prescription issued again under its reference (amended): the latest issue's
+            # supply is the one collected, whichever was recorded first.
             issued = (
                 current_events("prescription_issued", as_of)
                 .filter(child_id=OuterRef("child_id"))
                 .annotate(ref=KT("details__prescription_ref"))
                 .filter(ref=OuterRef("rx_ref"))
+                .order_by("-occurred_on", "-pk")
             )
             later = (
                 current_events("prescription_collected", as_of)
