@@ -761,6 +761,29 @@ def test_a_new_adult_counts_from_the_plan_start_while_they_live_there():
     assert flagged(NEW_ADULT, as_of, [dead.pk]) == {dead.pk}
 
 
+def test_a_new_adult_counts_from_the_childs_own_plan_and_only_a_plan_at_home():
+    from safeguard.episodes.services import record_episode
+
+    early, late, both, in_care = (factories.child() for _ in range(4))
+    plan(early, kind="child_in_need", start=D(2024, 1, 2))
+    plan(late, kind="child_in_need", start=D(2024, 1, 10))  # another child's, later
+    plan(both, kind="child_in_need", start=D(2024, 1, 2))
+    plan(both, start=D(2024, 1, 10))  # a child protection plan as well
+    # Looked after, with no plan at home: not on a plan.
+    record_episode(
+        actor=None, child=in_care, kind="looked_after", start_date=D(2024, 1, 2), legal_status="C2"
+    )
+    member(early, joined=D(2024, 1, 5))
+    member(late, joined=D(2024, 1, 12))
+    member(both, joined=D(2024, 1, 12))
+    member(in_care, joined=D(2024, 1, 5))
+    assert flagged(NEW_ADULT, D(2024, 1, 25)) == {early.pk, late.pk, both.pk}
+    worker = factories.user("fd-away-care")
+    allocated(in_care, worker)
+    away(worker)
+    assert flagged(ABSENCE, D(2024, 1, 19), [in_care.pk]) == set()
+
+
 def test_a_flagged_adult_in_the_household_is_reported_whole():
     child = factories.child(given_name="Ola")
     plan(child)
