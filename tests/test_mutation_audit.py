@@ -1420,6 +1420,23 @@ def test_a_child_listed_is_recorded_with_no_reason():
     ]
 
 
+def test_on_an_empty_trail_the_first_writer_takes_lane_1_not_a_queue(settings, monkeypatch):
+    # Lanes are created when first needed; the first writer then takes the lowest free
+    # lane. Queuing on a random lane is only for when every lane is busy.
+    from safeguard.access.models import AuditChainHead
+
+    settings.SAFEGUARD_AUDIT_LANES = 4
+    tamper("DELETE FROM access_auditentry")
+    tamper("DELETE FROM access_auditanchor")
+    AuditChainHead.objects.all().delete()
+    # (A queue would take the last lane.)
+    monkeypatch.setattr(audit.random, "randint", lambda low, high: high)
+    child = factories.child()
+    entry = audit.record_command_read(child, area="summary", action="view", via="t")
+    assert entry.lane == 1
+    assert set(AuditChainHead.objects.values_list("pk", flat=True)) == {0, 1, 2, 3, 4}
+
+
 def test_checkpoint_now_writes_lines_in_the_lanes_number_order(settings, tmp_path):
     # Eleven lanes: in the order of their numbers (1, 2, ... 10, 11), not their text.
     path = tmp_path / "audit.log"
