@@ -984,6 +984,17 @@ def test_a_transaction_keeps_its_lane_unless_there_are_now_fewer_lanes(
     assert audit.verify_chain().ok
 
 
+def test_a_transaction_that_took_a_free_lane_holds_it_for_its_next_entries(settings):
+    # So that a transaction holds one lane head at most (which `_write_anchor` relies on
+    # not to deadlock) and its entries stay in one lane, even if a lower lane frees up.
+    from django.db import connection
+
+    settings.SAFEGUARD_AUDIT_LANES = 3
+    child = factories.child()
+    entry = audit.record_command_read(child, area="summary", action="export", via="test")
+    assert audit._held_lane(connection) == entry.lane == 1
+
+
 def test_hold_lane_outside_a_transaction_is_refused():
     from django.db import connection
 
