@@ -261,17 +261,21 @@ def test_a_pharmacy_report_is_its_own_alert_unless_the_issue_already_stands():
     assert result[(cat.pk, "rx:R2")].detail.startswith("Lamotrigine for Cat was prescribed")
 
 
-def _supplied(child, days_supply, collected=None, ref="R3"):
-    collected = collected or D(2019, 2, 6)
-    chronic_medicine(child, "Lamotrigine")
+def _issued(child, on, days_supply, ref="R3"):
     event(
         child,
         "prescription_issued",
-        D(2019, 2, 4),
+        on,
         medicine="Lamotrigine",
         prescription_ref=ref,
         days_supply=days_supply,
     )
+
+
+def _supplied(child, days_supply, collected=None, ref="R3"):
+    collected = collected or D(2019, 2, 6)
+    chronic_medicine(child, "Lamotrigine")
+    _issued(child, D(2019, 2, 4), days_supply, ref)
     event(
         child,
         "prescription_collected",
@@ -299,14 +303,7 @@ def test_a_supply_gap_alert_says_when_the_supply_ran_out():
 
 def test_a_prescription_issued_again_supplies_what_its_latest_issue_says():
     child = _supplied(looked_after_child(), 28)  # issued 4 February, collected 6 February
-    event(
-        child,
-        "prescription_issued",
-        D(2019, 2, 5),
-        medicine="Lamotrigine",
-        prescription_ref="R3",
-        days_supply=56,
-    )
+    _issued(child, D(2019, 2, 5), 56)
     assert keys(MED, D(2019, 3, 7)) == set()
     (f,) = found(MED, D(2019, 4, 4)).values()
     assert (f.subject_key, f.due_date) == ("supply:R3", D(2019, 4, 3))
@@ -377,14 +374,7 @@ def test_a_later_collection_even_later_the_same_day_closes_a_supply():
         medicine="Lamotrigine",
         prescription_ref="R2",
     )
-    event(
-        first,
-        "prescription_issued",
-        D(2019, 2, 4),
-        medicine="Lamotrigine",
-        prescription_ref="R3",
-        days_supply=28,
-    )
+    _issued(first, D(2019, 2, 4), 28)
     event(
         first,
         "prescription_collected",
