@@ -309,6 +309,26 @@ def test_a_prescription_issued_again_supplies_what_its_latest_issue_says():
     assert (f.subject_key, f.due_date) == ("supply:R3", D(2019, 4, 3))
 
 
+def test_the_latest_issue_is_the_latest_by_date_whichever_was_recorded_first():
+    child = looked_after_child()
+    chronic_medicine(child, "Lamotrigine")
+    _issued(child, D(2019, 2, 5), 56)  # recorded first, dated later
+    _issued(child, D(2019, 2, 4), 28)
+    event(
+        child,
+        "prescription_collected",
+        D(2019, 2, 6),
+        medicine="Lamotrigine",
+        prescription_ref="R3",
+    )
+    assert keys(MED, D(2019, 3, 7)) == set()
+    assert keys(MED, D(2019, 4, 4)) == {(child.pk, "supply:R3")}
+    # Issued again the same day: the one recorded last.
+    again = _supplied(looked_after_child(), 28)
+    _issued(again, D(2019, 2, 4), 56)
+    assert keys(MED, D(2019, 3, 7), [again.pk]) == set()
+
+
 def test_the_supply_grace_is_a_threshold(settings):
     settings.SAFEGUARD_CHECKS = {MED: {"supply_grace_days": 2}}
     child = _supplied(looked_after_child(), 28)
