@@ -272,17 +272,15 @@ def _issued(child, on, days_supply, ref="R3"):
     )
 
 
+def _collected(child, on, ref="R3", medicine="Lamotrigine"):
+    event(child, "prescription_collected", on, medicine=medicine, prescription_ref=ref)
+
+
 def _supplied(child, days_supply, collected=None, ref="R3"):
     collected = collected or D(2019, 2, 6)
     chronic_medicine(child, "Lamotrigine")
     _issued(child, D(2019, 2, 4), days_supply, ref)
-    event(
-        child,
-        "prescription_collected",
-        collected,
-        medicine="Lamotrigine 100mg",
-        prescription_ref=ref,
-    )
+    _collected(child, collected, ref, medicine="Lamotrigine 100mg")
     return child
 
 
@@ -314,13 +312,7 @@ def test_the_latest_issue_is_the_latest_by_date_whichever_was_recorded_first():
     chronic_medicine(child, "Lamotrigine")
     _issued(child, D(2019, 2, 5), 56)  # recorded first, dated later
     _issued(child, D(2019, 2, 4), 28)
-    event(
-        child,
-        "prescription_collected",
-        D(2019, 2, 6),
-        medicine="Lamotrigine",
-        prescription_ref="R3",
-    )
+    _collected(child, D(2019, 2, 6), "R3")
     assert keys(MED, D(2019, 3, 7)) == set()
     assert keys(MED, D(2019, 4, 4)) == {(child.pk, "supply:R3")}
     # Issued again the same day: the one recorded last.
@@ -341,13 +333,7 @@ def test_a_supply_gap_needs_a_referenced_collection_of_this_childs_issue():
     other = looked_after_child()
     chronic_medicine(other, "Lamotrigine")
     # The reference of another child's issue with a supply does not count for this one.
-    event(
-        other,
-        "prescription_collected",
-        D(2019, 2, 6),
-        medicine="Lamotrigine",
-        prescription_ref="R3",
-    )
+    _collected(other, D(2019, 2, 6), "R3")
     no_ref = looked_after_child()
     chronic_medicine(no_ref, "Lamotrigine")
     event(no_ref, "prescription_issued", D(2019, 2, 4), medicine="Lamotrigine", days_supply=28)
@@ -359,21 +345,9 @@ def test_a_supply_gap_needs_a_referenced_collection_of_this_childs_issue():
 
 def test_a_later_collection_even_later_the_same_day_closes_a_supply():
     later_day = _supplied(looked_after_child(), 28)
-    event(
-        later_day,
-        "prescription_collected",
-        D(2019, 2, 7),
-        medicine="Lamotrigine",
-        prescription_ref="R4",
-    )
+    _collected(later_day, D(2019, 2, 7), "R4")
     same_day = _supplied(looked_after_child(), 28)
-    event(
-        same_day,
-        "prescription_collected",
-        D(2019, 2, 6),
-        medicine="Lamotrigine",
-        prescription_ref="R4",
-    )
+    _collected(same_day, D(2019, 2, 6), "R4")
     other_medicine = _supplied(looked_after_child(), 28)
     event(
         other_medicine,
@@ -387,21 +361,9 @@ def test_a_later_collection_even_later_the_same_day_closes_a_supply():
     # The collection recorded first on that day is not "later" than the one after it.
     first = looked_after_child()
     chronic_medicine(first, "Lamotrigine")
-    event(
-        first,
-        "prescription_collected",
-        D(2019, 2, 6),
-        medicine="Lamotrigine",
-        prescription_ref="R2",
-    )
+    _collected(first, D(2019, 2, 6), "R2")
     _issued(first, D(2019, 2, 4), 28)
-    event(
-        first,
-        "prescription_collected",
-        D(2019, 2, 6),
-        medicine="Lamotrigine",
-        prescription_ref="R3",
-    )
+    _collected(first, D(2019, 2, 6), "R3")
     assert keys(MED, D(2019, 3, 20), [first.pk]) == {(first.pk, "supply:R3")}
 
 
@@ -1453,13 +1415,7 @@ def test_on_a_placement_handover_day_the_carer_named_is_the_new_placements():
 def test_a_collection_recorded_afterwards_but_dated_earlier_does_not_close_a_supply():
     child = _supplied(looked_after_child(), 28)
     # Entered late: an older collection, dated before the last one.
-    event(
-        child,
-        "prescription_collected",
-        D(2019, 1, 10),
-        medicine="Lamotrigine",
-        prescription_ref="R0",
-    )
+    _collected(child, D(2019, 1, 10), "R0")
     assert keys(MED, D(2019, 3, 20), [child.pk]) == {(child.pk, "supply:R3")}
 
 
