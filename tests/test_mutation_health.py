@@ -25,6 +25,7 @@ from tests.checks_helpers import (
     event,
     health_assessment,
     looked_after_child,
+    open_alert,
     placement,
 )
 
@@ -1335,7 +1336,6 @@ def test_the_conditions_named_are_those_current_on_the_day_asked():
 
 
 def test_a_was_not_brought_alert_is_judged_by_its_own_due_date_and_each_child_on_its_own():
-    from safeguard.checks.models import Alert
     from safeguard.checks.services import run_checks
 
     # Children recorded first with no condition: the children's ids are then unlike their
@@ -1348,17 +1348,8 @@ def test_a_was_not_brought_alert_is_judged_by_its_own_due_date_and_each_child_on
         _missed_twice(child)
     run_checks(D(2018, 3, 8))
     # Another check's alert about the child, raised later and due later: not this one's.
-    Alert.objects.create(
-        child=followed,
-        check_id="LAC-HEALTH-ASSESSMENT",
-        subject_key="initial",
-        severity="high",
-        status="raised",
-        due_date=D(2018, 3, 20),
-        detail="Overdue",
-        first_raised_on=D(2018, 3, 8),
-        raised_on=D(2018, 3, 8),
-    )
+    nurse = factories.user("wnb-nurse")
+    open_alert(followed, nurse, "designated_nurse", "initial", due_date=D(2018, 3, 20))
     _follow_up(followed, D(2018, 3, 7))
     # The followed-up one first: judging it must not stop the next being judged.
     gone = [(followed.pk, "was-not-brought"), (still.pk, "was-not-brought")]
