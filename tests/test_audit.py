@@ -141,7 +141,9 @@ def test_the_write_rolls_back_when_its_audit_entry_cannot_be_written(monkeypatch
 
 def test_record_write_refuses_to_run_outside_a_transaction():
     child = factories.child()
-    with pytest.raises(RuntimeError, match="inside the transaction of the write"):
+    # The whole message, as an operator reads it (not just a phrase of it).
+    message = r"^record_write must run inside the transaction of the write$"
+    with pytest.raises(RuntimeError, match=message):
         # pytest-django wraps tests in a transaction; leave it to test the guard.
         connection.in_atomic_block, saved = False, connection.in_atomic_block
         try:

@@ -1568,6 +1568,34 @@ def test_a_write_outside_a_request_holds_only_what_it_was_given(monkeypatch):
     assert audit.verify_chain().ok
 
 
+def test_every_write_to_a_childs_record_is_put_to_the_write_guards_first(monkeypatch):
+    # record_write asks each write guard (core/guards.py: e.g. a record closed after the
+    # child's death) with the child, the model's label, the action and the changes kept;
+    # a guard's refusal records nothing. A write to no child's record asks no guard.
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    from safeguard.children.models import Child
+    from safeguard.core import guards
+
+    child = factories.child()
+    asked = []
+    monkeypatch.setattr(guards, "_guards", [lambda *question: asked.append(question)])
+    with transaction.atomic():
+        audit.record_write(None, child, AuditAction.UPDATE, Child, child.pk, {"a": 1}, {"a": 2})
+        audit.record_write(None, None, AuditAction.CREATE, "x.Y", 0, None, {"b": 1})
+    assert asked == [(child, "children.Child", "update", {"a": {"before": 1, "after": 2}})]
+
+    def refuse(*question):
+        raise ValidationError("closed")
+
+    monkeypatch.setattr(guards, "_guards", [refuse])
+    before = AuditEntry.objects.count()
+    with pytest.raises(ValidationError, match="closed"), transaction.atomic():
+        audit.record_write(None, child, AuditAction.UPDATE, Child, child.pk, {"a": 1}, {"a": 2})
+    assert AuditEntry.objects.count() == before
+
+
 def test_a_read_holds_the_request_it_was_made_in_and_nothing_it_was_not_given(monkeypatch):
     from django.utils import timezone
 
