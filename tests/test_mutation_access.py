@@ -203,6 +203,40 @@ def test_an_involved_professional_sees_exactly_the_areas_of_their_role(role):
     assert policy.allowed_areas(request_for(user), child) == expected
 
 
+def test_the_rule_without_a_session_opens_nothing_to_no_user_or_an_inactive_one():
+    # visible_children_for_user (commands and jobs: no request, so no session checks)
+    # must itself refuse no user, a signed-out one and a deactivated account, whatever
+    # involvement is left on the child, in every area the role has.
+    from django.contrib.auth.models import AnonymousUser
+
+    user = person()
+    child = factories.child()
+    involve(user, child)
+    areas = sorted(roles.areas_for(user.role))
+    for area in areas:
+        assert list(policy.visible_children_for_user(user, area=area)) == [child], area
+    user.is_active = False
+    for nobody in (None, AnonymousUser(), user):
+        for area in areas:
+            assert not policy.visible_children_for_user(nobody, area=area).exists(), nobody
+
+
+def test_a_role_with_no_child_scope_opens_no_child_whatever_areas_it_is_given(monkeypatch):
+    # The scope is a rule of its own, not just the empty area list the matrix gives such
+    # roles today: a role scoped to no children sees none even if given an area.
+    user = person(Role.PARTNERSHIP_ANALYST)
+    child = factories.child()
+    involve(user, child, role="other")
+    _, scope, capabilities = roles.MATRIX[user.role]
+    assert scope == "none"
+    monkeypatch.setitem(roles.MATRIX, user.role, (frozenset({"summary"}), scope, capabilities))
+    assert not policy.visible_children_for_user(user, area="summary").exists()
+    assert policy.visible_child(request_for(user), child.pk, area="summary") is None
+    # (the control: the same area with a team scope opens the involved child)
+    monkeypatch.setitem(roles.MATRIX, user.role, (frozenset({"summary"}), "team", capabilities))
+    assert list(policy.visible_children_for_user(user, area="summary")) == [child]
+
+
 @pytest.mark.parametrize("role", Role.values)
 def test_only_roles_with_the_aggregates_capability_may_count_children(role):
     factories.child()
