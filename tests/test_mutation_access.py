@@ -67,6 +67,21 @@ def test_someone_elses_break_glass_gives_this_professional_nothing(role):
     assert visible_areas(user, child) == set()
 
 
+@pytest.mark.parametrize("role", BREAK_GLASS_ROLES)
+def test_break_glass_on_one_child_opens_no_other_child(role):
+    # An emergency grant is for the child it names: it opens nothing of any other child,
+    # in a list, one record, or the basis given for many.
+    user = person(role)
+    granted, other = factories.child(), factories.child()
+    emergency_grant(user, granted)
+    for area in sorted(roles.areas_for(role) - roles.BREAK_GLASS_EXCLUDED_AREAS):
+        assert list(policy.visible_children_for_user(user, area=area)) == [granted], area
+        assert policy.visible_child(request_for(user), other.pk, area=area) is None, area
+    bases = policy.access_bases(user, [granted.pk, other.pk], area="summary")
+    assert bases == {granted.pk: "break-glass", other.pk: ""}
+    assert policy.access_basis(user, other, area="summary") == ""
+
+
 # --- Grants that no longer apply ------------------------------------------------------
 
 
