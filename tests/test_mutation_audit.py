@@ -967,6 +967,26 @@ def test_a_transaction_takes_the_lowest_lane_and_every_missing_lane_head_is_crea
     assert audit.verify_chain().ok
 
 
+def test_a_writer_takes_the_lowest_free_lane_and_queues_only_when_none_is_free(
+    settings, monkeypatch
+):
+    # With every lane's head in place and none held by another transaction, each new
+    # transaction takes lane 1, the lowest free one: queuing on a lane chosen at random is
+    # only for when every lane is busy (else writers would wait for no reason). The random
+    # choice is made to answer the highest lane, so a writer sent to the queue shows.
+    settings.SAFEGUARD_AUDIT_LANES = 8
+    child = factories.child()
+    queued = []
+    monkeypatch.setattr(audit.random, "randint", lambda a, b: queued.append((a, b)) or b)
+    for _ in range(3):
+        # A new transaction holds no lane (the test's own transaction would keep one).
+        audit._forget_lane(connection)
+        entry = audit.record_command_read(child, area="summary", action="export", via="t")
+        assert entry.lane == 1
+    assert queued == []
+    assert audit.verify_chain().ok
+
+
 @pytest.mark.parametrize(("held", "lanes", "expected"), [(3, 3, 3), (2, 2, 2), (3, 2, 1)])
 def test_a_transaction_keeps_its_lane_unless_there_are_now_fewer_lanes(
     settings, held, lanes, expected
