@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 
@@ -326,7 +326,8 @@ def joined_up_strands(
         lambda child_ids: (
             current_adults_of_concern(as_of)
             .filter(child_id__in=child_ids)
-            .order_by("child_id", "start_date", "pk")
+            # An adult whose start is not known after the dated ones, on both engines.
+            .order_by("child_id", F("start_date").asc(nulls_last=True), "pk")
             .values_list("child_id", "person__given_name", "person__family_name", "start_date")
         ),
         child_ids,
