@@ -970,10 +970,11 @@ def test_a_transaction_takes_the_lowest_lane_and_every_missing_lane_head_is_crea
 def test_a_writer_takes_the_lowest_free_lane_and_queues_only_when_none_is_free(
     settings, monkeypatch
 ):
-    # With every lane's head in place and none held by another transaction, each new
-    # transaction takes lane 1, the lowest free one: queuing on a lane chosen at random is
-    # only for when every lane is busy (else writers would wait for no reason). The random
-    # choice is made to answer the highest lane, so a writer sent to the queue shows.
+    # With lane 1 free (none held by another transaction), each new transaction takes it,
+    # the lowest free lane, whether or not the other lanes' heads exist yet (on SQLite only
+    # lane 1's does at first): queuing on a lane chosen at random is only for when every
+    # lane is busy (else writers would wait for no reason). The random choice is made to
+    # answer the highest lane, so a writer sent to the queue shows.
     settings.SAFEGUARD_AUDIT_LANES = 8
     child = factories.child()
     queued = []
