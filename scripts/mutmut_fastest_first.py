@@ -7,6 +7,10 @@ arbitrary order a killed mutant often runs minutes of sweeps before the quick te
 fails. Fastest first (by the durations mutmut measured in its stats run), a killed mutant
 costs about its quickest failing test. Which tests run, and so every verdict, is
 unchanged: a survivor still runs them all.
+
+It replaces a private method of mutmut 3 (`PytestRunner._pytest_args_regular_run`): if a
+later mutmut renames it, this script fails at start-up with an AttributeError rather than
+running unsorted.
 """
 
 import sys
